@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func newTestServer(t *testing.T, cfg config) *httptest.Server {
+	t.Helper()
+	handler, err := newHandler(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestRoutes(t *testing.T) {
+	tests := []struct {
+		name       string
+		cfg        config
+		method     string
+		path       string
+		wantStatus int
+		wantBody   string // %s is the server's URL
+		wantHeader http.Header
+	}{
+		{
+			name: "root in the seed's envelope", cfg: config{envelope: true}, method: http.MethodGet, path: "/",
+			wantStatus: 200,
+			wantBody:   `{"data":{"name":"myblog","version":"v3","url":"%s/","documentation_url":"https://developer.myblog.com/v3"},"code":"200","msg":"SUCCESS"}`,
+		},
+		{
+			name: "root bare with -envelope=false", cfg: config{}, method: http.MethodGet, path: "/",
+			wantStatus: 200,
+			wantBody:   `{"name":"myblog","version":"v3","url":"%s/","documentation_url":"https://developer.myblog.com/v3"}`,
+		},
+		{
+			name: "root uses -base-url", cfg: config{baseURL: "https://api.myblog.com"}, method: http.MethodGet, path: "/",
+			wantStatus: 200,
+			wantBody:   `{"name":"myblog","version":"v3","url":"https://api.myblog.com/","documentation_url":"https://developer.myblog.com/v3"}`,
+		},
+		{
+			name: "HEAD has the GET's headers and no body", cfg: config{envelope: true}, method: http.MethodHead, path: "/",
+			wantStatus: 200, wantBody: "",
+		},
+		{
+			name: "unknown path is a JSON 404 whatever -envelope says", cfg: config{envelope: true}, method: http.MethodGet, path: "/nowhere",
+			wantStatus: 404, wantBody: `{"message":"Not Found","documentation_url":"https://developer.myblog.com/v3"}`,
+		},
+		{
+			name: "RFC 9110 §15.5.6: wrong method is a JSON 405 with Allow", cfg: config{}, method: http.MethodPost, path: "/",
+			wantStatus: 405, wantBody: `{"message":"Method Not Allowed","documentation_url":"https://developer.myblog.com/v3"}`,
+			wantHeader: http.Header{"Allow": {"GET, HEAD"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newTestServer(t, tt.cfg)
+			req, err := http.NewRequest(tt.method, srv.URL+tt.path, nil)
+			require.NoError(t, err)
+			resp, err := srv.Client().Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+
+			assert.Equal(t, tt.wantStatus, resp.StatusCode)
+			want := strings.ReplaceAll(tt.wantBody, "%s", srv.URL)
+			assert.Equal(t, want, string(body))
+			assert.Equal(t, "application/json; charset=utf-8", resp.Header.Get("Content-Type"))
+			assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
+			if tt.method != http.MethodHead {
+				assert.Equal(t, fmt.Sprint(len(want)), resp.Header.Get("Content-Length"))
+			} else {
+				assert.NotEmpty(t, resp.Header.Get("Content-Length"), "HEAD reports the GET's length")
+			}
+			for k, v := range tt.wantHeader {
+				assert.Equal(t, v, resp.Header.Values(k), k)
+			}
+		})
+	}
+}
+
+func TestParseConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    config
+		wantErr string
+	}{
+		{name: "defaults", want: config{addr: "127.0.0.1:8080", envelope: true}},
+		{name: "flags", args: []string{"-addr", ":9000", "-envelope=false", "-base-url", "https://api.myblog.com/"},
+			want: config{addr: ":9000", baseURL: "https://api.myblog.com"}},
+		{name: "environment", env: map[string]string{"BLOG_ADDR": "127.0.0.1:9001", "BLOG_ENVELOPE": "false", "BLOG_BASE_URL": "http://localhost:9001"},
+			want: config{addr: "127.0.0.1:9001", baseURL: "http://localhost:9001"}},
+		{name: "a flag wins over its variable", args: []string{"-addr", ":9002"}, env: map[string]string{"BLOG_ADDR": ":9003", "BLOG_ENVELOPE": "false"},
+			want: config{addr: ":9002"}},
+		{name: "bad variable", env: map[string]string{"BLOG_ENVELOPE": "maybe"}, wantErr: `BLOG_ENVELOPE="maybe"`},
+		{name: "relative base URL", args: []string{"-base-url", "/api"}, wantErr: `-base-url "/api"`},
+		{name: "unknown flag", args: []string{"-nope"}, wantErr: "flag provided but not defined"},
+		{name: "stray argument", args: []string{"serve"}, wantErr: "unexpected arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := parseConfig(tt.args, func(k string) string { return tt.env[k] }, io.Discard)
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, cfg)
+		})
+	}
+}
+
+func TestRunServesUntilCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrs := make(chan net.Addr, 1)
+	var logs bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, func(string) string { return "" }, &logs, func(a net.Addr) { addrs <- a })
+	}()
+
+	var addr net.Addr
+	select {
+	case addr = <-addrs:
+	case err := <-done:
+		t.Fatalf("run returned before listening: %v", err)
+	}
+	resp, err := http.Get("http://" + addr.String() + "/")
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, string(body), `"code":"200","msg":"SUCCESS"`)
+
+	cancel()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(shutdownGrace + 5*time.Second):
+		t.Fatal("run did not return after its context ended")
+	}
+	assert.Contains(t, logs.String(), "blog: listening")
+	assert.Contains(t, logs.String(), "blog: shutting down")
+}
+
+func TestRunRefusesBadConfig(t *testing.T) {
+	err := run(context.Background(), []string{"-base-url", "ftp://x"}, func(string) string { return "" }, io.Discard, nil)
+	assert.ErrorContains(t, err, "-base-url")
+}

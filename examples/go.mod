@@ -1,0 +1,15 @@
+module github.com/myblog/apikit/examples
+
+go 1.25.0
+
+require github.com/myblog/apikit v0.0.0
+
+require (
+	github.com/davecgh/go-spew v1.1.1 // indirect
+	github.com/pmezard/go-difflib v1.0.0 // indirect
+	github.com/stretchr/testify v1.11.1
+	gopkg.in/yaml.v3 v3.0.1 // indirect
+)
+
+// The examples always build against the library in this repository.
+replace github.com/myblog/apikit => ../
