@@ -140,6 +140,10 @@ func QueryValue(rawQuery, name string) (string, bool) {
 	for rawQuery != "" {
 		var pair string
 		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
+		if pair == "" {
+			// "a=1&&b=2": url.ParseQuery skips empty pairs too.
+			continue
+		}
 		key, value, _ := strings.Cut(pair, "=")
 		if strings.ContainsAny(key, "%+") {
 			unescaped, err := url.QueryUnescape(key)
