@@ -162,3 +162,28 @@ func (e *Error) Error() string {
 
 // Unwrap returns the cause, so errors.Is and errors.As see through.
 func (e *Error) Unwrap() error { return e.Err }
+
+// status is the status to send: Status, or 500 for anything that is not
+// an error status, since a non-error status on an error is a bug.
+func (e *Error) status() int {
+	if e.Status < 400 || e.Status > 599 {
+		return http.StatusInternalServerError
+	}
+	return e.Status
+}
+
+// message is the text to send: Message, or the status phrase.
+func (e *Error) message() string {
+	if e.Message == "" {
+		return http.StatusText(e.status())
+	}
+	return e.Message
+}
+
+// setHeader copies e's headers into h. The slices are copied, so an Error
+// reused across requests never shares them with a response.
+func (e *Error) setHeader(h http.Header) {
+	for key, values := range e.Header {
+		h[http.CanonicalHeaderKey(key)] = append([]string(nil), values...)
+	}
+}

@@ -34,24 +34,14 @@ func WriteJob(w http.ResponseWriter, r *http.Request, jobID, location string) {
 // headers. The code is e.Code, or the status as a string when it is empty,
 // as in the seed format.
 func WriteJobError(w http.ResponseWriter, r *http.Request, e *Error) {
-	status := e.Status
-	if status < 400 || status > 599 {
-		status = http.StatusInternalServerError
-	}
-	message := e.Message
-	if message == "" {
-		message = http.StatusText(status)
-	}
+	status := e.status()
 	buf := jsonbody.GetBytes()
 	body := append(*buf, `{"error":{"message":`...)
-	body = jsonbody.AppendString(body, message)
+	body = jsonbody.AppendString(body, e.message())
 	body = append(body, `,"code":`...)
 	body = appendCode(body, e.Code, status)
 	body = append(body, "}}"...)
-	h := w.Header()
-	for key, values := range e.Header {
-		h[http.CanonicalHeaderKey(key)] = append([]string(nil), values...)
-	}
+	e.setHeader(w.Header())
 	jsonbody.Write(w, status, jsonbody.ContentTypeJSON, body, jsonbody.Pretty(r))
 	*buf = body
 	jsonbody.PutBytes(buf)

@@ -137,18 +137,13 @@ func (wr *Writer) Write(w http.ResponseWriter, r *http.Request, err error) {
 		wr = zeroWriter
 	}
 	e := asError(err)
-	status := e.Status
-	if status < 400 || status > 599 {
-		status = http.StatusInternalServerError
-	}
+	status := e.status()
 	if status >= 500 && wr.logger != nil {
 		wr.log(r, status, err)
 	}
 
 	h := w.Header()
-	for key, values := range e.Header {
-		h[http.CanonicalHeaderKey(key)] = append([]string(nil), values...)
-	}
+	e.setHeader(h)
 	delete(h, "Content-Encoding")
 	delete(h, "Etag")
 	delete(h, "Last-Modified")
@@ -241,14 +236,7 @@ func (wr *Writer) AppendBody(dst []byte, e *Error) []byte {
 	if wr == nil {
 		wr = zeroWriter
 	}
-	status := e.Status
-	if status < 400 || status > 599 {
-		status = http.StatusInternalServerError
-	}
-	message := e.Message
-	if message == "" {
-		message = http.StatusText(status)
-	}
+	status, message := e.status(), e.message()
 	docURL := wr.documentationURL(e)
 
 	switch wr.format {
