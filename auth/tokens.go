@@ -119,10 +119,10 @@ type Tokens struct {
 }
 
 type verificationKey struct {
-	id      string
-	method  jwt.SigningMethod
-	verify  any // []byte, *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey
-	sign    any // []byte, crypto.Signer; nil when verify-only
+	id     string
+	method jwt.SigningMethod
+	verify any // []byte, *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey
+	sign   any // []byte, crypto.Signer; nil when verify-only
 }
 
 // maxLeeway bounds TokenConfig.Leeway: more than a few minutes of skew is
@@ -181,9 +181,9 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 			fail(field+".ID", "%q is used by another key", k.ID)
 		}
 		seen[k.ID] = true
-		vk, err := newVerificationKey(k)
-		if err != nil {
-			fail(field, "%s", err.Error())
+		vk, problem := newVerificationKey(k)
+		if problem != "" {
+			fail(field, "%s", problem)
 			continue
 		}
 		t.keys = append(t.keys, vk)
@@ -224,16 +224,16 @@ func contains(list []string, s string) bool {
 // newVerificationKey checks that k's algorithm and key material agree, so
 // an RSA key can never be used as an HMAC secret (the classic algorithm
 // confusion) nor the reverse.
-func newVerificationKey(k Key) (verificationKey, error) {
-	vk := verificationKey{id: k.ID}
+func newVerificationKey(k Key) (vk verificationKey, problem string) {
+	vk.id = k.ID
 	alg := k.Algorithm
 	hasSecret := len(k.Secret) > 0
 	hasAsym := k.PrivateKey != nil || k.PublicKey != nil
 	switch {
 	case hasSecret && hasAsym:
-		return vk, errors.New("set Secret or PrivateKey/PublicKey, not both")
+		return vk, "set Secret or PrivateKey/PublicKey, not both"
 	case !hasSecret && !hasAsym:
-		return vk, errors.New("has no Secret, PrivateKey or PublicKey")
+		return vk, "has no Secret, PrivateKey or PublicKey"
 	}
 	public := k.PublicKey
 	if public == nil && k.PrivateKey != nil {
@@ -245,14 +245,14 @@ func newVerificationKey(k Key) (verificationKey, error) {
 		}
 		m, ok := jwt.GetSigningMethod(alg).(*jwt.SigningMethodHMAC)
 		if !ok {
-			return vk, fmt.Errorf("Algorithm %q does not take a Secret", alg)
+			return vk, fmt.Sprintf("Algorithm %q does not take a Secret", alg)
 		}
 		if min := m.Hash.Size(); len(k.Secret) < min {
-			return vk, fmt.Errorf("Secret must be at least %d bytes for %s (RFC 7518 §3.2)", min, alg)
+			return vk, fmt.Sprintf("Secret must be at least %d bytes for %s (RFC 7518 §3.2)", min, alg)
 		}
 		secret := append([]byte(nil), k.Secret...)
 		vk.method, vk.verify, vk.sign = m, secret, secret
-		return vk, nil
+		return vk, ""
 	}
 	switch pub := public.(type) {
 	case *rsa.PublicKey:
@@ -260,7 +260,7 @@ func newVerificationKey(k Key) (verificationKey, error) {
 			alg = "RS256"
 		}
 		if pub.N.BitLen() < 2048 {
-			return vk, errors.New("RSA keys must have at least 2048 bits (RFC 7518 §3.3)")
+			return vk, "RSA keys must have at least 2048 bits (RFC 7518 §3.3)"
 		}
 		switch m := jwt.GetSigningMethod(alg).(type) {
 		case *jwt.SigningMethodRSA:
@@ -268,32 +268,32 @@ func newVerificationKey(k Key) (verificationKey, error) {
 		case *jwt.SigningMethodRSAPSS:
 			vk.method = m
 		default:
-			return vk, fmt.Errorf("Algorithm %q does not take an RSA key", alg)
+			return vk, fmt.Sprintf("Algorithm %q does not take an RSA key", alg)
 		}
 		vk.verify = pub
 		if k.PrivateKey != nil {
 			priv, ok := k.PrivateKey.(*rsa.PrivateKey)
 			if !ok {
-				return vk, errors.New("PrivateKey and PublicKey are of different types")
+				return vk, "PrivateKey and PublicKey are of different types"
 			}
 			vk.sign = priv
 		}
 	case *ecdsa.PublicKey:
 		curveAlg := map[elliptic.Curve]string{elliptic.P256(): "ES256", elliptic.P384(): "ES384", elliptic.P521(): "ES512"}[pub.Curve]
 		if curveAlg == "" {
-			return vk, errors.New("ECDSA keys must be on P-256, P-384 or P-521")
+			return vk, "ECDSA keys must be on P-256, P-384 or P-521"
 		}
 		if alg == "" {
 			alg = curveAlg
 		}
 		if alg != curveAlg {
-			return vk, fmt.Errorf("Algorithm %q does not match the key's curve (%s)", alg, curveAlg)
+			return vk, fmt.Sprintf("Algorithm %q does not match the key's curve (%s)", alg, curveAlg)
 		}
 		vk.method, vk.verify = jwt.GetSigningMethod(alg), pub
 		if k.PrivateKey != nil {
 			priv, ok := k.PrivateKey.(*ecdsa.PrivateKey)
 			if !ok {
-				return vk, errors.New("PrivateKey and PublicKey are of different types")
+				return vk, "PrivateKey and PublicKey are of different types"
 			}
 			vk.sign = priv
 		}
@@ -302,28 +302,28 @@ func newVerificationKey(k Key) (verificationKey, error) {
 			alg = "EdDSA"
 		}
 		if alg != "EdDSA" {
-			return vk, fmt.Errorf("Algorithm %q does not take an Ed25519 key", alg)
+			return vk, fmt.Sprintf("Algorithm %q does not take an Ed25519 key", alg)
 		}
 		if len(pub) != ed25519.PublicKeySize {
-			return vk, errors.New("the Ed25519 public key has the wrong size")
+			return vk, "the Ed25519 public key has the wrong size"
 		}
 		vk.method, vk.verify = jwt.SigningMethodEdDSA, pub
 		if k.PrivateKey != nil {
 			priv, ok := k.PrivateKey.(ed25519.PrivateKey)
 			if !ok {
-				return vk, errors.New("PrivateKey and PublicKey are of different types")
+				return vk, "PrivateKey and PublicKey are of different types"
 			}
 			vk.sign = priv
 		}
 	default:
-		return vk, fmt.Errorf("unsupported key type %T", public)
+		return vk, fmt.Sprintf("unsupported key type %T", public)
 	}
 	if k.PublicKey != nil && k.PrivateKey != nil {
 		if eq, ok := k.PrivateKey.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !eq.Equal(k.PublicKey) {
-			return vk, errors.New("PublicKey is not PrivateKey's public part")
+			return vk, "PublicKey is not PrivateKey's public part"
 		}
 	}
-	return vk, nil
+	return vk, ""
 }
 
 // CanSign reports whether t can sign tokens (its first key has a Secret or
