@@ -440,17 +440,18 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request) (*I
 		if r.URL.Path == a.refreshPath {
 			return nil, true
 		}
-		claims, err := a.tokens.Verify(creds.token, Access)
-		if err != nil {
+		var claims rawClaims
+		if err := a.tokens.verify(creds.token, Access, &claims); err != nil {
 			a.fail(w, r, a.unauthorized(MsgBadCredentials, a.invalidChallenge))
 			return nil, false
 		}
+		expiresAt, _ := numericDate(claims.ExpiresAt)
 		id := &Identity{
 			Subject:   claims.Subject,
 			Method:    MethodToken,
 			TokenID:   claims.ID,
 			Session:   claims.Session,
-			ExpiresAt: claims.ExpiresAt.Time,
+			ExpiresAt: expiresAt,
 		}
 		if claims.Scope != "" {
 			id.Scopes = strings.Fields(claims.Scope)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -114,6 +115,7 @@ type Tokens struct {
 	audience   []string
 	accessTTL  time.Duration
 	refreshTTL time.Duration
+	leeway     time.Duration
 	now        func() time.Time
 	parser     *jwt.Parser
 }
@@ -123,6 +125,9 @@ type verificationKey struct {
 	method jwt.SigningMethod
 	verify any // []byte, *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey
 	sign   any // []byte, crypto.Signer; nil when verify-only
+
+	header string     // the header segment Sign writes with this key
+	macs   *sync.Pool // keyed HMAC states, for HS keys
 }
 
 // maxLeeway bounds TokenConfig.Leeway: more than a few minutes of skew is
@@ -139,6 +144,7 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 		issuer:     cfg.Issuer,
 		accessTTL:  cfg.AccessTTL,
 		refreshTTL: cfg.RefreshTTL,
+		leeway:     cfg.Leeway,
 		now:        cfg.Now,
 	}
 	if cfg.Issuer == "" {
@@ -196,6 +202,9 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 	}
 	if t.keys[0].sign != nil {
 		t.signer = &t.keys[0]
+	}
+	if err := t.prepareFastPath(); err != nil {
+		return nil, err
 	}
 	t.parser = jwt.NewParser(
 		// RFC 8725 §3.1: accept only the algorithms we configured; the
@@ -386,17 +395,39 @@ func (t *Tokens) Sign(typ TokenType, subject, session string, scopes []string) (
 // id, and a token of the other type. Every error wraps ErrInvalidToken
 // or ErrWrongTokenType.
 func (t *Tokens) Verify(token string, want TokenType) (*Claims, error) {
-	claims := new(Claims)
-	if _, err := t.parser.ParseWithClaims(token, claims, t.keyFor); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	var c rawClaims
+	if err := t.verify(token, want, &c); err != nil {
+		return nil, err
 	}
-	if claims.Subject == "" || claims.ID == "" {
-		return nil, fmt.Errorf("%w: no subject or token id", ErrInvalidToken)
+	return c.claims(), nil
+}
+
+// verify is Verify into c, without building Claims: the middleware's path.
+func (t *Tokens) verify(token string, want TokenType, c *rawClaims) error {
+	err := t.verifyFast(token, want, c)
+	if err == errFallback {
+		claims := new(Claims)
+		if _, err := t.parser.ParseWithClaims(token, claims, t.keyFor); err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		}
+		if claims.Subject == "" || claims.ID == "" {
+			return fmt.Errorf("%w: no subject or token id", ErrInvalidToken)
+		}
+		c.fromClaims(claims)
+		if claims.Type != want {
+			err = ErrWrongTokenType
+		} else {
+			err = nil
+		}
 	}
-	if claims.Type != want {
-		return nil, fmt.Errorf("%w: got %q, want %q", ErrWrongTokenType, claims.Type, want)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrWrongTokenType):
+		return fmt.Errorf("%w: got %q, want %q", ErrWrongTokenType, c.Type, want)
+	default:
+		return fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
-	return claims, nil
 }
 
 // keyFor picks the verification key by "kid" and refuses a token whose
