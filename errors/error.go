@@ -92,7 +92,8 @@ type Error struct {
 	// DocumentationURL points at the docs for this error. An absolute URL
 	// is used as it is; anything else ("#rate-limiting",
 	// "rest/posts#create") is joined to the Writer's DocumentationURL with
-	// one slash, and dropped when the Writer has none.
+	// one slash. When the Writer has none, a fragment ("#rate-limiting") is
+	// sent as it is, since clients match on it, and anything else dropped.
 	DocumentationURL string
 	// Errors lists the field problems of a validation error.
 	Errors []FieldError

@@ -206,6 +206,11 @@ func (wr *Writer) documentationURL(e *Error) string {
 		return wr.docURL
 	case isAbsoluteURL(e.DocumentationURL):
 		return e.DocumentationURL
+	case wr.docBase == "" && e.DocumentationURL[0] == '#':
+		// A same-document reference (RFC 3986 §4.4): clients such as
+		// go-github tell a secondary rate limit by the suffix
+		// "#abuse-rate-limits", so it must survive without a base.
+		return e.DocumentationURL
 	case wr.docBase == "":
 		return ""
 	}

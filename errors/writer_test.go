@@ -78,11 +78,18 @@ func TestWriterFormats(t *testing.T) {
 			body:        `{"message":"API rate limit exceeded for 203.0.113.9.","documentation_url":"https://developer.myblog.com/v3/#rate-limiting"}`,
 		},
 		{
-			name:        "relative documentation URL dropped when the writer has none",
+			name:        "RFC 3986 4.4: a fragment is kept as a same-document reference when the writer has no base",
 			err:         rateLimited,
 			status:      403,
 			contentType: "application/json; charset=utf-8",
-			body:        `{"message":"API rate limit exceeded for 203.0.113.9."}`,
+			body:        `{"message":"API rate limit exceeded for 203.0.113.9.","documentation_url":"#rate-limiting"}`,
+		},
+		{
+			name:        "a relative path is dropped when the writer has no base",
+			err:         &Error{Status: 404, Message: "Not Found", DocumentationURL: "rest/posts#get"},
+			status:      404,
+			contentType: "application/json; charset=utf-8",
+			body:        `{"message":"Not Found"}`,
 		},
 		{
 			name:        "absolute documentation URL on the error wins",
