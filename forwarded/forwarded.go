@@ -1,0 +1,569 @@
+package forwarded
+
+import (
+	"errors"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// maxHops is how many addresses ClientAddr considers, counted from the
+// right across every field line of Forwarded or X-Forwarded-For: more than
+// any real chain of proxies, and a bound on the work one request can cause.
+const maxHops = 32
+
+// Config configures a Resolver. The zero value trusts no proxy: the client
+// is RemoteAddr.
+type Config struct {
+	// TrustedProxies lists the proxies whose forwarding headers are
+	// believed: CIDRs ("10.0.0.0/8", "2001:db8::/32") or single addresses
+	// ("192.0.2.7", "::1"). IPv4-mapped IPv6 addresses are treated as IPv4.
+	// Host bits of a CIDR are ignored ("10.1.2.3/8" is "10.0.0.0/8"). New
+	// refuses a prefix of length zero ("0.0.0.0/0", "::/0"): trusting every
+	// peer would let any client choose its own address. It also refuses an
+	// address with a zone ("fe80::1%eth0"), since addresses are compared
+	// without zones. Default: none.
+	TrustedProxies []string
+}
+
+// ConfigError is one problem with a Config; New returns all at once
+// joined with errors.Join.
+type ConfigError struct {
+	// Field names the Config field, with its index: "TrustedProxies[2]".
+	Field string
+	// Reason says what is wrong with it.
+	Reason string
+}
+
+func (e *ConfigError) Error() string {
+	return "forwarded: Config." + e.Field + ": " + e.Reason
+}
+
+// Resolver finds the client of a request, and the scheme and host it used,
+// believing forwarding headers only from trusted proxies. Build one with
+// New at start-up and share it. It is safe for concurrent use. A nil
+// *Resolver behaves like New(Config{}).
+type Resolver struct {
+	// trustedProxies are masked prefixes: IPv4 ones for IPv4 entries,
+	// IPv4-mapped ones included, and IPv6 ones for the rest. Addresses are
+	// unmapped and unzoned before they are compared, so Contains is exact.
+	trustedProxies []netip.Prefix
+}
+
+// New validates cfg and returns its Resolver.
+func New(cfg Config) (*Resolver, error) {
+	r := &Resolver{trustedProxies: make([]netip.Prefix, 0, len(cfg.TrustedProxies))}
+	var problems []error
+	for i, entry := range cfg.TrustedProxies {
+		prefix, reason := parseTrustedProxy(entry)
+		if reason != "" {
+			problems = append(problems, &ConfigError{
+				Field:  "TrustedProxies[" + strconv.Itoa(i) + "]",
+				Reason: strconv.Quote(entry) + " " + reason,
+			})
+			continue
+		}
+		r.trustedProxies = append(r.trustedProxies, prefix)
+	}
+	if len(problems) > 0 {
+		return nil, errors.Join(problems...)
+	}
+	return r, nil
+}
+
+// parseTrustedProxy parses one Config.TrustedProxies entry, or says why it
+// cannot.
+func parseTrustedProxy(entry string) (netip.Prefix, string) {
+	const notAnAddress = "is not an IP address or CIDR"
+	if !strings.Contains(entry, "/") {
+		addr, err := netip.ParseAddr(entry)
+		if err != nil {
+			return netip.Prefix{}, notAnAddress
+		}
+		if addr.Zone() != "" {
+			return netip.Prefix{}, "has a zone, but addresses are compared without one: list " + strconv.Quote(addr.WithZone("").String())
+		}
+		addr = addr.Unmap()
+		return netip.PrefixFrom(addr, addr.BitLen()), ""
+	}
+	prefix, err := netip.ParsePrefix(entry)
+	if err != nil {
+		return netip.Prefix{}, notAnAddress
+	}
+	if prefix.Addr().Is4In6() {
+		// ::ffff:0:0/96 is the IPv4 space; a shorter prefix reaches beyond it.
+		if prefix.Bits() < 96 {
+			return netip.Prefix{}, "is an IPv4-mapped prefix shorter than /96"
+		}
+		prefix = netip.PrefixFrom(prefix.Addr().Unmap(), prefix.Bits()-96)
+	}
+	if prefix.Bits() == 0 {
+		return netip.Prefix{}, "trusts every address, so any client could choose its own"
+	}
+	return prefix.Masked(), ""
+}
+
+// ClientAddr returns the client's address (unmapped: IPv4-mapped IPv6
+// becomes IPv4; zone dropped), and false when none can be found
+// (RemoteAddr not an IP, e.g. a unix socket or "pipe"). The package doc
+// gives the rules.
+func (r *Resolver) ClientAddr(req *http.Request) (netip.Addr, bool) {
+	peer, ok := parseNode(req.RemoteAddr)
+	if !ok {
+		return netip.Addr{}, false
+	}
+	if !r.trusts(peer) {
+		return peer, true
+	}
+	client, _ := r.walk(req.Header, peer)
+	return client, true
+}
+
+// ClientIP is ClientAddr as a string (netip.Addr.String()), or RemoteAddr
+// unchanged when it holds no IP address. Its signature fits the
+// func(*http.Request) string hooks of other packages.
+func (r *Resolver) ClientIP(req *http.Request) string {
+	if client, ok := r.ClientAddr(req); ok {
+		return client.String()
+	}
+	return req.RemoteAddr
+}
+
+// Trusted reports whether the immediate peer (RemoteAddr) is a trusted
+// proxy.
+func (r *Resolver) Trusted(req *http.Request) bool {
+	peer, ok := parseNode(req.RemoteAddr)
+	return ok && r.trusts(peer)
+}
+
+// Scheme returns "https" or "http": from the trusted peer's Forwarded
+// proto= or X-Forwarded-Proto (the first/leftmost value, lower-cased, only
+// "http"/"https" accepted), else "https" when req.TLS != nil, else "http".
+// Of Forwarded, only the elements written by trusted proxies are read (see
+// the package doc).
+func (r *Resolver) Scheme(req *http.Request) string {
+	if proto, ok := r.forwardedValue(req, paramProto, "X-Forwarded-Proto"); ok {
+		// RFC 7239 §5.4 and RFC 3986 §3.1: scheme names are case-insensitive.
+		switch {
+		case strings.EqualFold(proto, "https"):
+			return "https"
+		case strings.EqualFold(proto, "http"):
+			return "http"
+		}
+	}
+	if req.TLS != nil {
+		return "https"
+	}
+	return "http"
+}
+
+// Host returns the host the client asked for: from the trusted peer's
+// Forwarded host= or X-Forwarded-Host (first value), validated as a
+// host[:port] with no spaces, slashes, '@' or control characters; else
+// req.Host. Of Forwarded, only the elements written by trusted proxies are
+// read (see the package doc).
+func (r *Resolver) Host(req *http.Request) string {
+	if host, ok := r.forwardedValue(req, paramHost, "X-Forwarded-Host"); ok && validHost(host) {
+		return host
+	}
+	return req.Host
+}
+
+// forwardedValue returns what a trusted peer says of the client's request:
+// param from the leftmost Forwarded element written by a trusted proxy
+// that has it, else the first value of the legacy header. It reports false
+// when the peer is not trusted or neither header says anything.
+func (r *Resolver) forwardedValue(req *http.Request, p param, legacyKey string) (string, bool) {
+	peer, ok := parseNode(req.RemoteAddr)
+	if !ok || !r.trusts(peer) {
+		return "", false
+	}
+	if len(req.Header["Forwarded"]) > 0 {
+		if _, believed := r.walk(req.Header, peer); believed.seen&(1<<p) != 0 {
+			return believed.values[p], true
+		}
+	}
+	return firstElement(req.Header[legacyKey])
+}
+
+// trusts reports whether addr, unmapped and unzoned, is a trusted proxy.
+func (r *Resolver) trusts(addr netip.Addr) bool {
+	if r == nil {
+		return false
+	}
+	for _, prefix := range r.trustedProxies {
+		if prefix.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// walk finds the client behind the trusted peer (rules 3 to 6 of the
+// package doc): it reads Forwarded when present, else X-Forwarded-For,
+// from the right, past trusted hops, and stops at the first untrusted
+// address, at the first element it cannot read, or after maxHops. It also
+// returns the proto= and host= of the Forwarded elements it reached, the
+// leftmost winning: each was written by a trusted proxy, whereas an
+// element left of where the walk stopped may be the client's own.
+func (r *Resolver) walk(h http.Header, peer netip.Addr) (client netip.Addr, believed element) {
+	lines, rfc7239, cut := h["Forwarded"], true, cutLastElement
+	if len(lines) == 0 {
+		lines, rfc7239, cut = h["X-Forwarded-For"], false, cutLastComma
+	}
+	client = peer
+	remaining := maxHops
+	for i := len(lines) - 1; i >= 0; i-- {
+		// RFC 9110 §5.3: several field lines are one comma-separated list,
+		// in order, so the last line holds the rightmost elements.
+		list, more := lines[i], true
+		for more {
+			var item string
+			list, item, more = cut(list)
+			if item = strings.Trim(item, " \t"); item == "" {
+				continue // RFC 9110 §5.6.1: empty list elements are ignored.
+			}
+			if remaining == 0 {
+				return client, believed
+			}
+			remaining--
+			node := item
+			if rfc7239 {
+				e, ok := parseElement(item)
+				if !ok {
+					return client, believed
+				}
+				believed.believe(e)
+				if e.seen&(1<<paramFor) == 0 {
+					return client, believed
+				}
+				node = e.values[paramFor]
+			}
+			addr, ok := parseNode(node)
+			if !ok {
+				return client, believed
+			}
+			client = addr
+			if !r.trusts(addr) {
+				return client, believed
+			}
+		}
+	}
+	return client, believed
+}
+
+// parseNode parses an address with an optional port in the forms
+// RemoteAddr, X-Forwarded-For and RFC 7239 §6 nodes use: "192.0.2.60",
+// "192.0.2.60:47011", "2001:db8:cafe::17", "[2001:db8:cafe::17]",
+// "[2001:db8:cafe::17]:4711". It drops the port (RFC 7239 §6.3 allows an
+// obfuscated "_port" too) and the zone, and unmaps an IPv4-mapped address.
+// Obfuscated identifiers and "unknown" (RFC 7239 §6.2, §6.3) are not
+// addresses. On success it allocates nothing, unless s has a zone.
+func parseNode(s string) (netip.Addr, bool) {
+	host := s
+	if strings.HasPrefix(s, "[") {
+		end := strings.IndexByte(s, ']')
+		if end < 0 {
+			return netip.Addr{}, false
+		}
+		if rest := s[end+1:]; rest != "" && (rest[0] != ':' || !isNodePort(rest[1:])) {
+			return netip.Addr{}, false
+		}
+		host = s[1:end]
+		if !strings.Contains(host, ":") {
+			return netip.Addr{}, false // RFC 3986 §3.2.2: brackets hold IPv6 only.
+		}
+	} else if colon := strings.IndexByte(s, ':'); colon >= 0 && strings.IndexByte(s[colon+1:], ':') < 0 {
+		// One colon: IPv4 with a port. Two or more: bare IPv6.
+		host = s[:colon]
+		if !isNodePort(s[colon+1:]) {
+			return netip.Addr{}, false
+		}
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return addr.Unmap().WithZone(""), true
+}
+
+// isNodePort reports whether s is an RFC 7239 §6 node-port:
+//
+//	node-port = port / obfport
+//	port      = 1*5DIGIT
+//	obfport   = "_" 1*(ALPHA / DIGIT / "." / "_" / "-")
+func isNodePort(s string) bool {
+	if obfuscated, ok := strings.CutPrefix(s, "_"); ok {
+		if obfuscated == "" {
+			return false
+		}
+		for i := 0; i < len(obfuscated); i++ {
+			if c := obfuscated[i]; !isAlpha(c) && !isDigit(c) && c != '.' && c != '_' && c != '-' {
+				return false
+			}
+		}
+		return true
+	}
+	return isPort(s)
+}
+
+// isPort reports whether s is 1 to 5 digits (RFC 7239 §6, RFC 3986 §3.2.3).
+func isPort(s string) bool {
+	if s == "" || len(s) > 5 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// cutLastComma splits an X-Forwarded-For list at its last comma.
+func cutLastComma(list string) (before, item string, found bool) {
+	i := strings.LastIndexByte(list, ',')
+	if i < 0 {
+		return "", list, false
+	}
+	return list[:i], list[i+1:], true
+}
+
+// cutLastElement splits a Forwarded list at its last comma outside a
+// quoted-string (RFC 7239 §4, RFC 9110 §5.6.4). It reads from the right,
+// so that what the nearest proxies appended is read first and exactly,
+// whatever a client put on the left. Reading backwards, a '"' outside a
+// string ends one (a backslash is not allowed outside), and inside a
+// string a '"' preceded by an even run of backslashes opens it: in a valid
+// quoted-string every inner '"' is escaped, and so preceded by an odd run.
+func cutLastElement(list string) (before, item string, found bool) {
+	quoted := false
+	for i := len(list) - 1; i >= 0; i-- {
+		switch list[i] {
+		case '"':
+			if !quoted {
+				quoted = true
+				continue
+			}
+			backslashes := 0
+			for j := i - 1; j >= 0 && list[j] == '\\'; j-- {
+				backslashes++
+			}
+			quoted = backslashes%2 == 1
+		case ',':
+			if !quoted {
+				return list[:i], list[i+1:], true
+			}
+		}
+	}
+	return "", list, false
+}
+
+// param indexes the Forwarded parameters this package reads.
+type param uint8
+
+const (
+	paramFor   param = iota // RFC 7239 §5.2
+	paramHost               // RFC 7239 §5.3
+	paramProto              // RFC 7239 §5.4
+)
+
+// paramNames are the parameter names, indexed by param.
+var paramNames = [...]string{paramFor: "for", paramHost: "host", paramProto: "proto"}
+
+// element holds the parameters of a forwarded-element that this package
+// reads.
+type element struct {
+	values [len(paramNames)]string
+	seen   uint8 // bit p is set when values[p] was given
+}
+
+// believe takes host= and proto= from e, which lies left of the elements
+// already believed.
+func (b *element) believe(e element) {
+	for _, p := range [...]param{paramHost, paramProto} {
+		if e.seen&(1<<p) != 0 {
+			b.values[p] = e.values[p]
+			b.seen |= 1 << p
+		}
+	}
+}
+
+// parseElement parses one forwarded-element (RFC 7239 §4):
+//
+//	forwarded-element = [ forwarded-pair ] *( ";" [ forwarded-pair ] )
+//	forwarded-pair    = token "=" value
+//	value             = token / quoted-string
+//
+// Parameter names are case-insensitive (§4). Whitespace around ";" is
+// tolerated, as senders commonly write "for=192.0.2.60; proto=https". A
+// parameter given twice makes the element invalid (§4: it "MUST NOT occur
+// more than once"), so that no one can slip a second for= into it.
+func parseElement(s string) (e element, ok bool) {
+	for {
+		s = strings.TrimLeft(s, " \t")
+		if s != "" && s[0] != ';' {
+			var name, value string
+			name, s = cutToken(s)
+			if name == "" || !strings.HasPrefix(s, "=") {
+				return element{}, false
+			}
+			escaped := false
+			if value, s = cutToken(s[1:]); value == "" {
+				if value, s, escaped, ok = cutQuotedString(s); !ok {
+					return element{}, false
+				}
+			}
+			for p, known := range paramNames {
+				if !strings.EqualFold(name, known) {
+					continue
+				}
+				if e.seen&(1<<p) != 0 {
+					return element{}, false
+				}
+				if escaped {
+					value = unescape(value)
+				}
+				e.values[p] = value
+				e.seen |= 1 << p
+			}
+			s = strings.TrimLeft(s, " \t")
+		}
+		if s == "" {
+			return e, true
+		}
+		if s[0] != ';' {
+			return element{}, false
+		}
+		s = s[1:]
+	}
+}
+
+// cutToken returns the RFC 9110 §5.6.2 token at the start of s, and the
+// rest.
+func cutToken(s string) (token, rest string) {
+	i := 0
+	for i < len(s) && isTokenChar(s[i]) {
+		i++
+	}
+	return s[:i], s[i:]
+}
+
+// cutQuotedString reads the RFC 9110 §5.6.4 quoted-string at the start of
+// s and returns its content, still escaped when escaped is true, and the
+// rest:
+//
+//	quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE
+//	qdtext        = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
+//	quoted-pair   = "\" ( HTAB / SP / VCHAR / obs-text )
+func cutQuotedString(s string) (content, rest string, escaped, ok bool) {
+	if !strings.HasPrefix(s, `"`) {
+		return "", s, false, false
+	}
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			return s[1:i], s[i+1:], escaped, true
+		case c == '\\':
+			if i+1 == len(s) || !isQuotable(s[i+1]) {
+				return "", s, false, false
+			}
+			escaped = true
+			i++
+		case !isQuotable(c):
+			return "", s, false, false
+		}
+	}
+	return "", s, false, false
+}
+
+// unescape removes the backslashes of the quoted-pairs of a quoted-string's
+// content that cutQuotedString accepted.
+func unescape(content string) string {
+	var b strings.Builder
+	b.Grow(len(content))
+	for i := 0; i < len(content); i++ {
+		if content[i] == '\\' {
+			i++
+		}
+		b.WriteByte(content[i])
+	}
+	return b.String()
+}
+
+// firstElement returns the first non-empty element of a comma-separated
+// list spread over field lines (RFC 9110 §5.3, §5.6.1), trimmed.
+func firstElement(lines []string) (string, bool) {
+	for _, list := range lines {
+		for list != "" {
+			var item string
+			item, list, _ = strings.Cut(list, ",")
+			if item = strings.Trim(item, " \t"); item != "" {
+				return item, true
+			}
+		}
+	}
+	return "", false
+}
+
+// validHost reports whether s is a Host (RFC 9110 §7.2): uri-host
+// [":" port], where uri-host is an RFC 3986 §3.2.2 IP-literal, IPv4
+// address or reg-name, and port is 1 to 5 digits. So it holds no space,
+// slash, '@', control character or anything else that would change the
+// meaning of a URL built from it.
+func validHost(s string) bool {
+	host := s
+	if strings.HasPrefix(s, "[") {
+		end := strings.IndexByte(s, ']')
+		if end < 0 {
+			return false
+		}
+		addr, err := netip.ParseAddr(s[1:end])
+		if err != nil || !addr.Is6() || addr.Zone() != "" {
+			return false
+		}
+		rest := s[end+1:]
+		return rest == "" || rest[0] == ':' && isPort(rest[1:])
+	}
+	if colon := strings.LastIndexByte(s, ':'); colon >= 0 {
+		if !isPort(s[colon+1:]) {
+			return false
+		}
+		host = s[:colon]
+	}
+	if host == "" {
+		return false
+	}
+	// reg-name = *( unreserved / pct-encoded / sub-delims ); an IPv4
+	// address is a reg-name too.
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		switch {
+		case c == '%':
+			if i+2 >= len(host) || !isHexDigit(host[i+1]) || !isHexDigit(host[i+2]) {
+				return false
+			}
+			i += 2
+		case isAlpha(c), isDigit(c), strings.IndexByte("-._~!$&'()*+,;=", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isAlpha(c byte) bool    { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+func isDigit(c byte) bool    { return '0' <= c && c <= '9' }
+func isHexDigit(c byte) bool { return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+// isTokenChar reports whether c is an RFC 9110 §5.6.2 tchar.
+func isTokenChar(c byte) bool {
+	return isAlpha(c) || isDigit(c) || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+// isQuotable reports whether c may stand in a quoted-string, as qdtext or
+// after a backslash (RFC 9110 §5.6.4): HTAB, SP, VCHAR or obs-text.
+func isQuotable(c byte) bool {
+	return c == '\t' || c == ' ' || 0x21 <= c && c != 0x7f
+}

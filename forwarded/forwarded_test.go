@@ -1,0 +1,603 @@
+package forwarded_test
+
+import (
+	"crypto/tls"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/myblog/apikit/forwarded"
+)
+
+// line is one header field line.
+type line struct{ key, value string }
+
+func xff(value string) line { return line{"X-Forwarded-For", value} }
+func fwd(value string) line { return line{"Forwarded", value} }
+func xfp(value string) line { return line{"X-Forwarded-Proto", value} }
+func xfh(value string) line { return line{"X-Forwarded-Host", value} }
+
+func newRequest(remoteAddr string, lines ...line) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.RemoteAddr = remoteAddr
+	for _, l := range lines {
+		r.Header.Add(l.key, l.value)
+	}
+	return r
+}
+
+// hops lists the trusted addresses 10.0.0.from to 10.0.0.to, leftmost first.
+func hops(from, to int) string {
+	addrs := make([]string, 0, to-from+1)
+	for i := from; i <= to; i++ {
+		addrs = append(addrs, "10.0.0."+strconv.Itoa(i))
+	}
+	return strings.Join(addrs, ", ")
+}
+
+// forwardedHops is hops as Forwarded elements.
+func forwardedHops(from, to int) string {
+	return "for=" + strings.ReplaceAll(hops(from, to), ", ", ", for=")
+}
+
+func mustNew(t testing.TB, trusted ...string) *forwarded.Resolver {
+	t.Helper()
+	r, err := forwarded.New(forwarded.Config{TrustedProxies: trusted})
+	require.NoError(t, err)
+	return r
+}
+
+// balancers is the trusted list of most cases: a private range, one
+// single IPv4 address, an IPv6 range and IPv6 loopback.
+var balancers = []string{"10.0.0.0/8", "192.0.2.7", "2001:db8:1::/48", "::1"}
+
+// lb is a trusted peer.
+const lb = "10.0.0.5:41234"
+
+func TestClientAddr(t *testing.T) {
+	tests := []struct {
+		name    string
+		trusted []string // nil means balancers
+		remote  string
+		lines   []line
+		want    string
+	}{
+		// Rule 1: the peer.
+		{name: "rule 1: IPv4 peer with port", remote: "203.0.113.9:5678", want: "203.0.113.9"},
+		{name: "rule 1: IPv4 peer without port", remote: "203.0.113.9", want: "203.0.113.9"},
+		{name: "rule 1: IPv6 peer in brackets with port", remote: "[2001:db8:cafe::17]:443", want: "2001:db8:cafe::17"},
+		{name: "rule 1: IPv6 peer in brackets without port", remote: "[2001:db8:cafe::17]", want: "2001:db8:cafe::17"},
+		{name: "rule 1: IPv6 peer without port", remote: "2001:db8:cafe::17", want: "2001:db8:cafe::17"},
+		{name: "rule 1: IPv6 peer canonicalised", remote: "[2001:DB8:CAFE:0::17]:443", want: "2001:db8:cafe::17"},
+		{name: "rule 1: IPv4-mapped peer is IPv4", remote: "[::ffff:203.0.113.9]:5678", want: "203.0.113.9"},
+		{name: "rule 1: zone of the peer dropped", remote: "[fe80::1%eth0]:5678", want: "fe80::1"},
+
+		// Rule 2: an untrusted peer is the client, whatever it says.
+		{name: "rule 2: untrusted peer ignores X-Forwarded-For", remote: "203.0.113.9:5678",
+			lines: []line{xff("198.51.100.23")}, want: "203.0.113.9"},
+		{name: "rule 2: untrusted peer ignores a trusted-looking X-Forwarded-For", remote: "203.0.113.9:5678",
+			lines: []line{xff("10.0.0.6")}, want: "203.0.113.9"},
+		{name: "rule 2: untrusted peer ignores Forwarded", remote: "203.0.113.9:5678",
+			lines: []line{fwd("for=198.51.100.23")}, want: "203.0.113.9"},
+		{name: "rule 2: loopback is not trusted unless listed", trusted: []string{"10.0.0.0/8"}, remote: "127.0.0.1:5678",
+			lines: []line{xff("198.51.100.23")}, want: "127.0.0.1"},
+		{name: "rule 2: zero Config trusts no proxy", trusted: []string{}, remote: lb,
+			lines: []line{xff("198.51.100.23")}, want: "10.0.0.5"},
+		{name: "rule 2: single trusted address trusts no neighbour", remote: "192.0.2.8:5678",
+			lines: []line{xff("198.51.100.23")}, want: "192.0.2.8"},
+
+		// Rule 3: which header a trusted peer is believed on.
+		{name: "rule 3: trusted peer without headers is the client", remote: lb, want: "10.0.0.5"},
+		{name: "rule 3: trusted peer's X-Forwarded-For", remote: lb,
+			lines: []line{xff("203.0.113.9")}, want: "203.0.113.9"},
+		{name: "rule 3: trusted peer's Forwarded", remote: lb,
+			lines: []line{fwd("for=203.0.113.9")}, want: "203.0.113.9"},
+		{name: "rule 3: Forwarded wins over X-Forwarded-For", remote: lb,
+			lines: []line{xff("198.51.100.23"), fwd("for=203.0.113.9")}, want: "203.0.113.9"},
+		{name: "rule 3: an empty Forwarded still wins", remote: lb,
+			lines: []line{xff("198.51.100.23"), fwd("")}, want: "10.0.0.5"},
+		{name: "rule 3: trusted single IPv4 peer", remote: "192.0.2.7:5678",
+			lines: []line{xff("203.0.113.9")}, want: "203.0.113.9"},
+		{name: "rule 3: trusted IPv6 peer", remote: "[::1]:5678",
+			lines: []line{xff("203.0.113.9")}, want: "203.0.113.9"},
+		{name: "rule 3: IPv4-mapped peer matches an IPv4 CIDR", remote: "[::ffff:10.0.0.5]:5678",
+			lines: []line{xff("203.0.113.9")}, want: "203.0.113.9"},
+		{name: "rule 3: IPv4-mapped CIDR in the Config", trusted: []string{"::ffff:10.0.0.0/104"}, remote: lb,
+			lines: []line{xff("203.0.113.9")}, want: "203.0.113.9"},
+		{name: "rule 3: zoned peer matches without its zone", trusted: []string{"fe80::/10"}, remote: "[fe80::1%eth0]:5678",
+			lines: []line{xff("203.0.113.9")}, want: "203.0.113.9"},
+
+		// Rule 4: the walk from the right.
+		{name: "rule 4: rightmost untrusted hop is the client", remote: lb,
+			lines: []line{xff("203.0.113.9, 10.0.0.6, 10.0.0.7")}, want: "203.0.113.9"},
+		{name: "rule 4: spoofed leftmost entries are never chosen", remote: lb,
+			lines: []line{xff("1.1.1.1, 8.8.8.8, 203.0.113.9, 10.0.0.6")}, want: "203.0.113.9"},
+		{name: "rule 4: spoofed trusted address left of the client is never chosen", remote: lb,
+			lines: []line{xff("10.0.0.9, 203.0.113.9")}, want: "203.0.113.9"},
+		{name: "rule 4: spoofed Forwarded element is never chosen", remote: lb,
+			lines: []line{fwd("for=1.1.1.1, for=203.0.113.9, for=10.0.0.6")}, want: "203.0.113.9"},
+		{name: "rule 4: client garbage on the left cannot hide the proxy's element", remote: lb,
+			lines: []line{fwd(`for="1.1.1.1, for=203.0.113.9`)}, want: "203.0.113.9"},
+		{name: "rule 4: every hop trusted gives the leftmost", remote: lb,
+			lines: []line{xff("10.0.0.1, 10.0.0.2")}, want: "10.0.0.1"},
+		{name: "rule 4: single trusted address skipped", remote: lb,
+			lines: []line{xff("203.0.113.9, 192.0.2.7")}, want: "203.0.113.9"},
+		{name: "rule 4: single address trusts only itself", remote: lb,
+			lines: []line{xff("203.0.113.9, 192.0.2.8")}, want: "192.0.2.8"},
+		{name: "rule 4: IPv6 CIDR hop skipped", remote: lb,
+			lines: []line{xff("2001:db8:cafe::17, 2001:db8:1::5")}, want: "2001:db8:cafe::17"},
+		{name: "rule 4: IPv4-mapped hop is IPv4", remote: lb,
+			lines: []line{xff("203.0.113.9, ::ffff:10.0.0.6")}, want: "203.0.113.9"},
+		{name: "rule 4: IPv4-mapped client is unmapped", remote: lb,
+			lines: []line{xff("::ffff:203.0.113.9")}, want: "203.0.113.9"},
+		{name: "rule 4: zoned hop compared without its zone", trusted: []string{"10.0.0.0/8", "fe80::/10"}, remote: lb,
+			lines: []line{xff("203.0.113.9, fe80::1%eth0")}, want: "203.0.113.9"},
+		{name: "rule 4: zone of the client dropped", remote: lb,
+			lines: []line{xff("fe80::2%eth1")}, want: "fe80::2"},
+		{name: "rule 4, RFC 9110 §5.3: X-Forwarded-For field lines are one list", remote: lb,
+			lines: []line{xff("1.1.1.1, 203.0.113.9"), xff("10.0.0.6")}, want: "203.0.113.9"},
+		{name: "rule 4, RFC 9110 §5.3: the last field line is read first", remote: lb,
+			lines: []line{xff("203.0.113.9"), xff("198.51.100.23")}, want: "198.51.100.23"},
+		{name: "rule 4, RFC 7239 §4: Forwarded field lines are one list", remote: lb,
+			lines: []line{fwd("for=1.1.1.1, for=203.0.113.9"), fwd("for=10.0.0.6;proto=https")}, want: "203.0.113.9"},
+
+		// X-Forwarded-For entries.
+		{name: "rule 4: X-Forwarded-For IPv4 with port", remote: lb,
+			lines: []line{xff("203.0.113.9:47011")}, want: "203.0.113.9"},
+		{name: "rule 4: X-Forwarded-For IPv6 in brackets with port", remote: lb,
+			lines: []line{xff("[2001:db8:cafe::17]:4711")}, want: "2001:db8:cafe::17"},
+		{name: "rule 4: X-Forwarded-For IPv6 in brackets", remote: lb,
+			lines: []line{xff("[2001:db8:cafe::17]")}, want: "2001:db8:cafe::17"},
+		{name: "rule 4: X-Forwarded-For bare IPv6", remote: lb,
+			lines: []line{xff("2001:db8:cafe::17")}, want: "2001:db8:cafe::17"},
+		{name: "rule 4: X-Forwarded-For spaces and tabs trimmed", remote: lb,
+			lines: []line{xff(" \t203.0.113.9 \t,\t10.0.0.6 ")}, want: "203.0.113.9"},
+		{name: "rule 4, RFC 9110 §5.6.1: empty list elements ignored", remote: lb,
+			lines: []line{xff(", 203.0.113.9,, 10.0.0.6 ,"), xff("")}, want: "203.0.113.9"},
+
+		// Forwarded syntax.
+		{name: "RFC 7239 §5.2: IPv4 token", remote: lb,
+			lines: []line{fwd("for=192.0.2.60")}, want: "192.0.2.60"},
+		{name: "RFC 7239 §5.2: quoted IPv4", remote: lb,
+			lines: []line{fwd(`for="192.0.2.60"`)}, want: "192.0.2.60"},
+		{name: "RFC 7239 §5.2: quoted IPv4 with port", remote: lb,
+			lines: []line{fwd(`for="192.0.2.60:47011"`)}, want: "192.0.2.60"},
+		{name: "RFC 7239 §5.2: quoted IPv6", remote: lb,
+			lines: []line{fwd(`for="[2001:db8:cafe::17]"`)}, want: "2001:db8:cafe::17"},
+		{name: "RFC 7239 §5.2: quoted IPv6 with port", remote: lb,
+			lines: []line{fwd(`for="[2001:db8:cafe::17]:4711"`)}, want: "2001:db8:cafe::17"},
+		{name: "RFC 7239 §6.3: obfuscated port", remote: lb,
+			lines: []line{fwd(`for="192.0.2.60:_gazonk"`)}, want: "192.0.2.60"},
+		{name: "RFC 7239 §4: parameter names are case-insensitive", remote: lb,
+			lines: []line{fwd("FOR=203.0.113.9, For=10.0.0.6")}, want: "203.0.113.9"},
+		{name: "RFC 7239 §4: other parameters around for=", remote: lb,
+			lines: []line{fwd("by=10.0.0.5;for=203.0.113.9;host=api.myblog.com;proto=https")}, want: "203.0.113.9"},
+		{name: "RFC 7239 §4: whitespace around ; tolerated", remote: lb,
+			lines: []line{fwd("proto=https ; for=203.0.113.9 ;")}, want: "203.0.113.9"},
+		{name: "RFC 7239 §4: empty pairs", remote: lb,
+			lines: []line{fwd(";for=203.0.113.9;;")}, want: "203.0.113.9"},
+		{name: "RFC 7239 §4, RFC 9110 §5.6.4: quoted-pair escapes", remote: lb,
+			lines: []line{fwd(`for="\[2001:db8:cafe::17\]:\4711"`)}, want: "2001:db8:cafe::17"},
+		{name: "RFC 7239 §4, RFC 9110 §5.6.4: comma and semicolon inside a quoted-string", remote: lb,
+			lines: []line{fwd(`for=203.0.113.9;ext="1.1.1.1, for=8.8.8.8;x", for=10.0.0.6`)}, want: "203.0.113.9"},
+		{name: "RFC 7239 §4, RFC 9110 §5.6.4: escaped quote inside a quoted-string", remote: lb,
+			lines: []line{fwd(`for=203.0.113.9;ext="a, b\", for=8.8.8.8", for=10.0.0.6`)}, want: "203.0.113.9"},
+
+		// Rule 5: where the walk stops.
+		{name: "rule 5, RFC 7239 §6.2: unknown stops at the peer", remote: lb,
+			lines: []line{fwd("for=198.51.100.23, for=unknown")}, want: "10.0.0.5"},
+		{name: "rule 5, RFC 7239 §6.3: obfuscated identifier stops at the last trusted hop", remote: lb,
+			lines: []line{fwd(`for=198.51.100.23, for=_hidden, for="10.0.0.6:_port"`)}, want: "10.0.0.6"},
+		{name: "rule 5: unknown in X-Forwarded-For stops at the peer", remote: lb,
+			lines: []line{xff("198.51.100.23, unknown")}, want: "10.0.0.5"},
+		{name: "rule 5: garbage stops at the last trusted hop", remote: lb,
+			lines: []line{xff("198.51.100.23, <script>, 10.0.0.6, 10.0.0.7")}, want: "10.0.0.6"},
+		{name: "rule 5: untrusted hop reached before garbage", remote: lb,
+			lines: []line{xff("garbage, 203.0.113.9, 10.0.0.6")}, want: "203.0.113.9"},
+		{name: "rule 5: garbage in a later field line", remote: lb,
+			lines: []line{xff("203.0.113.9"), xff("garbage")}, want: "10.0.0.5"},
+		{name: "rule 5: IPv4 in brackets is not an address", remote: lb,
+			lines: []line{xff("[203.0.113.9]:80")}, want: "10.0.0.5"},
+		{name: "rule 5: port that is not a number", remote: lb,
+			lines: []line{xff("203.0.113.9:http")}, want: "10.0.0.5"},
+		{name: "rule 5: port of six digits", remote: lb,
+			lines: []line{xff("203.0.113.9:123456")}, want: "10.0.0.5"},
+		{name: "rule 5: empty port", remote: lb,
+			lines: []line{xff("203.0.113.9:")}, want: "10.0.0.5"},
+		{name: "rule 5: IPv4 with a zone", remote: lb,
+			lines: []line{xff("203.0.113.9%eth0")}, want: "10.0.0.5"},
+		{name: "rule 5: IPv4 with leading zeros", remote: lb,
+			lines: []line{xff("203.000.113.9")}, want: "10.0.0.5"},
+		{name: "rule 5: unterminated bracket", remote: lb,
+			lines: []line{xff("[2001:db8::17")}, want: "10.0.0.5"},
+		{name: "rule 5: text after the bracket", remote: lb,
+			lines: []line{xff("[2001:db8::17]x")}, want: "10.0.0.5"},
+		{name: "rule 5: host name", remote: lb,
+			lines: []line{xff("client.example.com")}, want: "10.0.0.5"},
+		{name: "rule 5, RFC 7239 §6: unquoted IPv6", remote: lb,
+			lines: []line{fwd("for=[2001:db8:cafe::17]")}, want: "10.0.0.5"},
+		{name: "rule 5, RFC 7239 §6: unquoted port", remote: lb,
+			lines: []line{fwd("for=192.0.2.60:47011")}, want: "10.0.0.5"},
+		{name: "rule 5, RFC 7239 §4: unterminated quoted-string", remote: lb,
+			lines: []line{fwd(`for="203.0.113.9`)}, want: "10.0.0.5"},
+		{name: "rule 5, RFC 7239 §4: for= given twice", remote: lb,
+			lines: []line{fwd("for=198.51.100.23;for=10.0.0.6")}, want: "10.0.0.5"},
+		{name: "rule 5, RFC 7239 §4: pair without a value", remote: lb,
+			lines: []line{fwd("for=")}, want: "10.0.0.5"},
+		{name: "rule 5, RFC 7239 §4: empty quoted for=", remote: lb,
+			lines: []line{fwd(`for=""`)}, want: "10.0.0.5"},
+		{name: "rule 5, RFC 7239 §4: space around =", remote: lb,
+			lines: []line{fwd("for = 203.0.113.9")}, want: "10.0.0.5"},
+		{name: "rule 5, RFC 7239 §4: element without for=", remote: lb,
+			lines: []line{fwd("for=198.51.100.23, proto=https")}, want: "10.0.0.5"},
+		{name: "rule 5, RFC 7239 §4: text after a quoted-string", remote: lb,
+			lines: []line{fwd(`for="203.0.113.9"x`)}, want: "10.0.0.5"},
+		{name: "rule 5, RFC 9110 §5.6.4: control character in a quoted-string", remote: lb,
+			lines: []line{fwd("for=\"203.0.113.9\x01\"")}, want: "10.0.0.5"},
+
+		// Rule 6: at most 32 addresses.
+		{name: "rule 6: 32 trusted hops give the leftmost", remote: lb,
+			lines: []line{xff(hops(1, 32))}, want: "10.0.0.1"},
+		{name: "rule 6: client at the 32nd position is found", remote: lb,
+			lines: []line{xff("203.0.113.9, " + hops(1, 31))}, want: "203.0.113.9"},
+		{name: "rule 6: the 33rd address is not considered", remote: lb,
+			lines: []line{xff("203.0.113.9, " + hops(1, 32))}, want: "10.0.0.1"},
+		{name: "rule 6: the cap counts across field lines", remote: lb,
+			lines: []line{xff("203.0.113.9, " + hops(1, 16)), xff(hops(17, 32))}, want: "10.0.0.1"},
+		{name: "rule 6: empty elements do not count", remote: lb,
+			lines: []line{xff("203.0.113.9,,,, " + strings.ReplaceAll(hops(1, 31), ",", ",,"))}, want: "203.0.113.9"},
+		{name: "rule 6: the cap applies to Forwarded", remote: lb,
+			lines: []line{fwd("for=203.0.113.9, " + forwardedHops(1, 32))}, want: "10.0.0.1"},
+		{name: "rule 6: client at the 32nd Forwarded element is found", remote: lb,
+			lines: []line{fwd("for=203.0.113.9, " + forwardedHops(1, 31))}, want: "203.0.113.9"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			trusted := tt.trusted
+			if trusted == nil {
+				trusted = balancers
+			}
+			resolver := mustNew(t, trusted...)
+			req := newRequest(tt.remote, tt.lines...)
+
+			addr, ok := resolver.ClientAddr(req)
+			require.True(t, ok)
+			assert.Equal(t, tt.want, addr.String())
+			assert.True(t, addr.Is4() || addr.Is6() && !addr.Is4In6() && addr.Zone() == "", "unmapped and unzoned: %s", addr)
+			assert.Equal(t, tt.want, resolver.ClientIP(req))
+		})
+	}
+}
+
+func TestClientAddrWithoutIP(t *testing.T) {
+	tests := []struct {
+		name   string
+		remote string
+	}{
+		{"rule 1: net/http's placeholder for a pipe", "pipe"},
+		{"rule 1: unix socket", "@"},
+		{"rule 1: empty RemoteAddr", ""},
+		{"rule 1: host name", "lb.internal:41234"},
+		{"rule 1: unix socket path", "/run/api.sock"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resolver := mustNew(t, balancers...)
+			req := newRequest(tt.remote, xff("203.0.113.9"), fwd("for=203.0.113.9"))
+
+			addr, ok := resolver.ClientAddr(req)
+			assert.False(t, ok)
+			assert.False(t, addr.IsValid())
+			assert.Equal(t, tt.remote, resolver.ClientIP(req))
+			assert.False(t, resolver.Trusted(req))
+			assert.Equal(t, "http", resolver.Scheme(req))
+			assert.Equal(t, "example.com", resolver.Host(req))
+		})
+	}
+}
+
+func TestTrusted(t *testing.T) {
+	tests := []struct {
+		name    string
+		trusted []string
+		remote  string
+		want    bool
+	}{
+		{"IPv4 CIDR", []string{"10.0.0.0/8"}, "10.255.0.1:1", true},
+		{"outside an IPv4 CIDR", []string{"10.0.0.0/8"}, "11.0.0.1:1", false},
+		{"host bits of a CIDR ignored", []string{"10.1.2.3/8"}, "10.200.0.1:1", true},
+		{"single IPv4 address", []string{"192.0.2.7"}, "192.0.2.7:1", true},
+		{"single IPv4 address trusts no neighbour", []string{"192.0.2.7"}, "192.0.2.8:1", false},
+		{"single IPv6 address", []string{"::1"}, "[::1]:1", true},
+		{"single IPv6 address without port", []string{"::1"}, "::1", true},
+		{"IPv6 CIDR", []string{"2001:db8::/32"}, "[2001:db8:ffff::1]:1", true},
+		{"outside an IPv6 CIDR", []string{"2001:db8::/32"}, "[2001:db9::1]:1", false},
+		{"IPv4-mapped single address is IPv4", []string{"::ffff:192.0.2.7"}, "192.0.2.7:1", true},
+		{"IPv4-mapped CIDR is IPv4", []string{"::ffff:10.0.0.0/104"}, "10.1.1.1:1", true},
+		{"IPv4 CIDR matches an IPv4-mapped peer", []string{"10.0.0.0/8"}, "[::ffff:10.0.0.1]:1", true},
+		{"IPv6 CIDR does not match IPv4", []string{"2001:db8::/32"}, "10.0.0.1:1", false},
+		{"zone of the peer ignored", []string{"fe80::/10"}, "[fe80::1%eth0]:1", true},
+		{"several entries", []string{"10.0.0.0/8", "192.0.2.7", "2001:db8::/32"}, "192.0.2.7:1", true},
+		{"zero Config", nil, "10.0.0.1:1", false},
+		{"not an address", []string{"10.0.0.0/8"}, "pipe", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resolver := mustNew(t, tt.trusted...)
+			assert.Equal(t, tt.want, resolver.Trusted(newRequest(tt.remote)))
+		})
+	}
+}
+
+func TestScheme(t *testing.T) {
+	tests := []struct {
+		name   string
+		remote string
+		tls    bool
+		lines  []line
+		want   string
+	}{
+		{name: "plain connection", remote: "203.0.113.9:1", want: "http"},
+		{name: "TLS connection", remote: "203.0.113.9:1", tls: true, want: "https"},
+		{name: "untrusted peer's X-Forwarded-Proto ignored", remote: "203.0.113.9:1",
+			lines: []line{xfp("https")}, want: "http"},
+		{name: "untrusted peer's X-Forwarded-Proto ignored over TLS", remote: "203.0.113.9:1", tls: true,
+			lines: []line{xfp("http")}, want: "https"},
+		{name: "untrusted peer's Forwarded ignored", remote: "203.0.113.9:1",
+			lines: []line{fwd("proto=https")}, want: "http"},
+		{name: "trusted peer without headers, plain", remote: lb, want: "http"},
+		{name: "trusted peer without headers, TLS", remote: lb, tls: true, want: "https"},
+		{name: "trusted X-Forwarded-Proto", remote: lb,
+			lines: []line{xfp("https")}, want: "https"},
+		{name: "trusted X-Forwarded-Proto http over TLS", remote: lb, tls: true,
+			lines: []line{xfp("http")}, want: "http"},
+		{name: "X-Forwarded-Proto lower-cased", remote: lb,
+			lines: []line{xfp("HTTPS")}, want: "https"},
+		{name: "X-Forwarded-Proto first value", remote: lb,
+			lines: []line{xfp("https, http"), xfp("http")}, want: "https"},
+		{name: "RFC 9110 §5.6.1: X-Forwarded-Proto empty elements skipped", remote: lb,
+			lines: []line{xfp(" , "), xfp("\thttps")}, want: "https"},
+		{name: "X-Forwarded-Proto other than http or https ignored", remote: lb,
+			lines: []line{xfp("ftp")}, want: "http"},
+		{name: "X-Forwarded-Proto other than http or https ignored over TLS", remote: lb, tls: true,
+			lines: []line{xfp("wss")}, want: "https"},
+		{name: "empty X-Forwarded-Proto ignored", remote: lb, tls: true,
+			lines: []line{xfp("")}, want: "https"},
+		{name: "RFC 7239 §5.4: Forwarded proto=", remote: lb,
+			lines: []line{fwd("for=203.0.113.9;proto=https")}, want: "https"},
+		{name: "RFC 7239 §5.4: quoted and upper-case proto=", remote: lb,
+			lines: []line{fwd(`for=203.0.113.9;proto="HTTPS"`)}, want: "https"},
+		{name: "RFC 7239 §5.4: proto= of an element without for=", remote: lb,
+			lines: []line{fwd("proto=https")}, want: "https"},
+		{name: "RFC 7239 §5.4: Forwarded proto= wins over X-Forwarded-Proto", remote: lb,
+			lines: []line{fwd("for=203.0.113.9;proto=https"), xfp("http")}, want: "https"},
+		{name: "RFC 7239 §5.4: Forwarded without proto= falls back to X-Forwarded-Proto", remote: lb,
+			lines: []line{fwd("for=203.0.113.9"), xfp("https")}, want: "https"},
+		{name: "RFC 7239 §5.4: leftmost trusted element's proto= wins", remote: lb,
+			lines: []line{fwd("for=203.0.113.9;proto=https, for=10.0.0.6;proto=http")}, want: "https"},
+		{name: "RFC 7239 §5.4: proto= nearer the proxy used when the client's element has none", remote: lb,
+			lines: []line{fwd("for=203.0.113.9, for=10.0.0.6;proto=https")}, want: "https"},
+		{name: "RFC 7239 §5.4: spoofed proto= left of the client ignored", remote: lb,
+			lines: []line{fwd("for=1.1.1.1;proto=http, for=203.0.113.9;proto=https")}, want: "https"},
+		{name: "RFC 7239 §5.4: proto= of a malformed element ignored", remote: lb,
+			lines: []line{fwd("for=203.0.113.9;proto=https;proto=https")}, want: "http"},
+		{name: "RFC 7239 §5.4: Forwarded proto= other than http or https ignored", remote: lb, tls: true,
+			lines: []line{fwd("for=203.0.113.9;proto=gopher"), xfp("http")}, want: "https"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resolver := mustNew(t, balancers...)
+			req := newRequest(tt.remote, tt.lines...)
+			if tt.tls {
+				req.TLS = &tls.ConnectionState{}
+			}
+			assert.Equal(t, tt.want, resolver.Scheme(req))
+		})
+	}
+}
+
+func TestHost(t *testing.T) {
+	tests := []struct {
+		name   string
+		remote string
+		lines  []line
+		want   string
+	}{
+		{name: "untrusted peer without headers", remote: "203.0.113.9:1", want: "example.com"},
+		{name: "untrusted peer's X-Forwarded-Host ignored", remote: "203.0.113.9:1",
+			lines: []line{xfh("evil.example")}, want: "example.com"},
+		{name: "untrusted peer's Forwarded ignored", remote: "203.0.113.9:1",
+			lines: []line{fwd("host=evil.example")}, want: "example.com"},
+		{name: "trusted peer without headers", remote: lb, want: "example.com"},
+		{name: "trusted X-Forwarded-Host", remote: lb,
+			lines: []line{xfh("api.myblog.com")}, want: "api.myblog.com"},
+		{name: "RFC 3986 §3.2.3: X-Forwarded-Host with port", remote: lb,
+			lines: []line{xfh("api.myblog.com:8443")}, want: "api.myblog.com:8443"},
+		{name: "RFC 3986 §3.2.2: IPv4 host", remote: lb,
+			lines: []line{xfh("203.0.113.9")}, want: "203.0.113.9"},
+		{name: "RFC 3986 §3.2.2: IPv6 literal with port", remote: lb,
+			lines: []line{xfh("[2001:db8::1]:8443")}, want: "[2001:db8::1]:8443"},
+		{name: "RFC 3986 §3.2.2: IPv6 literal", remote: lb,
+			lines: []line{xfh("[2001:db8::1]")}, want: "[2001:db8::1]"},
+		{name: "RFC 3986 §3.2.2: percent-encoded reg-name", remote: lb,
+			lines: []line{xfh("caf%C3%A9.example")}, want: "caf%C3%A9.example"},
+		{name: "X-Forwarded-Host first value", remote: lb,
+			lines: []line{xfh(" api.myblog.com , blog-api.internal")}, want: "api.myblog.com"},
+		{name: "RFC 7239 §5.3: Forwarded host=", remote: lb,
+			lines: []line{fwd("for=203.0.113.9;host=api.myblog.com")}, want: "api.myblog.com"},
+		{name: "RFC 7239 §5.3: quoted host= with port", remote: lb,
+			lines: []line{fwd(`for=203.0.113.9;host="api.myblog.com:8443"`)}, want: "api.myblog.com:8443"},
+		{name: "RFC 7239 §5.3: quoted IPv6 host=", remote: lb,
+			lines: []line{fwd(`for=203.0.113.9;host="[2001:db8::1]:8443"`)}, want: "[2001:db8::1]:8443"},
+		{name: "RFC 7239 §5.3: Forwarded host= wins over X-Forwarded-Host", remote: lb,
+			lines: []line{fwd("for=203.0.113.9;host=api.myblog.com"), xfh("other.example")}, want: "api.myblog.com"},
+		{name: "RFC 7239 §5.3: Forwarded without host= falls back to X-Forwarded-Host", remote: lb,
+			lines: []line{fwd("for=203.0.113.9"), xfh("api.myblog.com")}, want: "api.myblog.com"},
+		{name: "RFC 7239 §5.3: spoofed host= left of the client ignored", remote: lb,
+			lines: []line{fwd("for=1.1.1.1;host=evil.example, for=203.0.113.9;host=api.myblog.com")}, want: "api.myblog.com"},
+		{name: "RFC 7239 §5.3: leftmost trusted element's host= wins", remote: lb,
+			lines: []line{fwd("for=203.0.113.9;host=api.myblog.com, for=10.0.0.6;host=blog-api.internal")}, want: "api.myblog.com"},
+		{name: "RFC 7239 §5.3: invalid Forwarded host= not believed", remote: lb,
+			lines: []line{fwd(`for=203.0.113.9;host="evil.example/x"`), xfh("api.myblog.com")}, want: "example.com"},
+
+		// Invalid X-Forwarded-Host values fall back to req.Host.
+		{name: "invalid host: slash", remote: lb, lines: []line{xfh("evil.example/path")}, want: "example.com"},
+		{name: "invalid host: userinfo", remote: lb, lines: []line{xfh("user@evil.example")}, want: "example.com"},
+		{name: "invalid host: space", remote: lb, lines: []line{xfh("evil .example")}, want: "example.com"},
+		{name: "invalid host: control character", remote: lb, lines: []line{xfh("evil.example\x00")}, want: "example.com"},
+		{name: "invalid host: DEL", remote: lb, lines: []line{xfh("evil\x7f.example")}, want: "example.com"},
+		{name: "invalid host: backslash", remote: lb, lines: []line{xfh(`evil.example\x`)}, want: "example.com"},
+		{name: "invalid host: query", remote: lb, lines: []line{xfh("evil.example?x=1")}, want: "example.com"},
+		{name: "invalid host: fragment", remote: lb, lines: []line{xfh("evil.example#x")}, want: "example.com"},
+		{name: "invalid host: quote", remote: lb, lines: []line{xfh(`evil"example`)}, want: "example.com"},
+		{name: "invalid host: empty", remote: lb, lines: []line{xfh("")}, want: "example.com"},
+		{name: "invalid host: port only", remote: lb, lines: []line{xfh(":443")}, want: "example.com"},
+		{name: "invalid host: port not a number", remote: lb, lines: []line{xfh("api.myblog.com:https")}, want: "example.com"},
+		{name: "invalid host: empty port", remote: lb, lines: []line{xfh("api.myblog.com:")}, want: "example.com"},
+		{name: "invalid host: port of six digits", remote: lb, lines: []line{xfh("api.myblog.com:123456")}, want: "example.com"},
+		{name: "invalid host: bare IPv6", remote: lb, lines: []line{xfh("2001:db8::1")}, want: "example.com"},
+		{name: "invalid host: unterminated IPv6 literal", remote: lb, lines: []line{xfh("[2001:db8::1")}, want: "example.com"},
+		{name: "invalid host: IPv4 in brackets", remote: lb, lines: []line{xfh("[203.0.113.9]")}, want: "example.com"},
+		{name: "invalid host: IPv6 literal with zone", remote: lb, lines: []line{xfh("[fe80::1%25eth0]")}, want: "example.com"},
+		{name: "invalid host: text after IPv6 literal", remote: lb, lines: []line{xfh("[2001:db8::1]x")}, want: "example.com"},
+		{name: "invalid host: bad percent-encoding", remote: lb, lines: []line{xfh("evil%zz.example")}, want: "example.com"},
+		{name: "invalid host: truncated percent-encoding", remote: lb, lines: []line{xfh("evil.example%4")}, want: "example.com"},
+		{name: "invalid host: non-ASCII", remote: lb, lines: []line{xfh("café.example")}, want: "example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resolver := mustNew(t, balancers...)
+			assert.Equal(t, tt.want, resolver.Host(newRequest(tt.remote, tt.lines...)))
+		})
+	}
+}
+
+func TestNilResolver(t *testing.T) {
+	var resolver *forwarded.Resolver
+	zero := mustNew(t)
+	for _, r := range []*forwarded.Resolver{resolver, zero} {
+		req := newRequest(lb, xff("203.0.113.9"), fwd("for=203.0.113.9;proto=https;host=evil.example"), xfp("https"), xfh("evil.example"))
+		addr, ok := r.ClientAddr(req)
+		assert.True(t, ok)
+		assert.Equal(t, "10.0.0.5", addr.String())
+		assert.Equal(t, "10.0.0.5", r.ClientIP(req))
+		assert.False(t, r.Trusted(req))
+		assert.Equal(t, "http", r.Scheme(req))
+		assert.Equal(t, "example.com", r.Host(req))
+	}
+}
+
+func TestNewErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		entry  string
+		reason string
+	}{
+		{"prefix too long", "10.0.0.0/33", `"10.0.0.0/33" is not an IP address or CIDR`},
+		{"IPv6 prefix too long", "2001:db8::/129", `"2001:db8::/129" is not an IP address or CIDR`},
+		{"host name", "lb.internal", `"lb.internal" is not an IP address or CIDR`},
+		{"empty", "", `"" is not an IP address or CIDR`},
+		{"surrounding space", " 10.0.0.1", `" 10.0.0.1" is not an IP address or CIDR`},
+		{"two prefix lengths", "10.0.0.0/8/8", `"10.0.0.0/8/8" is not an IP address or CIDR`},
+		{"address with port", "10.0.0.1:80", `"10.0.0.1:80" is not an IP address or CIDR`},
+		{"IPv4 with leading zeros", "010.0.0.1", `"010.0.0.1" is not an IP address or CIDR`},
+		{"zone in a CIDR", "fe80::%eth0/64", `"fe80::%eth0/64" is not an IP address or CIDR`},
+		{"zone in an address", "fe80::1%eth0", `"fe80::1%eth0" has a zone, but addresses are compared without one: list "fe80::1"`},
+		{"IPv4 prefix of length zero", "0.0.0.0/0", `"0.0.0.0/0" trusts every address, so any client could choose its own`},
+		{"IPv6 prefix of length zero", "::/0", `"::/0" trusts every address, so any client could choose its own`},
+		{"IPv4-mapped prefix of every IPv4 address", "::ffff:0.0.0.0/96", `"::ffff:0.0.0.0/96" trusts every address, so any client could choose its own`},
+		{"IPv4-mapped prefix shorter than /96", "::ffff:10.0.0.0/80", `"::ffff:10.0.0.0/80" is an IPv4-mapped prefix shorter than /96`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resolver, err := forwarded.New(forwarded.Config{TrustedProxies: []string{"10.0.0.0/8", tt.entry}})
+			require.Error(t, err)
+			assert.Nil(t, resolver)
+			assert.Equal(t, "forwarded: Config.TrustedProxies[1]: "+tt.reason, err.Error())
+			var ce *forwarded.ConfigError
+			require.True(t, errors.As(err, &ce), "every problem is a *ConfigError")
+			assert.Equal(t, forwarded.ConfigError{Field: "TrustedProxies[1]", Reason: tt.reason}, *ce)
+		})
+	}
+}
+
+func TestNewJoinsEveryProblem(t *testing.T) {
+	resolver, err := forwarded.New(forwarded.Config{TrustedProxies: []string{"10.0.0.0/33", "10.0.0.0/8", "lb.internal", "::/0"}})
+	require.Error(t, err)
+	assert.Nil(t, resolver)
+
+	joined, ok := err.(interface{ Unwrap() []error })
+	require.True(t, ok, "New joins its problems with errors.Join")
+	var got []forwarded.ConfigError
+	for _, problem := range joined.Unwrap() {
+		var ce *forwarded.ConfigError
+		require.True(t, errors.As(problem, &ce), "every problem is a *ConfigError: %v", problem)
+		got = append(got, *ce)
+	}
+	assert.Equal(t, []forwarded.ConfigError{
+		{Field: "TrustedProxies[0]", Reason: `"10.0.0.0/33" is not an IP address or CIDR`},
+		{Field: "TrustedProxies[2]", Reason: `"lb.internal" is not an IP address or CIDR`},
+		{Field: "TrustedProxies[3]", Reason: `"::/0" trusts every address, so any client could choose its own`},
+	}, got)
+	assert.Equal(t, `forwarded: Config.TrustedProxies[0]: "10.0.0.0/33" is not an IP address or CIDR
+forwarded: Config.TrustedProxies[2]: "lb.internal" is not an IP address or CIDR
+forwarded: Config.TrustedProxies[3]: "::/0" trusts every address, so any client could choose its own`, err.Error())
+}
+
+func TestNewCopiesConfig(t *testing.T) {
+	trusted := []string{"10.0.0.0/8"}
+	resolver := mustNew(t, trusted...)
+	trusted[0] = "203.0.113.0/24"
+	assert.True(t, resolver.Trusted(newRequest(lb)))
+	assert.False(t, resolver.Trusted(newRequest("203.0.113.9:1")))
+}
+
+// benchmarkCases are the requests of BenchmarkClientIP and of the
+// allocation test: the common untrusted peer, and the two headers a
+// trusted peer sends.
+var benchmarkCases = []struct {
+	name string
+	req  *http.Request
+	want string
+}{
+	{"untrusted peer", newRequest("1.2.3.4:5678", xff("9.9.9.9")), "1.2.3.4"},
+	{"trusted peer, 3-hop X-Forwarded-For", newRequest(lb, xff("203.0.113.9, 10.0.0.6, 10.0.0.7")), "203.0.113.9"},
+	{"trusted peer, Forwarded", newRequest(lb, fwd(`for="203.0.113.9:47011";proto=https;host=api.myblog.com, for=10.0.0.6`)), "203.0.113.9"},
+}
+
+func TestClientAddrDoesNotAllocate(t *testing.T) {
+	resolver := mustNew(t, balancers...)
+	for _, bc := range benchmarkCases {
+		t.Run(bc.name, func(t *testing.T) {
+			addr, ok := resolver.ClientAddr(bc.req)
+			require.True(t, ok)
+			require.Equal(t, bc.want, addr.String())
+			allocs := testing.AllocsPerRun(100, func() { resolver.ClientAddr(bc.req) })
+			assert.Zero(t, allocs)
+		})
+	}
+}
+
+func BenchmarkClientIP(b *testing.B) {
+	resolver := mustNew(b, balancers...)
+	for _, bc := range benchmarkCases {
+		b.Run("ClientAddr/"+bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				resolver.ClientAddr(bc.req)
+			}
+		})
+		b.Run("ClientIP/"+bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				resolver.ClientIP(bc.req)
+			}
+		})
+	}
+}

@@ -1,0 +1,616 @@
+package ratelimit_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/ratelimit"
+	"github.com/myblog/apikit/ratelimit/storetest"
+)
+
+const docURL = "https://developer.myblog.com/v3"
+
+// start is the test clock's origin, with a fraction of a second so that
+// X-RateLimit-Reset's rounding shows.
+var start = time.Date(2013, 7, 1, 16, 47, 53, 500_000_000, time.UTC)
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.now = t
+	c.mu.Unlock()
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+type fixture struct {
+	limiter *ratelimit.Limiter
+	clock   *clock
+	logs    *bytes.Buffer
+}
+
+// userHeader stands in for authentication: X-Test-User names the user.
+func userFromHeader(r *http.Request) (string, bool) {
+	id := r.Header.Get("X-Test-User")
+	return id, id != ""
+}
+
+func checkClient(_ context.Context, id, secret string) (bool, error) {
+	if id == "broken" {
+		return false, errors.New("database is down")
+	}
+	return id == "Iv1.app" && subtle.ConstantTimeCompare([]byte(secret), []byte("s3cret")) == 1, nil
+}
+
+func newFixture(t *testing.T, mutate ...func(*ratelimit.Config)) *fixture {
+	t.Helper()
+	errs, err := apierrors.NewWriter(apierrors.Config{DocumentationURL: docURL})
+	require.NoError(t, err)
+	f := &fixture{clock: &clock{now: start}, logs: new(bytes.Buffer)}
+	cfg := ratelimit.Config{
+		User:        userFromHeader,
+		CheckClient: checkClient,
+		Errors:      errs,
+		Logger:      slog.New(slog.NewTextHandler(f.logs, nil)),
+		Now:         f.clock.Now,
+	}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	f.limiter, err = ratelimit.New(cfg)
+	require.NoError(t, err)
+	return f
+}
+
+var ok = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	_, _ = w.Write([]byte(`{"ok":true}`))
+})
+
+func (f *fixture) serve(h http.Handler, method, target string, header ...string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, target, nil)
+	r.RemoteAddr = "203.0.113.9:40000"
+	for i := 0; i+1 < len(header); i += 2 {
+		if header[i] == "RemoteAddr" {
+			r.RemoteAddr = header[i+1]
+			continue
+		}
+		r.Header.Add(header[i], header[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func rateHeaders(h http.Header) map[string]string {
+	out := map[string]string{}
+	for k, v := range h {
+		if strings.HasPrefix(k, "X-Ratelimit-") || strings.HasPrefix(k, "Ratelimit") || k == "Retry-After" {
+			out[k] = strings.Join(v, ",")
+		}
+	}
+	return out
+}
+
+// resetAt is X-RateLimit-Reset for a window opened at start: the hour
+// later, rounded up to the second.
+var resetAt = strconv.FormatInt(start.Add(time.Hour).Unix()+1, 10)
+
+func TestHeadersOnEveryResponse(t *testing.T) {
+	f := newFixture(t)
+	h := f.limiter.Handler(ok)
+	tests := []struct {
+		name   string
+		header []string
+		want   map[string]string
+	}{
+		{"anonymous, by IP", nil, map[string]string{
+			"X-Ratelimit-Limit": "60", "X-Ratelimit-Remaining": "59", "X-Ratelimit-Reset": resetAt,
+			"X-Ratelimit-Used": "1", "X-Ratelimit-Resource": "core"}},
+		{"a user", []string{"X-Test-User", "42"}, map[string]string{
+			"X-Ratelimit-Limit": "5000", "X-Ratelimit-Remaining": "4999", "X-Ratelimit-Reset": resetAt,
+			"X-Ratelimit-Used": "1", "X-Ratelimit-Resource": "core"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := f.serve(h, "GET", "/posts", tt.header...)
+			assert.Equal(t, 200, w.Code)
+			assert.Equal(t, tt.want, rateHeaders(w.Header()))
+		})
+	}
+}
+
+func TestOptionalHeaders(t *testing.T) {
+	f := newFixture(t, func(c *ratelimit.Config) {
+		c.IETFHeaders = true
+		c.HerokuHeader = true
+	})
+	w := f.serve(f.limiter.Handler(ok), "GET", "/posts")
+	got := rateHeaders(w.Header())
+	assert.Equal(t, `"core";q=60;w=3600`, got["Ratelimit-Policy"], "draft-ietf-httpapi-ratelimit-headers: quota and window")
+	assert.Equal(t, `"core";r=59;t=3601`, got["Ratelimit"], "remaining, and seconds until reset")
+	assert.Equal(t, "59", got["Ratelimit-Remaining"], "Heroku's field")
+}
+
+func TestPrimaryLimit(t *testing.T) {
+	f := newFixture(t)
+	h := f.limiter.Handler(ok)
+	for i := 1; i <= 60; i++ {
+		w := f.serve(h, "GET", "/posts")
+		require.Equal(t, 200, w.Code, "request %d", i)
+		f.clock.Advance(time.Second)
+	}
+	w := f.serve(h, "GET", "/posts")
+	assert.Equal(t, 403, w.Code)
+	assert.Equal(t, `{"message":"API rate limit exceeded for 203.0.113.9. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)","documentation_url":"https://developer.myblog.com/v3/#rate-limiting"}`, w.Body.String())
+	assert.Equal(t, map[string]string{
+		"X-Ratelimit-Limit": "60", "X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": resetAt,
+		"X-Ratelimit-Used": "60", "X-Ratelimit-Resource": "core",
+		"Retry-After": "3540", // 60 seconds of the hour have passed
+	}, rateHeaders(w.Header()))
+
+	// Another client is not affected.
+	w = f.serve(h, "GET", "/posts", "RemoteAddr", "198.51.100.1:1")
+	assert.Equal(t, 200, w.Code)
+
+	// At X-RateLimit-Reset the quota is whole again.
+	reset, err := strconv.ParseInt(resetAt, 10, 64)
+	require.NoError(t, err)
+	f.clock.Set(time.Unix(reset, 0).Add(-time.Second))
+	w = f.serve(h, "GET", "/posts")
+	assert.Equal(t, 403, w.Code, "still refused the second before")
+	assert.Equal(t, "1", w.Header().Get("Retry-After"))
+	f.clock.Set(time.Unix(reset, 0))
+	w = f.serve(h, "GET", "/posts")
+	assert.Equal(t, 200, w.Code)
+	assert.Equal(t, "59", w.Header().Get("X-RateLimit-Remaining"))
+}
+
+func TestLimitedMessages(t *testing.T) {
+	tests := []struct {
+		name   string
+		header []string
+		want   string
+	}{
+		{"a user", []string{"X-Test-User", "42"}, "API rate limit exceeded for user ID 42."},
+		{"an application", nil, "API rate limit exceeded for client ID Iv1.app."},
+		{"RFC 4291: IPv6 by /64", []string{"RemoteAddr", "[2001:db8:1:2:3:4:5:6]:443"}, "API rate limit exceeded for 2001:db8:1:2::/64. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, func(c *ratelimit.Config) {
+				c.Resources = []ratelimit.Resource{{Name: "core", Limit: 1, AnonymousLimit: 1}}
+			})
+			h := f.limiter.Handler(ok)
+			target := "/posts"
+			if tt.name == "an application" {
+				target = "/posts?client_id=Iv1.app&client_secret=s3cret"
+			}
+			require.Equal(t, 200, f.serve(h, "GET", target, tt.header...).Code)
+			w := f.serve(h, "GET", target, tt.header...)
+			require.Equal(t, 403, w.Code)
+			var body struct{ Message string }
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &body))
+			assert.Equal(t, tt.want, body.Message)
+		})
+	}
+}
+
+func TestApplications(t *testing.T) {
+	f := newFixture(t)
+	h := f.limiter.Handler(ok)
+
+	w := f.serve(h, "GET", "/posts?client_id=Iv1.app&client_secret=s3cret")
+	assert.Equal(t, 200, w.Code)
+	assert.Equal(t, "5000", w.Header().Get("X-RateLimit-Limit"), "an application gets 5000 an hour")
+
+	w = f.serve(h, "GET", "/posts?client_id=Iv1.app&client_secret=wrong")
+	assert.Equal(t, 401, w.Code, "a wrong secret is refused, not counted as anonymous")
+	assert.Equal(t, `{"message":"Bad credentials","documentation_url":"https://developer.myblog.com/v3"}`, w.Body.String())
+	assert.NotEmpty(t, w.Header().Get("WWW-Authenticate"))
+
+	w = f.serve(h, "GET", "/posts?client_id=broken&client_secret=x")
+	assert.Equal(t, 500, w.Code)
+
+	f2 := newFixture(t, func(c *ratelimit.Config) { c.CheckClient = nil })
+	w = f2.serve(f2.limiter.Handler(ok), "GET", "/posts?client_id=Iv1.app&client_secret=wrong")
+	assert.Equal(t, 200, w.Code, "without CheckClient the parameters are ignored")
+	assert.Equal(t, "60", w.Header().Get("X-RateLimit-Limit"))
+
+	w = f.serve(h, "GET", "/posts?client_id=Iv1.app&client_secret=s3cret", "X-Test-User", "42")
+	assert.Equal(t, "5000", w.Header().Get("X-RateLimit-Limit"))
+	assert.Equal(t, "4999", w.Header().Get("X-RateLimit-Remaining"), "the user's quota, not the app's")
+}
+
+// etagHandler answers like a resource with an ETag: 304 to a matching
+// If-None-Match, 200 otherwise.
+var etagHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("ETag", `"644b5b0155e6404a9cc4bd9d8b1ae730"`)
+	if r.Header.Get("If-None-Match") == `"644b5b0155e6404a9cc4bd9d8b1ae730"` {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	_, _ = w.Write([]byte(`{"login":"octocat"}`))
+})
+
+func TestNotModifiedIsNotCounted(t *testing.T) {
+	f := newFixture(t)
+	srv := httptest.NewServer(f.limiter.Handler(etagHandler))
+	defer srv.Close()
+	get := func(etag string) *http.Response {
+		req, err := http.NewRequest("GET", srv.URL+"/user", nil)
+		require.NoError(t, err)
+		req.Header.Set("X-Test-User", "42")
+		if etag != "" {
+			req.Header.Set("If-None-Match", etag)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	for range 3 {
+		get("")
+	}
+	// The seed's example: the 200 and the 304s that follow it all say 4996.
+	first := get("")
+	require.Equal(t, 200, first.StatusCode)
+	assert.Equal(t, "4996", first.Header.Get("X-RateLimit-Remaining"))
+	for range 3 {
+		resp := get(`"644b5b0155e6404a9cc4bd9d8b1ae730"`)
+		require.Equal(t, 304, resp.StatusCode)
+		assert.Equal(t, "4996", resp.Header.Get("X-RateLimit-Remaining"))
+		assert.Equal(t, "4", resp.Header.Get("X-RateLimit-Used"))
+	}
+	again := get(`"stale"`)
+	assert.Equal(t, 200, again.StatusCode)
+	assert.Equal(t, "4995", again.Header.Get("X-RateLimit-Remaining"), "a conditional request that is not a 304 counts")
+}
+
+func TestStatusDocument(t *testing.T) {
+	f := newFixture(t)
+	mux := http.NewServeMux()
+	mux.Handle("GET /rate_limit", f.limiter.Status())
+	mux.Handle("GET /posts", ok)
+	h := f.limiter.Handler(mux)
+	for range 4 {
+		f.serve(h, "GET", "/posts", "X-Test-User", "42")
+	}
+	for range 2 {
+		w := f.serve(h, "GET", "/rate_limit", "X-Test-User", "42")
+		require.Equal(t, 200, w.Code)
+		assert.Equal(t, "4996", w.Header().Get("X-RateLimit-Remaining"), "the status document is not counted")
+		reset := start.Add(time.Hour).Unix() + 1
+		resetSearch := start.Add(time.Minute).Unix() + 1
+		assert.JSONEq(t, `{
+			"resources": {
+				"core":   {"limit": 5000, "used": 4, "remaining": 4996, "reset": `+strconv.FormatInt(reset, 10)+`, "resource": "core"},
+				"search": {"limit": 30, "used": 0, "remaining": 30, "reset": `+strconv.FormatInt(resetSearch, 10)+`, "resource": "search"}
+			},
+			"rate": {"limit": 5000, "used": 4, "remaining": 4996, "reset": `+strconv.FormatInt(reset, 10)+`, "resource": "core"}
+		}`, w.Body.String())
+	}
+}
+
+func TestSearchResource(t *testing.T) {
+	f := newFixture(t, func(c *ratelimit.Config) {
+		c.Resource = func(r *http.Request) string {
+			if strings.HasPrefix(r.URL.Path, "/search/") {
+				return "search"
+			}
+			return "core"
+		}
+	})
+	h := f.limiter.Handler(ok)
+	for range 10 {
+		require.Equal(t, 200, f.serve(h, "GET", "/search/posts?q=go").Code)
+	}
+	w := f.serve(h, "GET", "/search/posts?q=go")
+	assert.Equal(t, 403, w.Code, "10 a minute for anonymous search")
+	assert.Equal(t, "search", w.Header().Get("X-RateLimit-Resource"))
+	assert.Equal(t, "10", w.Header().Get("X-RateLimit-Limit"))
+
+	w = f.serve(h, "GET", "/posts")
+	assert.Equal(t, 200, w.Code, "core is a separate quota")
+	assert.Equal(t, "59", w.Header().Get("X-RateLimit-Remaining"))
+
+	f.clock.Advance(time.Minute)
+	assert.Equal(t, 200, f.serve(h, "GET", "/search/posts?q=go").Code, "a minute later")
+}
+
+func TestStatus429(t *testing.T) {
+	f := newFixture(t, func(c *ratelimit.Config) {
+		c.Status = http.StatusTooManyRequests
+		c.Resources = []ratelimit.Resource{{Name: "core", AnonymousLimit: 1}}
+	})
+	h := f.limiter.Handler(ok)
+	f.serve(h, "GET", "/posts")
+	w := f.serve(h, "GET", "/posts")
+	assert.Equal(t, 429, w.Code)
+}
+
+func TestOnLimited(t *testing.T) {
+	f := newFixture(t, func(c *ratelimit.Config) {
+		c.Resources = []ratelimit.Resource{{Name: "core", AnonymousLimit: 1}}
+		c.OnLimited = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte("slow down, " + w.Header().Get("Retry-After")))
+		})
+	})
+	h := f.limiter.Handler(ok)
+	f.serve(h, "GET", "/posts")
+	w := f.serve(h, "GET", "/posts")
+	assert.Equal(t, 403, w.Code)
+	assert.Equal(t, "slow down, 3600", w.Body.String())
+	assert.Equal(t, "0", w.Header().Get("X-RateLimit-Remaining"))
+}
+
+func TestExempt(t *testing.T) {
+	f := newFixture(t, func(c *ratelimit.Config) {
+		c.Exempt = func(r *http.Request) bool { return r.URL.Path == "/healthz" }
+	})
+	h := f.limiter.Handler(ok)
+	for range 100 {
+		w := f.serve(h, "GET", "/healthz")
+		require.Equal(t, 200, w.Code)
+		assert.Empty(t, rateHeaders(w.Header()))
+	}
+	assert.Equal(t, "59", f.serve(h, "GET", "/posts").Header().Get("X-RateLimit-Remaining"))
+}
+
+func TestSecondaryContentCreation(t *testing.T) {
+	f := newFixture(t)
+	h := f.limiter.Handler(ok)
+	user := []string{"X-Test-User", "42"}
+	for i := 1; i <= 80; i++ {
+		w := f.serve(h, "POST", "/posts", user...)
+		require.Equal(t, 200, w.Code, "quick write %d", i)
+	}
+	w := f.serve(h, "POST", "/posts", user...)
+	assert.Equal(t, 403, w.Code, "the 81st quick write")
+	assert.Equal(t, `{"message":"You have triggered an abuse detection mechanism (a secondary rate limit) and have been temporarily blocked from content creation. Please retry your request again later.","documentation_url":"https://developer.myblog.com/v3/#abuse-rate-limits"}`, w.Body.String())
+	assert.Equal(t, "1", w.Header().Get("Retry-After"), "a token comes back every 750 ms")
+	assert.Equal(t, "4920", w.Header().Get("X-RateLimit-Remaining"), "not 0, and the refused write was not counted")
+	assert.Equal(t, "80", w.Header().Get("X-RateLimit-Used"))
+
+	assert.Equal(t, 200, f.serve(h, "GET", "/posts", user...).Code, "reads are not content creation")
+	assert.Equal(t, 200, f.serve(h, "POST", "/posts", "X-Test-User", "43").Code, "another user is not affected")
+
+	f.clock.Advance(750 * time.Millisecond)
+	assert.Equal(t, 200, f.serve(h, "POST", "/posts", user...).Code, "one token later")
+	assert.Equal(t, 403, f.serve(h, "POST", "/posts", user...).Code)
+}
+
+func TestSecondaryHourly(t *testing.T) {
+	f := newFixture(t, func(c *ratelimit.Config) { c.CreatesPerMinute = -1 })
+	h := f.limiter.Handler(ok)
+	for i := 1; i <= 500; i++ {
+		require.Equal(t, 200, f.serve(h, "DELETE", "/posts/1", "X-Test-User", "42").Code, "write %d", i)
+	}
+	w := f.serve(h, "PATCH", "/posts/1", "X-Test-User", "42")
+	assert.Equal(t, 403, w.Code)
+	assert.Equal(t, "8", w.Header().Get("Retry-After"), "one token every 7.2 s, rounded up")
+}
+
+func TestSecondaryConcurrency(t *testing.T) {
+	f := newFixture(t, func(c *ratelimit.Config) { c.MaxConcurrent = 2 })
+	release := make(chan struct{})
+	entered := make(chan struct{}, 2)
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered <- struct{}{}
+		<-release
+	})
+	h := f.limiter.Handler(slow)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() { f.serve(h, "GET", "/export", "X-Test-User", "42") })
+	}
+	<-entered
+	<-entered
+	w := f.serve(h, "GET", "/export", "X-Test-User", "42")
+	assert.Equal(t, 403, w.Code, "a third request in flight")
+	assert.Contains(t, w.Body.String(), "#abuse-rate-limits")
+	assert.NotEqual(t, "0", w.Header().Get("X-RateLimit-Remaining"))
+	assert.Equal(t, "1", w.Header().Get("Retry-After"))
+	close(release)
+	wg.Wait()
+
+	h2 := f.limiter.Handler(ok)
+	assert.Equal(t, 200, f.serve(h2, "GET", "/posts", "X-Test-User", "42").Code, "free again once they finish")
+}
+
+func TestOnSecondary(t *testing.T) {
+	f := newFixture(t, func(c *ratelimit.Config) {
+		c.CreatesPerMinute = 1
+		c.OnSecondary = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte("easy"))
+		})
+	})
+	h := f.limiter.Handler(ok)
+	f.serve(h, "POST", "/posts")
+	w := f.serve(h, "POST", "/posts")
+	assert.Equal(t, 403, w.Code)
+	assert.Equal(t, "easy", w.Body.String())
+	assert.Equal(t, "60", w.Header().Get("Retry-After"))
+}
+
+func TestExactCountsUnderConcurrency(t *testing.T) {
+	f := newFixture(t, func(c *ratelimit.Config) {
+		c.Resources = []ratelimit.Resource{{Name: "core", Limit: 10_000}}
+		c.MaxConcurrent = -1
+	})
+	h := f.limiter.Handler(ok)
+	const goroutines, each = 64, 1000
+	var admitted, refused atomic.Int64
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Go(func() {
+			r := httptest.NewRequest("GET", "/posts", nil)
+			r.Header.Set("X-Test-User", "42")
+			for range each {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				switch w.Code {
+				case 200:
+					admitted.Add(1)
+				case 403:
+					refused.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, int64(10_000), admitted.Load(), "exactly the quota")
+	assert.Equal(t, int64(goroutines*each-10_000), refused.Load())
+}
+
+func TestTrustedProxies(t *testing.T) {
+	f := newFixture(t, func(c *ratelimit.Config) {
+		c.TrustedProxies = []string{"10.0.0.0/8"}
+		c.Resources = []ratelimit.Resource{{Name: "core", AnonymousLimit: 1}}
+	})
+	h := f.limiter.Handler(ok)
+	tests := []struct {
+		name   string
+		header []string
+		want   string
+	}{
+		{"a direct client", []string{"RemoteAddr", "198.51.100.7:1234"}, "198.51.100.7"},
+		{"spoofed X-Forwarded-For from an untrusted peer is ignored", []string{"RemoteAddr", "198.51.100.8:1234", "X-Forwarded-For", "192.0.2.1"}, "198.51.100.8"},
+		{"X-Forwarded-For from a trusted proxy", []string{"RemoteAddr", "10.1.2.3:1234", "X-Forwarded-For", "192.0.2.2"}, "192.0.2.2"},
+		{"a client's own entry left of the proxy's is not believed", []string{"RemoteAddr", "10.1.2.3:1234", "X-Forwarded-For", "192.0.2.99, 192.0.2.3"}, "192.0.2.3"},
+		{"RFC 7239: Forwarded from a trusted proxy", []string{"RemoteAddr", "10.1.2.3:1234", "Forwarded", `for="[2001:db8:cafe::17]:4711"`}, "2001:db8:cafe::/64"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.Equal(t, 200, f.serve(h, "GET", "/posts", tt.header...).Code)
+			w := f.serve(h, "GET", "/posts", tt.header...)
+			require.Equal(t, 403, w.Code)
+			assert.Contains(t, w.Body.String(), "exceeded for "+tt.want+".")
+		})
+	}
+}
+
+// failingStore is a Store whose backend is down.
+type failingStore struct{}
+
+func (failingStore) Take(context.Context, ratelimit.Key, int, time.Duration, time.Time) (ratelimit.Usage, error) {
+	return ratelimit.Usage{}, errors.New("connection refused")
+}
+func (failingStore) Refund(context.Context, ratelimit.Key, time.Time, time.Time) error { return nil }
+func (failingStore) Peek(context.Context, ratelimit.Key, time.Duration, time.Time) (ratelimit.Usage, error) {
+	return ratelimit.Usage{}, errors.New("connection refused")
+}
+
+func TestStoreFailure(t *testing.T) {
+	t.Run("fail open by default, logged", func(t *testing.T) {
+		f := newFixture(t, func(c *ratelimit.Config) { c.Store = failingStore{} })
+		w := f.serve(f.limiter.Handler(ok), "GET", "/posts")
+		assert.Equal(t, 200, w.Code)
+		assert.Empty(t, rateHeaders(w.Header()), "no figures rather than wrong ones")
+		assert.Contains(t, f.logs.String(), "connection refused")
+	})
+	t.Run("fail closed: 503", func(t *testing.T) {
+		f := newFixture(t, func(c *ratelimit.Config) {
+			c.Store = failingStore{}
+			c.FailClosed = true
+		})
+		w := f.serve(f.limiter.Handler(ok), "GET", "/posts")
+		assert.Equal(t, 503, w.Code)
+		assert.JSONEq(t, `{"message":"Rate limiting is temporarily unavailable. Please try again later.","documentation_url":"https://developer.myblog.com/v3"}`, w.Body.String())
+	})
+}
+
+func TestHeadersNeverShared(t *testing.T) {
+	// rs/cors issue 198: an outer middleware that appends to a header
+	// value must not write into another response's headers.
+	f := newFixture(t)
+	appending := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r)
+			w.Header()["X-Ratelimit-Resource"] = append(w.Header()["X-Ratelimit-Resource"], "tampered")
+			w.Header()["X-Ratelimit-Limit"] = append(w.Header()["X-Ratelimit-Limit"], "tampered")
+		})
+	}
+	h := appending(f.limiter.Handler(ok))
+	f.serve(h, "GET", "/posts")
+	w := f.serve(f.limiter.Handler(ok), "GET", "/posts")
+	assert.Equal(t, []string{"core"}, w.Header()["X-Ratelimit-Resource"])
+	assert.Equal(t, []string{"60"}, w.Header()["X-Ratelimit-Limit"])
+}
+
+func TestFlushAndUnwrapThroughTheRefundWriter(t *testing.T) {
+	f := newFixture(t)
+	var flushed, unwrapped bool
+	h := f.limiter.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, unwrapped = w.(interface{ Unwrap() http.ResponseWriter })
+		w.(http.Flusher).Flush()
+		flushed = true
+		require.NoError(t, http.NewResponseController(w).Flush())
+	}))
+	w := f.serve(h, "GET", "/posts", "If-None-Match", `"x"`)
+	assert.True(t, unwrapped)
+	assert.True(t, flushed)
+	assert.True(t, w.Flushed)
+}
+
+func TestNewRefusesBadConfig(t *testing.T) {
+	_, err := ratelimit.New(ratelimit.Config{
+		Resources: []ratelimit.Resource{
+			{Name: "Search!"},
+			{Name: "graphql", Window: 500 * time.Millisecond},
+			{Name: "graphql"},
+			{Name: "code", Limit: -1},
+		},
+		TrustedProxies: []string{"10.0.0.0/33"},
+		IPv6Prefix:     129,
+		Status:         500,
+		StatusPath:     "rate_limit",
+	})
+	require.Error(t, err)
+	for _, want := range []string{
+		`ratelimit: Config.Resources[0].Name: "Search!" must be lower-case letters, digits, '_' or '-'`,
+		"ratelimit: Config.Resources[1].Window: must be a whole number of seconds, at least one",
+		`ratelimit: Config.Resources[2].Name: "graphql" is listed twice`,
+		"ratelimit: Config.Resources[3]: limits must not be negative",
+		"ratelimit: Config.TrustedProxies:",
+		"ratelimit: Config.IPv6Prefix: must be between 1 and 128",
+		"ratelimit: Config.Status: must be 403 or 429, not 500",
+		`ratelimit: Config.StatusPath: must start with "/"`,
+	} {
+		assert.Contains(t, err.Error(), want)
+	}
+}
+
+func TestMemoryConformance(t *testing.T) {
+	storetest.Store(t, func(*testing.T) ratelimit.Store { return new(ratelimit.Memory) })
+	storetest.BucketStore(t, func(*testing.T) ratelimit.BucketStore { return new(ratelimit.Memory) })
+}
