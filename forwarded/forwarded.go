@@ -124,10 +124,21 @@ func (r *Resolver) ClientAddr(req *http.Request) (netip.Addr, bool) {
 // unchanged when it holds no IP address. Its signature fits the
 // func(*http.Request) string hooks of other packages.
 func (r *Resolver) ClientIP(req *http.Request) string {
-	if client, ok := r.ClientAddr(req); ok {
+	host, peer, ok := parseNodeHost(req.RemoteAddr)
+	if !ok {
+		return req.RemoteAddr
+	}
+	if r.trusts(peer) {
+		client, _ := r.walk(req.Header, peer)
 		return client.String()
 	}
-	return req.RemoteAddr
+	// The common case, a direct IPv4 client: a host that parsed as IPv4
+	// is already in canonical form (netip accepts no other spelling of an
+	// IPv4 address), so return it rather than format a new string.
+	if peer.Is4() && strings.IndexByte(host, ':') < 0 {
+		return host
+	}
+	return peer.String()
 }
 
 // Trusted reports whether the immediate peer (RemoteAddr) is a trusted
@@ -135,6 +146,11 @@ func (r *Resolver) ClientIP(req *http.Request) string {
 func (r *Resolver) Trusted(req *http.Request) bool {
 	peer, ok := parseNode(req.RemoteAddr)
 	return ok && r.trusts(peer)
+}
+
+// TrustedAddr reports whether addr is one of the trusted proxies.
+func (r *Resolver) TrustedAddr(addr netip.Addr) bool {
+	return r.trusts(addr.Unmap().WithZone(""))
 }
 
 // Scheme returns "https" or "http": from the trusted peer's Forwarded
@@ -261,31 +277,38 @@ func (r *Resolver) walk(h http.Header, peer netip.Addr) (client netip.Addr, beli
 // Obfuscated identifiers and "unknown" (RFC 7239 §6.2, §6.3) are not
 // addresses. On success it allocates nothing, unless s has a zone.
 func parseNode(s string) (netip.Addr, bool) {
+	_, addr, ok := parseNodeHost(s)
+	return addr, ok
+}
+
+// parseNodeHost is parseNode that also returns the host part of s as it
+// was written.
+func parseNodeHost(s string) (string, netip.Addr, bool) {
 	host := s
 	if strings.HasPrefix(s, "[") {
 		end := strings.IndexByte(s, ']')
 		if end < 0 {
-			return netip.Addr{}, false
+			return "", netip.Addr{}, false
 		}
 		if rest := s[end+1:]; rest != "" && (rest[0] != ':' || !isNodePort(rest[1:])) {
-			return netip.Addr{}, false
+			return "", netip.Addr{}, false
 		}
 		host = s[1:end]
 		if !strings.Contains(host, ":") {
-			return netip.Addr{}, false // RFC 3986 §3.2.2: brackets hold IPv6 only.
+			return "", netip.Addr{}, false // RFC 3986 §3.2.2: brackets hold IPv6 only.
 		}
 	} else if colon := strings.IndexByte(s, ':'); colon >= 0 && strings.IndexByte(s[colon+1:], ':') < 0 {
 		// One colon: IPv4 with a port. Two or more: bare IPv6.
 		host = s[:colon]
 		if !isNodePort(s[colon+1:]) {
-			return netip.Addr{}, false
+			return "", netip.Addr{}, false
 		}
 	}
 	addr, err := netip.ParseAddr(host)
 	if err != nil {
-		return netip.Addr{}, false
+		return "", netip.Addr{}, false
 	}
-	return addr.Unmap().WithZone(""), true
+	return host, addr.Unmap().WithZone(""), true
 }
 
 // isNodePort reports whether s is an RFC 7239 §6 node-port:

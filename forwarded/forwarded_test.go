@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
@@ -582,6 +583,36 @@ func TestClientAddrDoesNotAllocate(t *testing.T) {
 			assert.Zero(t, allocs)
 		})
 	}
+	t.Run("ClientIP of a direct IPv4 client", func(t *testing.T) {
+		req := benchmarkCases[0].req
+		require.Equal(t, "1.2.3.4", resolver.ClientIP(req))
+		assert.Zero(t, testing.AllocsPerRun(100, func() { resolver.ClientIP(req) }), "RemoteAddr's host is returned as it is")
+	})
+}
+
+func TestClientIPCanonical(t *testing.T) {
+	resolver := mustNew(t, balancers...)
+	tests := []struct{ remoteAddr, want string }{
+		{"1.2.3.4:5678", "1.2.3.4"},
+		{"[::ffff:1.2.3.4]:5678", "1.2.3.4"},
+		{"[2001:DB8::1]:443", "2001:db8::1"},
+		{"[fe80::1%eth0]:443", "fe80::1"},
+		{"1.2.3.4", "1.2.3.4"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.remoteAddr, func(t *testing.T) {
+			assert.Equal(t, tt.want, resolver.ClientIP(newRequest(tt.remoteAddr)))
+		})
+	}
+}
+
+func TestTrustedAddr(t *testing.T) {
+	resolver := mustNew(t, "10.0.0.0/8")
+	assert.True(t, resolver.TrustedAddr(netip.MustParseAddr("10.1.2.3")))
+	assert.True(t, resolver.TrustedAddr(netip.MustParseAddr("::ffff:10.1.2.3")), "mapped addresses are IPv4")
+	assert.False(t, resolver.TrustedAddr(netip.MustParseAddr("192.0.2.1")))
+	var none *forwarded.Resolver
+	assert.False(t, none.TrustedAddr(netip.MustParseAddr("10.1.2.3")))
 }
 
 func BenchmarkClientIP(b *testing.B) {

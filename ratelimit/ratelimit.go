@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	apierrors "github.com/myblog/apikit/errors"
@@ -223,16 +224,19 @@ type Limiter struct {
 	errors      *apierrors.Writer
 	logger      *slog.Logger
 	now         func() time.Time
+	lastReset   atomic.Pointer[resetCache]
 }
 
 // resource is a Resource with its header values computed once.
 type resource struct {
 	Resource
-	windowSeconds   int64
-	limitText       string // X-RateLimit-Limit for users and apps
-	anonymousText   string // X-RateLimit-Limit for anonymous callers
-	policy          string // RateLimit-Policy for users and apps
-	anonymousPolicy string
+	windowSeconds int64
+	// Header values, made once and shared by every response (len == cap).
+	limitValue           []string // X-RateLimit-Limit for users and apps
+	anonymousLimitValue  []string // X-RateLimit-Limit for anonymous callers
+	nameValue            []string // X-RateLimit-Resource
+	policyValue          []string // RateLimit-Policy for users and apps
+	anonymousPolicyValue []string
 }
 
 func (r *resource) limit(kind Kind) int {
@@ -309,10 +313,11 @@ func New(cfg Config) (*Limiter, error) {
 	}
 	for _, res := range resources {
 		r := &resource{Resource: res, windowSeconds: int64(res.Window / time.Second)}
-		r.limitText = strconv.Itoa(res.Limit)
-		r.anonymousText = strconv.Itoa(res.AnonymousLimit)
-		r.policy = policy(res.Name, res.Limit, r.windowSeconds)
-		r.anonymousPolicy = policy(res.Name, res.AnonymousLimit, r.windowSeconds)
+		r.limitValue = []string{strconv.Itoa(res.Limit)}
+		r.anonymousLimitValue = []string{strconv.Itoa(res.AnonymousLimit)}
+		r.nameValue = []string{res.Name}
+		r.policyValue = []string{policy(res.Name, res.Limit, r.windowSeconds)}
+		r.anonymousPolicyValue = []string{policy(res.Name, res.AnonymousLimit, r.windowSeconds)}
 		l.resources[res.Name] = r
 		l.ordered = append(l.ordered, r)
 	}
@@ -336,7 +341,7 @@ func New(cfg Config) (*Limiter, error) {
 		l.buckets = append(l.buckets, Bucket{Limit: perHour, Per: time.Hour})
 	}
 	if maxConcurrent := defaulted(cfg.MaxConcurrent, DefaultMaxConcurrent); maxConcurrent > 0 {
-		l.concurrency = &concurrency{max: maxConcurrent}
+		l.concurrency = newConcurrency(maxConcurrent)
 	}
 	switch l.status {
 	case 0:
@@ -474,12 +479,13 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 
 		q := quota{limiter: l, ctx: ctx, key: key, res: res, usage: usage, now: now, header: h}
 		if l.concurrency != nil {
-			if !l.concurrency.enter(caller) {
+			slot, ok := l.concurrency.enter(caller)
+			if !ok {
 				q.refund()
 				l.secondary(w, r, time.Second)
 				return
 			}
-			defer l.concurrency.leave(caller)
+			defer leave(slot)
 		}
 		if len(l.buckets) > 0 && createsContent(r.Method) {
 			ok, wait, err := l.bucketStore.Allow(ctx, caller, l.buckets, now)
@@ -581,68 +587,89 @@ func retryAfter(wait time.Duration) string {
 	return strconv.FormatInt(seconds, 10)
 }
 
-// setHeaders sets the X-RateLimit-* fields (and the optional ones) with
-// two allocations: one string holding every number, and one array
-// backing every value. Each value is its own slice with len == cap, so a
-// middleware that appends to one gets a fresh array and can never write
-// into another response's headers.
+// setHeaders sets the X-RateLimit-* fields (and the optional ones),
+// usually without allocating: the limit, the resource name and numbers up
+// to maxSharedNumber are one-element slices made once and shared by every
+// response, and the latest X-RateLimit-Reset value is cached. A shared
+// slice has len == cap, so a middleware that appends to it (Header().Add)
+// gets a fresh array and can never write into another response's headers
+// (the bug of rs/cors issue 198); Set and Del replace the slice itself.
 func (l *Limiter) setHeaders(h http.Header, res *resource, kind Kind, usage Usage, now time.Time) {
 	limit := res.limit(kind)
 	remaining := max(limit-usage.Used, 0)
 	resetUnix := resetSeconds(usage.Reset)
-	var buf [96]byte
-	b := strconv.AppendInt(buf[:0], int64(remaining), 10)
-	remainingEnd := len(b)
-	b = strconv.AppendInt(b, resetUnix, 10)
-	resetEnd := len(b)
-	b = strconv.AppendInt(b, int64(usage.Used), 10)
-	usedEnd := len(b)
-	var rateLimitEnd int
+	limitValue, policyValue := res.limitValue, res.policyValue
+	if kind == Anonymous {
+		limitValue, policyValue = res.anonymousLimitValue, res.anonymousPolicyValue
+	}
+	remainingValue, usedValue := sharedNumber(remaining), sharedNumber(usage.Used)
+	if remainingValue == nil || usedValue == nil {
+		// Quotas above maxSharedNumber: both numbers in one string and one
+		// array, two allocations.
+		var buf [48]byte
+		b := strconv.AppendInt(buf[:0], int64(remaining), 10)
+		mid := len(b)
+		b = strconv.AppendInt(b, int64(usage.Used), 10)
+		text := string(b)
+		pair := []string{text[:mid], text[mid:]}
+		remainingValue, usedValue = pair[0:1:1], pair[1:2:2]
+	}
+	h[headerLimit] = limitValue
+	h[headerRemaining] = remainingValue
+	h[headerReset] = l.resetValue(resetUnix)
+	h[headerUsed] = usedValue
+	h[headerResource] = res.nameValue
 	if l.ietf {
-		b = append(b, '"')
+		var buf [64]byte
+		b := append(buf[:0], '"')
 		b = append(b, res.Name...)
 		b = append(b, `";r=`...)
 		b = strconv.AppendInt(b, int64(remaining), 10)
 		b = append(b, ";t="...)
 		b = strconv.AppendInt(b, max(resetUnix-now.Unix(), 0), 10)
-		rateLimitEnd = len(b)
+		h[headerPolicy] = policyValue
+		h[headerRateLimit] = []string{string(b)}
 	}
-	s := string(b)
+	if l.heroku {
+		h[headerHeroku] = remainingValue
+	}
+}
 
-	n := 5
-	if l.ietf {
-		n += 2
+// maxSharedNumber bounds the numbers whose header values are shared: the
+// default quotas fit, and the table is about half a megabyte.
+const maxSharedNumber = 10_000
+
+var sharedNumbers = sync.OnceValue(func() [][]string {
+	table := make([][]string, maxSharedNumber+1)
+	for i := range table {
+		table[i] = []string{strconv.Itoa(i)}
 	}
-	if l.heroku {
-		n++
+	return table
+})
+
+// sharedNumber returns n as a shared header value, or nil when n is not
+// in the table.
+func sharedNumber(n int) []string {
+	if n >= 0 && n <= maxSharedNumber {
+		return sharedNumbers()[n]
 	}
-	values := make([]string, n)
-	values[0] = res.limitText
-	policyText := res.policy
-	if kind == Anonymous {
-		values[0] = res.anonymousText
-		policyText = res.anonymousPolicy
+	return nil
+}
+
+// resetValue returns X-RateLimit-Reset's value. Windows that open in the
+// same second share it, so the last one formatted is kept.
+func (l *Limiter) resetValue(unix int64) []string {
+	if cached := l.lastReset.Load(); cached != nil && cached.unix == unix {
+		return cached.value
 	}
-	values[1] = s[:remainingEnd]
-	values[2] = s[remainingEnd:resetEnd]
-	values[3] = s[resetEnd:usedEnd]
-	values[4] = res.Name
-	h[headerLimit] = values[0:1:1]
-	h[headerRemaining] = values[1:2:2]
-	h[headerReset] = values[2:3:3]
-	h[headerUsed] = values[3:4:4]
-	h[headerResource] = values[4:5:5]
-	i := 5
-	if l.ietf {
-		values[i], values[i+1] = policyText, s[usedEnd:rateLimitEnd]
-		h[headerPolicy] = values[i : i+1 : i+1]
-		h[headerRateLimit] = values[i+1 : i+2 : i+2]
-		i += 2
-	}
-	if l.heroku {
-		values[i] = values[1]
-		h[headerHeroku] = values[i : i+1 : i+1]
-	}
+	v := &resetCache{unix: unix, value: []string{strconv.FormatInt(unix, 10)}}
+	l.lastReset.Store(v)
+	return v.value
+}
+
+type resetCache struct {
+	unix  int64
+	value []string
 }
 
 func (l *Limiter) resourceFor(r *http.Request) *resource {
@@ -697,25 +724,15 @@ func (l *Limiter) callerOf(r *http.Request) (Caller, error) {
 func (l *Limiter) ClientIP(r *http.Request) string { return l.clientID(r) }
 
 func (l *Limiter) clientID(r *http.Request) string {
-	addr, ok := l.proxies.ClientAddr(r)
-	if !ok {
-		return r.RemoteAddr
+	ip := l.proxies.ClientIP(r)
+	if l.ipv6Prefix == 128 || strings.IndexByte(ip, ':') < 0 {
+		return ip
 	}
-	if addr.Is6() {
-		if l.ipv6Prefix == 128 {
-			return addr.String()
-		}
-		return netip.PrefixFrom(addr, l.ipv6Prefix).Masked().String()
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
 	}
-	// The common case, a direct IPv4 client: RemoteAddr's host is already
-	// the canonical string (netip accepts no other form of IPv4), so use
-	// it rather than format a new one.
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		if peer, err := netip.ParseAddr(host); err == nil && peer == addr {
-			return host
-		}
-	}
-	return addr.String()
+	return netip.PrefixFrom(addr, l.ipv6Prefix).Masked().String()
 }
 
 func (l *Limiter) writeError(w http.ResponseWriter, r *http.Request, err error) {

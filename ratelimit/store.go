@@ -102,11 +102,45 @@ const shardCount = 64
 const sweepEvery = time.Minute
 
 type memoryShard struct {
-	mu        sync.Mutex
-	windows   map[Key]window
+	mu sync.Mutex
+	// windows holds one map per resource and kind of caller, keyed by
+	// the caller's ID: string-keyed maps are the fastest Go has, and a
+	// shard sees only a few classes, found by a short scan.
+	windows   []windowClass
 	buckets   map[Caller]*bucketSet
 	nextSweep time.Time
 	_         [64]byte // keep shards on separate cache lines
+}
+
+type windowClass struct {
+	resource string
+	kind     Kind
+	byID     map[string]*window
+}
+
+// class returns the map of key's resource and kind, creating it when
+// create is set; nil otherwise.
+func (s *memoryShard) class(key Key, create bool) map[string]*window {
+	for i := range s.windows {
+		c := &s.windows[i]
+		if c.kind == key.Caller.Kind && c.resource == key.Resource {
+			return c.byID
+		}
+	}
+	if !create {
+		return nil
+	}
+	m := make(map[string]*window)
+	s.windows = append(s.windows, windowClass{resource: key.Resource, kind: key.Caller.Kind, byID: m})
+	return m
+}
+
+func (s *memoryShard) windowCount() int {
+	n := 0
+	for _, c := range s.windows {
+		n += len(c.byID)
+	}
+	return n
 }
 
 type window struct {
@@ -145,20 +179,23 @@ func (s *memoryShard) sweep(now time.Time, force bool) {
 	}
 	s.nextSweep = now.Add(sweepEvery)
 	nanos := now.UnixNano()
-	before := len(s.windows)
-	for k, w := range s.windows {
-		if nanos >= w.reset {
-			delete(s.windows, k)
+	for i := range s.windows {
+		c := &s.windows[i]
+		before := len(c.byID)
+		for id, w := range c.byID {
+			if nanos >= w.reset {
+				delete(c.byID, id)
+			}
+		}
+		if before > 64 && len(c.byID) < before/4 {
+			fresh := make(map[string]*window, len(c.byID))
+			for id, w := range c.byID {
+				fresh[id] = w
+			}
+			c.byID = fresh
 		}
 	}
-	if before > 64 && len(s.windows) < before/4 {
-		fresh := make(map[Key]window, len(s.windows))
-		for k, w := range s.windows {
-			fresh[k] = w
-		}
-		s.windows = fresh
-	}
-	before = len(s.buckets)
+	before := len(s.buckets)
 	for c, set := range s.buckets {
 		if set.full(now) {
 			delete(s.buckets, c)
@@ -178,26 +215,29 @@ func (m *Memory) Take(_ context.Context, key Key, limit int, windowLength time.D
 	s := m.shard(key.Caller)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.windows == nil {
-		s.windows = make(map[Key]window)
-	}
 	s.sweep(now, false)
+	byID := s.class(key, true)
+	id := key.Caller.ID
 	nanos := now.UnixNano()
-	w, found := s.windows[key]
-	if !found || nanos >= w.reset {
-		if !found && len(s.windows) >= m.maxPerShard() {
+	w := byID[id]
+	switch {
+	case w == nil:
+		if s.windowCount() >= m.maxPerShard() {
 			s.sweep(now, true)
-			if len(s.windows) >= m.maxPerShard() {
+			byID = s.class(key, true)
+			if s.windowCount() >= m.maxPerShard() {
 				return Usage{}, ErrFull
 			}
 		}
-		w = window{reset: now.Add(windowLength).UnixNano()}
+		w = &window{reset: now.Add(windowLength).UnixNano()}
+		byID[id] = w
+	case nanos >= w.reset:
+		*w = window{reset: now.Add(windowLength).UnixNano()}
 	}
 	if w.used >= limit {
 		return Usage{Allowed: false, Used: w.used, Reset: time.Unix(0, w.reset)}, nil
 	}
 	w.used++
-	s.windows[key] = w
 	return Usage{Allowed: true, Used: w.used, Reset: time.Unix(0, w.reset)}, nil
 }
 
@@ -206,12 +246,11 @@ func (m *Memory) Refund(_ context.Context, key Key, reset, now time.Time) error 
 	s := m.shard(key.Caller)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	w, found := s.windows[key]
-	if !found || w.reset != reset.UnixNano() || now.UnixNano() >= w.reset || w.used == 0 {
+	w := s.class(key, false)[key.Caller.ID]
+	if w == nil || w.reset != reset.UnixNano() || now.UnixNano() >= w.reset || w.used == 0 {
 		return nil
 	}
 	w.used--
-	s.windows[key] = w
 	return nil
 }
 
@@ -220,8 +259,8 @@ func (m *Memory) Peek(_ context.Context, key Key, windowLength time.Duration, no
 	s := m.shard(key.Caller)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	w, found := s.windows[key]
-	if !found || now.UnixNano() >= w.reset {
+	w := s.class(key, false)[key.Caller.ID]
+	if w == nil || now.UnixNano() >= w.reset {
 		return Usage{Allowed: true, Reset: now.Add(windowLength)}, nil
 	}
 	return Usage{Allowed: true, Used: w.used, Reset: time.Unix(0, w.reset)}, nil
@@ -283,7 +322,7 @@ func (m *Memory) Len() (windows, buckets int) {
 	for i := range m.shards {
 		s := &m.shards[i]
 		s.mu.Lock()
-		windows += len(s.windows)
+		windows += s.windowCount()
 		buckets += len(s.buckets)
 		s.mu.Unlock()
 	}
