@@ -8,8 +8,10 @@ require (
 	github.com/go-chi/jwtauth/v5 v5.3.3
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/myblog/apikit v0.0.0
+	github.com/peterhellberg/link v1.2.0
 	github.com/sethvargo/go-limiter v0.7.1
 	github.com/stretchr/testify v1.11.1
+	github.com/tomnomnom/linkheader v0.0.0-20250811210735-e5fe3b51442e
 	github.com/ulule/limiter/v3 v3.11.2
 )
 
