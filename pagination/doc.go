@@ -1,0 +1,47 @@
+// Package pagination pages lists the way GitHub's API does: page and
+// per_page in, a Link header out.
+//
+// # Pages
+//
+// Paginator.Page reads page (from 1, default 1) and per_page (default 30,
+// at most 100) from the query; a value that is not a whole number in
+// range is a 422 "Validation Failed" with an "invalid" entry per field, or,
+// with Config.Clamp, the nearest valid value. Page.Offset and Page.Limit
+// go straight into SQL. Paginator.SetLinks then writes, from the total:
+//
+//	Link: <https://api.myblog.com/posts?page=3&per_page=10>; rel="next", <https://api.myblog.com/posts?page=10&per_page=10>; rel="last", <https://api.myblog.com/posts?page=1&per_page=10>; rel="first", <https://api.myblog.com/posts?page=1&per_page=10>; rel="prev"
+//
+// on one field line, rel first and quoted, URLs absolute (Config.BaseURL,
+// else the request's scheme and host, believing X-Forwarded-Proto / -Host
+// and Forwarded only from Config.TrustedProxies), every other query
+// parameter kept where the client put it, per_page kept only when the
+// client gave it, commas percent-encoded. The first page has no first or
+// prev, the last no next or last; a page past the end has first and prev
+// (the last page); a list that fits on one page has no header at all.
+// When counting is too expensive, SetLinksMore takes "are there more?"
+// instead of the total and leaves out last. go-github's Response.NextPage,
+// LastPage, PrevPage and FirstPage and Octokit's rel="next" pattern read
+// these links.
+//
+// # Cursors
+//
+// For lists where skipping rows is expensive, Paginator.Cursor reads one
+// of since (an id or timestamp, as GitHub's /users?since=), after or
+// before (opaque cursors made with EncodeCursor), and SetCursorLinks
+// writes rel="next" (and rel="prev" when the handler has it cheaply).
+//
+// # Ranges
+//
+// The Heroku design guide's alternative is there too: Paginator.Range
+// reads "Range: id ]5c1f..; max=10, order=desc", and SetRangeHeaders sets
+// Next-Range and says whether to answer 206 Partial Content.
+//
+// # Where it sits
+//
+// pagination is a helper for handlers, not a middleware: it has no place
+// in the stack. The Link headers it sets are read by the JSON-P middleware
+// into its meta object. It builds and parses them with package link.
+//
+// It deliberately does not query anything, count rows, or cap how deep a
+// client may page; page numbers are bounded only by what fits an int32.
+package pagination

@@ -1,0 +1,392 @@
+package pagination
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/forwarded"
+	"github.com/myblog/apikit/link"
+)
+
+// Defaults of Config: the seed's and GitHub's figures.
+const (
+	DefaultPerPage    = 30
+	DefaultMaxPerPage = 100
+	DefaultResource   = "Query"
+)
+
+// maxPage bounds page so that an offset computed from it cannot
+// overflow, whatever the page size.
+const maxPage = math.MaxInt32
+
+// Config configures a Paginator. The zero value gives 30 items a page, at
+// most 100, and 422 for a bad page or per_page.
+type Config struct {
+	// PerPage is the page size when the request names none. Default 30.
+	PerPage int
+	// MaxPerPage is the largest per_page a client may ask for. Default 100.
+	MaxPerPage int
+	// Clamp makes an out-of-range or malformed page or per_page take the
+	// nearest valid value (or the default) instead of answering 422
+	// "invalid".
+	Clamp bool
+	// BaseURL is the scheme and host (and path prefix, if the API lives
+	// under one) of link URLs: "https://api.myblog.com". Default: the
+	// request's own scheme and host, read from X-Forwarded-Proto /
+	// X-Forwarded-Host / Forwarded only when the peer is one of
+	// TrustedProxies.
+	BaseURL string
+	// TrustedProxies are the proxies whose forwarding headers are
+	// believed (see package forwarded). Default: none.
+	TrustedProxies []string
+	// Resource names the resource of 422 entries. Default "Query".
+	Resource string
+	// RangeFields are the fields a Heroku-style Range header may name.
+	// Default: "id".
+	RangeFields []string
+}
+
+// ConfigError is one problem with a Config; New returns all of them at
+// once, joined with errors.Join.
+type ConfigError struct {
+	Field  string
+	Reason string
+}
+
+func (e *ConfigError) Error() string { return "pagination: Config." + e.Field + ": " + e.Reason }
+
+// Paginator reads page requests and writes Link headers. Build one with
+// New; it is safe for concurrent use.
+type Paginator struct {
+	perPage     int
+	maxPerPage  int
+	clamp       bool
+	baseURL     string
+	proxies     *forwarded.Resolver
+	resource    string
+	rangeFields []string
+}
+
+// New validates cfg and returns its Paginator.
+func New(cfg Config) (*Paginator, error) {
+	var errs []error
+	fail := func(field, reason string, args ...any) {
+		errs = append(errs, &ConfigError{Field: field, Reason: fmt.Sprintf(reason, args...)})
+	}
+	p := &Paginator{
+		perPage:     cfg.PerPage,
+		maxPerPage:  cfg.MaxPerPage,
+		clamp:       cfg.Clamp,
+		resource:    cfg.Resource,
+		rangeFields: cfg.RangeFields,
+	}
+	if p.maxPerPage == 0 {
+		p.maxPerPage = DefaultMaxPerPage
+	}
+	if p.maxPerPage < 1 {
+		fail("MaxPerPage", "must be at least 1")
+	}
+	if p.perPage == 0 {
+		p.perPage = min(DefaultPerPage, max(p.maxPerPage, 1))
+	}
+	if p.perPage < 1 || p.perPage > max(p.maxPerPage, 1) {
+		fail("PerPage", "must be between 1 and MaxPerPage (%d)", p.maxPerPage)
+	}
+	if cfg.BaseURL != "" {
+		u, err := url.Parse(cfg.BaseURL)
+		switch {
+		case err != nil:
+			fail("BaseURL", "%v", err)
+		case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
+			fail("BaseURL", "%q is not an absolute http(s) URL", cfg.BaseURL)
+		case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+			fail("BaseURL", "%q must have no query, fragment or user", cfg.BaseURL)
+		default:
+			p.baseURL = strings.TrimRight(cfg.BaseURL, "/")
+		}
+	}
+	proxies, err := forwarded.New(forwarded.Config{TrustedProxies: cfg.TrustedProxies})
+	if err != nil {
+		fail("TrustedProxies", "%v", err)
+	}
+	p.proxies = proxies
+	if p.resource == "" {
+		p.resource = DefaultResource
+	}
+	if len(p.rangeFields) == 0 {
+		p.rangeFields = []string{"id"}
+	}
+	for i, f := range p.rangeFields {
+		if !isToken(f) {
+			fail(fmt.Sprintf("RangeFields[%d]", i), "%q is not a token", f)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return p, nil
+}
+
+// Page is one page of a list.
+type Page struct {
+	// Number is the page, from 1.
+	Number int
+	// PerPage is the page size.
+	PerPage int
+	// perPageGiven records that the client named per_page, so that links
+	// keep it.
+	perPageGiven bool
+}
+
+// Offset is the number of items before the page: SQL's OFFSET.
+func (p Page) Offset() int { return (p.Number - 1) * p.PerPage }
+
+// Limit is the page size: SQL's LIMIT.
+func (p Page) Limit() int { return p.PerPage }
+
+// Page reads page (from 1, default 1) and per_page (default
+// Config.PerPage, at most Config.MaxPerPage) from r's query. A value that
+// is not a whole number in range is a 422 "Validation Failed" with an
+// "invalid" entry per field, or, with Config.Clamp, the nearest valid
+// value. An empty value is the default.
+func (p *Paginator) Page(r *http.Request) (Page, error) {
+	query := r.URL.RawQuery
+	page := Page{Number: 1, PerPage: p.perPage}
+	v := apierrors.NewValidation(p.resource)
+	if raw, ok := queryValue(query, "page"); ok && raw != "" {
+		n, ok := parseCount(raw)
+		switch {
+		case ok && n >= 1 && n <= maxPage:
+			page.Number = n
+		case p.clamp:
+			if ok && n > maxPage {
+				page.Number = maxPage
+			}
+		default:
+			v.Add(apierrors.FieldError{Field: "page", Code: apierrors.CodeInvalid, Message: "page must be a whole number from 1"})
+		}
+	}
+	if raw, ok := queryValue(query, "per_page"); ok && raw != "" {
+		page.perPageGiven = true
+		n, ok := parseCount(raw)
+		switch {
+		case ok && n >= 1 && n <= p.maxPerPage:
+			page.PerPage = n
+		case p.clamp:
+			if ok && n > p.maxPerPage {
+				page.PerPage = p.maxPerPage
+			}
+		default:
+			v.Add(apierrors.FieldError{Field: "per_page", Code: apierrors.CodeInvalid, Message: "per_page must be a whole number from 1 to " + strconv.Itoa(p.maxPerPage)})
+		}
+	}
+	if err := v.Err(); err != nil {
+		return Page{}, err
+	}
+	return page, nil
+}
+
+// parseCount parses a non-negative decimal of digits only, reporting
+// false for anything else ("+1", " 1", "1e3", "0x10"); values too large
+// for an int saturate.
+func parseCount(s string) (int, bool) {
+	if s == "" || len(s) > 32 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if n > (math.MaxInt-9)/10 {
+			n = math.MaxInt
+			continue
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// Links returns the pagination links of page for a list of total items,
+// in GitHub's order: next, last, first, prev. The first page has no first
+// or prev, the last no next or last, a page past the end has first and
+// prev (the last page) only, and a list that fits on one page has none.
+func (p *Paginator) Links(r *http.Request, page Page, total int) []link.Link {
+	last := 1
+	if total > 0 {
+		last = (total-1)/page.PerPage + 1
+	}
+	switch {
+	case page.Number > last:
+		return []link.Link{
+			{URL: p.pageURL(r, page, 1), Rel: "first"},
+			{URL: p.pageURL(r, page, last), Rel: "prev"},
+		}
+	case last == 1:
+		return nil
+	}
+	links := make([]link.Link, 0, 4)
+	if page.Number < last {
+		links = append(links,
+			link.Link{URL: p.pageURL(r, page, page.Number+1), Rel: "next"},
+			link.Link{URL: p.pageURL(r, page, last), Rel: "last"})
+	}
+	if page.Number > 1 {
+		links = append(links,
+			link.Link{URL: p.pageURL(r, page, 1), Rel: "first"},
+			link.Link{URL: p.pageURL(r, page, page.Number-1), Rel: "prev"})
+	}
+	return links
+}
+
+// LinksMore is Links for a list whose total is unknown (counting it would
+// cost too much): more reports whether items follow page, which a handler
+// learns by asking for one item more than the page holds. There is no
+// last link.
+func (p *Paginator) LinksMore(r *http.Request, page Page, more bool) []link.Link {
+	var links []link.Link
+	if more {
+		links = append(links, link.Link{URL: p.pageURL(r, page, page.Number+1), Rel: "next"})
+	}
+	if page.Number > 1 {
+		links = append(links,
+			link.Link{URL: p.pageURL(r, page, 1), Rel: "first"},
+			link.Link{URL: p.pageURL(r, page, page.Number-1), Rel: "prev"})
+	}
+	return links
+}
+
+// SetLinks sets the Link header of page for a list of total items (see
+// Links), on one field line after any links already set.
+func (p *Paginator) SetLinks(w http.ResponseWriter, r *http.Request, page Page, total int) {
+	setLinks(w.Header(), p.Links(r, page, total))
+}
+
+// SetLinksMore sets the Link header of page for a list whose total is
+// unknown (see LinksMore).
+func (p *Paginator) SetLinksMore(w http.ResponseWriter, r *http.Request, page Page, more bool) {
+	setLinks(w.Header(), p.LinksMore(r, page, more))
+}
+
+// setLinks writes links as one Link field line, joined to any Link the
+// handler set before.
+func setLinks(h http.Header, links []link.Link) {
+	if len(links) == 0 {
+		return
+	}
+	var buf [1024]byte
+	b := buf[:0]
+	for _, existing := range h["Link"] {
+		if existing != "" {
+			b = append(b, existing...)
+			b = append(b, ", "...)
+		}
+	}
+	b = link.Append(b, links...)
+	h["Link"] = []string{string(b)}
+}
+
+// pageURL is the request's URL with page set to number, every other
+// query parameter kept in its place, and per_page kept only when the
+// client gave it.
+func (p *Paginator) pageURL(r *http.Request, page Page, number int) string {
+	value := strconv.Itoa(number)
+	drop := ""
+	if !page.perPageGiven {
+		drop = "per_page"
+	}
+	return p.buildURL(r, "page", value, drop, "")
+}
+
+// buildURL is the absolute URL of r with the query parameter set to value
+// (in place of its first occurrence, else at the end), every occurrence
+// of the dropped names and of later set ones removed, and every other
+// parameter kept as the client wrote it, in order.
+func (p *Paginator) buildURL(r *http.Request, set, value string, drop ...string) string {
+	var b strings.Builder
+	if p.baseURL != "" {
+		b.WriteString(p.baseURL)
+	} else {
+		b.WriteString(p.proxies.Scheme(r))
+		b.WriteString("://")
+		b.WriteString(p.proxies.Host(r))
+	}
+	b.WriteString(r.URL.EscapedPath())
+	b.WriteByte('?')
+	start := b.Len()
+	written := false
+	for pair := range strings.SplitSeq(r.URL.RawQuery, "&") {
+		if pair == "" {
+			continue
+		}
+		key, _, _ := strings.Cut(pair, "=")
+		switch {
+		case key == set:
+			if written {
+				continue
+			}
+			pair, written = set+"="+value, true
+		case contains(drop, key):
+			continue
+		}
+		if b.Len() > start {
+			b.WriteByte('&')
+		}
+		// A '#' can reach RawQuery from a raw request line; in a link it
+		// would start a fragment and cut the query short.
+		b.WriteString(strings.ReplaceAll(pair, "#", "%23"))
+	}
+	if !written {
+		if b.Len() > start {
+			b.WriteByte('&')
+		}
+		b.WriteString(set)
+		b.WriteByte('=')
+		b.WriteString(value)
+	}
+	return b.String()
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v != "" && v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// queryValue returns the first value of name in a raw query, as written
+// (not unescaped), and whether name is there.
+func queryValue(rawQuery, name string) (string, bool) {
+	for pair := range strings.SplitSeq(rawQuery, "&") {
+		key, value, _ := strings.Cut(pair, "=")
+		if key == name {
+			return value, true
+		}
+	}
+	return "", false
+}
+
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
