@@ -5,6 +5,11 @@ go 1.25.0
 require github.com/myblog/apikit v0.0.0
 
 require (
+	github.com/google/go-github/v89 v89.0.0
+	github.com/google/go-querystring v1.2.0 // indirect
+)
+
+require (
 	github.com/davecgh/go-spew v1.1.1 // indirect
 	github.com/pmezard/go-difflib v1.0.0 // indirect
 	github.com/stretchr/testify v1.11.1
