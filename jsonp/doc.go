@@ -1,0 +1,40 @@
+// Package jsonp answers GET requests that carry ?callback=name with a
+// JSON-P script, so that a page on any site can load the API with a
+// <script> tag, as GitHub's API allows:
+//
+//	GET /posts?callback=foo
+//
+//	HTTP/1.1 200 OK
+//	Content-Type: application/javascript; charset=utf-8
+//	X-Content-Type-Options: nosniff
+//
+//	/**/foo({"meta":{"status":200,"X-RateLimit-Limit":"5000","X-RateLimit-Remaining":"4966","X-RateLimit-Reset":"1372700873","Link":[["https://api.myblog.com/posts?page=2",{"rel":"next"}]]},"data":[...]})
+//
+// meta carries the status the handler answered (the script itself is
+// always a 200, since a script tag cannot see a status), every
+// X-RateLimit-* header as a string, the headers Config.Headers names,
+// and Link parsed into [url, {params}] tuples (with package link).
+//
+// # Safety
+//
+// The callback must be a JavaScript identifier path (foo, jQuery123_456,
+// a.b.c; ASCII, at most 128 bytes); anything else is a 400, so a client
+// cannot put script in the response. The body goes into data as it is
+// only when it is valid JSON labelled as JSON, with U+2028 and U+2029
+// escaped (they end a line in older JavaScript); any other body is
+// carried as a JSON string. The /**/ prefix keeps the response from being
+// read as anything but script. Only GET is wrapped.
+//
+// # Where it sits
+//
+// Inside the rate limiter, whose headers it reads into meta (and which
+// counts the request: a JSON-P response is never a 304), and outside the
+// conditional middleware and the handler, whose full body it wraps. It
+// removes If-None-Match, If-Modified-Since and Accept-Encoding from the
+// request it passes on, so the handler renders a whole, uncompressed body,
+// and removes ETag and Last-Modified from the script, which they do not
+// describe.
+//
+// It buffers the handler's body, up to Config.MaxBodyBytes (4 MiB); a
+// larger one is answered with meta.status 500 and an error in data.
+package jsonp
