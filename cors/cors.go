@@ -1,0 +1,509 @@
+package cors
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultService is the service name in the default header lists
+// (X-myblog-OTP, X-myblog-Media-Type, X-myblog-Request-Id), the seed's.
+const DefaultService = "myblog"
+
+// DefaultMaxAge is how long browsers may cache a preflight: a day, the
+// seed's Access-Control-Max-Age: 86400 and the most browsers honour.
+const DefaultMaxAge = 24 * time.Hour
+
+// DefaultMethods are the methods a preflight allows.
+var DefaultMethods = []string{"GET", "POST", "PATCH", "PUT", "DELETE"}
+
+// DefaultHeaders returns the request headers a preflight allows, the
+// seed's list, for service.
+func DefaultHeaders(service string) []string {
+	return []string{"Authorization", "Content-Type", "If-Match", "If-Modified-Since", "If-None-Match", "If-Unmodified-Since", "X-" + service + "-OTP", "X-Requested-With"}
+}
+
+// DefaultExposedHeaders returns the response headers scripts may read,
+// the spec's list, for service.
+func DefaultExposedHeaders(service string) []string {
+	return []string{"ETag", "Link", "Location", "Retry-After", "X-" + service + "-OTP", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Used", "X-RateLimit-Resource", "X-RateLimit-Reset", "X-OAuth-Scopes", "X-Accepted-OAuth-Scopes", "X-Poll-Interval", "X-" + service + "-Media-Type", "X-" + service + "-Request-Id"}
+}
+
+// maxRequestHeaders bounds the names read from a preflight's
+// Access-Control-Request-Headers; a preflight asking for more is refused.
+const maxRequestHeaders = 32
+
+// Config configures a Middleware. The zero value is GitHub's policy: any
+// origin, no credentials, the seed's methods, headers and exposed headers.
+type Config struct {
+	// Origins are the origins allowed: "*" for any (the default, alone),
+	// exact origins ("https://blog.example.com", "http://localhost:8080")
+	// and patterns with one leading wildcard label
+	// ("https://*.example.com", which does not match example.com itself).
+	Origins []string
+	// Credentials lets scripts send cookies and HTTP authentication and
+	// read the answer: the origin is echoed and
+	// Access-Control-Allow-Credentials: true is set. It cannot be used
+	// with "*".
+	Credentials bool
+	// Methods are the methods a preflight allows besides GET, HEAD and
+	// POST. Default: DefaultMethods.
+	Methods []string
+	// Headers are the request headers a preflight allows besides the
+	// CORS-safelisted ones. Default: DefaultHeaders(Service).
+	Headers []string
+	// ExposedHeaders are the response headers scripts may read. Default:
+	// DefaultExposedHeaders(Service).
+	ExposedHeaders []string
+	// MaxAge is how long a preflight may be cached, whole seconds, at
+	// most a day. Default: a day.
+	MaxAge time.Duration
+	// Service names the service in the default lists. Default "myblog".
+	Service string
+}
+
+// ConfigError is one problem with a Config; New returns all of them at
+// once, joined with errors.Join.
+type ConfigError struct {
+	Field  string
+	Reason string
+}
+
+func (e *ConfigError) Error() string { return "cors: Config." + e.Field + ": " + e.Reason }
+
+// Middleware answers CORS preflights and adds CORS headers to actual
+// responses. Build one with New; it is safe for concurrent use.
+type Middleware struct {
+	anyOrigin   bool
+	exact       []string // a short list scans faster than a map hashes
+	patterns    []pattern
+	credentials bool
+	methods     []string
+	headers     []string // lower-case
+
+	// Header values, made once and shared by every response (len == cap,
+	// so an Add elsewhere gets a fresh array).
+	star           []string
+	exposed        []string
+	allowMethods   []string
+	allowHeaders   []string
+	maxAge         []string
+	trueValue      []string
+	varyOrigin     []string
+	varyPreflight  []string
+	varyPreflight0 []string // without Origin, when any origin is allowed
+}
+
+// pattern is "scheme://*.suffix[:port]".
+type pattern struct {
+	prefix string // "https://"
+	suffix string // ".example.com" or ".example.com:8443"
+}
+
+// New validates cfg and returns its Middleware.
+func New(cfg Config) (*Middleware, error) {
+	var errs []error
+	fail := func(field, reason string, args ...any) {
+		errs = append(errs, &ConfigError{Field: field, Reason: fmt.Sprintf(reason, args...)})
+	}
+	service := cfg.Service
+	if service == "" {
+		service = DefaultService
+	}
+	if !isToken(service) {
+		fail("Service", "%q must be a token", service)
+	}
+	m := &Middleware{credentials: cfg.Credentials}
+
+	origins := cfg.Origins
+	if len(origins) == 0 {
+		origins = []string{"*"}
+	}
+	for i, o := range origins {
+		field := fmt.Sprintf("Origins[%d]", i)
+		switch {
+		case o == "*":
+			if len(origins) > 1 {
+				fail(field, `"*" allows every origin and must be the only one`)
+			}
+			if cfg.Credentials {
+				fail(field, `"*" cannot be used with Credentials: a page from any site could act as the user`)
+			}
+			m.anyOrigin = true
+		case o == "null":
+			fail(field, `"null" is the origin of sandboxed and file documents, which anyone can create; it cannot be trusted`)
+		default:
+			exact, pat, problem := parseOrigin(o)
+			switch {
+			case problem != "":
+				fail(field, "%q %s", o, problem)
+			case exact != "":
+				m.exact = append(m.exact, exact)
+			default:
+				m.patterns = append(m.patterns, pat)
+			}
+		}
+	}
+
+	methods := cfg.Methods
+	if methods == nil {
+		methods = DefaultMethods
+	}
+	var allowMethods []string
+	for i, method := range methods {
+		switch {
+		case !isToken(method):
+			fail(fmt.Sprintf("Methods[%d]", i), "%q is not a method name", method)
+		case forbiddenMethod(method):
+			fail(fmt.Sprintf("Methods[%d]", i), "%q is a forbidden method (Fetch §2.2.1)", method)
+		default:
+			m.methods = append(m.methods, method)
+			allowMethods = append(allowMethods, method)
+		}
+	}
+
+	headers := cfg.Headers
+	if headers == nil {
+		headers = DefaultHeaders(service)
+	}
+	var allowHeaders []string
+	for i, name := range headers {
+		switch {
+		case !isToken(name):
+			fail(fmt.Sprintf("Headers[%d]", i), "%q is not a field name", name)
+		case forbiddenRequestHeader(name):
+			fail(fmt.Sprintf("Headers[%d]", i), "%q is a forbidden request header, which scripts cannot set (Fetch §2.2.2)", name)
+		default:
+			m.headers = append(m.headers, strings.ToLower(name))
+			allowHeaders = append(allowHeaders, name)
+		}
+	}
+
+	exposed := cfg.ExposedHeaders
+	if exposed == nil {
+		exposed = DefaultExposedHeaders(service)
+	}
+	for i, name := range exposed {
+		switch {
+		case !isToken(name):
+			fail(fmt.Sprintf("ExposedHeaders[%d]", i), "%q is not a field name", name)
+		case strings.EqualFold(name, "Set-Cookie") || strings.EqualFold(name, "Set-Cookie2"):
+			fail(fmt.Sprintf("ExposedHeaders[%d]", i), "%q is never exposed to scripts (Fetch §2.2.6)", name)
+		}
+	}
+
+	maxAge := cfg.MaxAge
+	switch {
+	case maxAge == 0:
+		maxAge = DefaultMaxAge
+	case maxAge < 0 || maxAge > DefaultMaxAge || maxAge%time.Second != 0:
+		fail("MaxAge", "must be whole seconds, at most a day")
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+
+	m.star = []string{"*"}
+	if len(exposed) > 0 {
+		m.exposed = []string{strings.Join(exposed, ", ")}
+	}
+	m.allowMethods = []string{strings.Join(allowMethods, ", ")}
+	m.allowHeaders = []string{strings.Join(allowHeaders, ", ")}
+	m.maxAge = []string{strconv.Itoa(int(maxAge / time.Second))}
+	m.trueValue = []string{"true"}
+	m.varyOrigin = []string{"Origin"}
+	m.varyPreflight = []string{"Origin, Access-Control-Request-Method, Access-Control-Request-Headers"}
+	m.varyPreflight0 = []string{"Access-Control-Request-Method, Access-Control-Request-Headers"}
+	return m, nil
+}
+
+// parseOrigin validates an origin or pattern from the config and returns
+// it serialized as browsers send it (RFC 6454 §6.2: lower-case, no
+// default port), or as a pattern.
+func parseOrigin(s string) (string, pattern, string) {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok || scheme == "" {
+		return "", pattern{}, `is not an origin: it needs "scheme://host"`
+	}
+	for i := 0; i < len(scheme); i++ {
+		c := scheme[i]
+		if !('a' <= c && c <= 'z' || i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return "", pattern{}, "has an invalid scheme (write it in lower case)"
+		}
+	}
+	wildcard := strings.HasPrefix(rest, "*.")
+	if wildcard {
+		rest = "x" + rest[1:] // validate the rest as a host with one label more
+	}
+	u, err := url.Parse(scheme + "://" + rest)
+	switch {
+	case err != nil:
+		return "", pattern{}, "is not an origin: " + err.Error()
+	case u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.HasSuffix(rest, "?") || strings.HasSuffix(rest, "#"):
+		return "", pattern{}, `is not an origin: only "scheme://host[:port]", with no path, query or user`
+	case strings.Contains(rest, "*"):
+		return "", pattern{}, `may only have "*." at the start of its host`
+	case u.Host != strings.ToLower(u.Host):
+		return "", pattern{}, "must be in lower case, as browsers send it"
+	}
+	host, port := u.Hostname(), u.Port()
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port {
+			return "", pattern{}, "has an invalid port"
+		}
+		if scheme == "http" && port == "80" || scheme == "https" && port == "443" {
+			port = "" // browsers leave the default port out
+		}
+	}
+	hostPort := host
+	if strings.Contains(host, ":") {
+		hostPort = "[" + host + "]"
+	}
+	if port != "" {
+		hostPort += ":" + port
+	}
+	if !wildcard {
+		return scheme + "://" + hostPort, pattern{}, ""
+	}
+	suffix := hostPort[1:] // ".example.com[:port]"
+	if !strings.Contains(strings.TrimPrefix(host[1:], "."), ".") {
+		return "", pattern{}, `matches every site under a top-level domain; name a domain ("*.example.com")`
+	}
+	return "", pattern{prefix: scheme + "://", suffix: suffix}, ""
+}
+
+// allowed reports whether origin may read the answer.
+func (m *Middleware) allowed(origin string) bool {
+	if m.anyOrigin {
+		return true
+	}
+	for _, o := range m.exact {
+		if o == origin {
+			return true
+		}
+	}
+	for _, p := range m.patterns {
+		if p.match(origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// match reports whether origin is scheme://label(s).suffix, with at least
+// one label in place of the "*".
+func (p pattern) match(origin string) bool {
+	if len(origin) <= len(p.prefix)+len(p.suffix) || !strings.HasPrefix(origin, p.prefix) || !strings.HasSuffix(origin, p.suffix) {
+		return false
+	}
+	labels := origin[len(p.prefix) : len(origin)-len(p.suffix)]
+	for i := 0; i < len(labels); i++ {
+		c := labels[i]
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-':
+		case c == '.' && i > 0 && i < len(labels)-1 && labels[i-1] != '.':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Handler is the middleware. A preflight (OPTIONS with Origin and
+// Access-Control-Request-Method) is answered at once with 204: with the
+// CORS headers when its origin, method and headers are allowed, without
+// them otherwise, so the browser refuses the request it announced. A
+// plain OPTIONS goes on to next. Every other response gets
+// Access-Control-Allow-Origin and Access-Control-Expose-Headers when the
+// origin is allowed (with any origin allowed: always), set before next
+// runs so redirects and errors carry them too.
+//
+// It belongs near the top of the stack, after request ids and the
+// User-Agent check and before authentication and the rate limiter: a
+// preflight carries no credentials and must not cost quota.
+func (m *Middleware) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header["Origin"]
+		if r.Method == http.MethodOptions && len(origin) > 0 {
+			if method := r.Header["Access-Control-Request-Method"]; len(method) > 0 {
+				m.preflight(w, r, origin, method[0])
+				return
+			}
+		}
+		h := w.Header()
+		if m.anyOrigin {
+			// The answer does not depend on the origin: no Vary.
+			h["Access-Control-Allow-Origin"] = m.star
+			if m.exposed != nil {
+				h["Access-Control-Expose-Headers"] = m.exposed
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		addVary(h, m.varyOrigin)
+		if len(origin) == 1 && m.allowed(origin[0]) {
+			h["Access-Control-Allow-Origin"] = origin[0:1:1]
+			if m.credentials {
+				h["Access-Control-Allow-Credentials"] = m.trueValue
+			}
+			if m.exposed != nil {
+				h["Access-Control-Expose-Headers"] = m.exposed
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (m *Middleware) preflight(w http.ResponseWriter, r *http.Request, origin []string, method string) {
+	h := w.Header()
+	if m.anyOrigin {
+		addVary(h, m.varyPreflight0)
+	} else {
+		addVary(h, m.varyPreflight)
+	}
+	if len(origin) == 1 && m.allowed(origin[0]) && m.methodAllowed(method) && m.headersAllowed(r.Header["Access-Control-Request-Headers"]) {
+		if m.anyOrigin {
+			h["Access-Control-Allow-Origin"] = m.star
+		} else {
+			h["Access-Control-Allow-Origin"] = origin[0:1:1]
+		}
+		if m.credentials {
+			h["Access-Control-Allow-Credentials"] = m.trueValue
+		}
+		h["Access-Control-Allow-Methods"] = m.allowMethods
+		h["Access-Control-Allow-Headers"] = m.allowHeaders
+		h["Access-Control-Max-Age"] = m.maxAge
+		if m.exposed != nil {
+			h["Access-Control-Expose-Headers"] = m.exposed
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// methodAllowed: the CORS-safelisted methods always are (Fetch §2.2.1);
+// others must be listed, compared case-sensitively, as browsers send
+// them.
+func (m *Middleware) methodAllowed(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost:
+		return true
+	}
+	for _, m := range m.methods {
+		if m == method {
+			return true
+		}
+	}
+	return false
+}
+
+// headersAllowed checks Access-Control-Request-Headers, a comma-separated
+// list of lower-case names (Fetch §4.8), against the allowed ones.
+func (m *Middleware) headersAllowed(values []string) bool {
+	count := 0
+	for _, v := range values {
+		for len(v) > 0 {
+			var name string
+			name, v, _ = strings.Cut(v, ",")
+			name = trimSpace(name)
+			if name == "" {
+				continue
+			}
+			if count++; count > maxRequestHeaders {
+				return false
+			}
+			if !m.headerAllowed(name) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// trimSpace trims optional whitespace (RFC 9110 §5.6.3).
+func trimSpace(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// headerAllowed compares case-insensitively: browsers send lower case,
+// other clients may not.
+func (m *Middleware) headerAllowed(name string) bool {
+	if safelisted(name) {
+		return true
+	}
+	for _, h := range m.headers {
+		if len(h) == len(name) && (h == name || strings.EqualFold(h, name)) {
+			return true
+		}
+	}
+	return false
+}
+
+// safelisted are the CORS-safelisted request headers (Fetch §2.2.2) that
+// a browser may still list.
+func safelisted(name string) bool {
+	switch name {
+	case "accept", "accept-language", "content-language", "content-type", "range":
+		return true
+	}
+	return false
+}
+
+// addVary sets Vary to the shared value, or merges it into a Vary a
+// middleware outside already set.
+func addVary(h http.Header, value []string) {
+	existing := h["Vary"]
+	if len(existing) == 0 {
+		h["Vary"] = value
+		return
+	}
+	h["Vary"] = []string{strings.Join(existing, ", ") + ", " + value[0]}
+}
+
+// forbiddenMethod: Fetch §2.2.1.
+func forbiddenMethod(method string) bool {
+	switch strings.ToUpper(method) {
+	case "CONNECT", "TRACE", "TRACK":
+		return true
+	}
+	return false
+}
+
+// forbiddenRequestHeader: Fetch §2.2.2, headers a script can never set.
+func forbiddenRequestHeader(name string) bool {
+	key := textproto.CanonicalMIMEHeaderKey(name)
+	switch key {
+	case "Accept-Charset", "Accept-Encoding", "Access-Control-Request-Headers", "Access-Control-Request-Method",
+		"Connection", "Content-Length", "Cookie", "Cookie2", "Date", "Dnt", "Expect", "Host", "Keep-Alive",
+		"Origin", "Referer", "Set-Cookie", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Via":
+		return true
+	}
+	return strings.HasPrefix(key, "Proxy-") || strings.HasPrefix(key, "Sec-")
+}
+
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

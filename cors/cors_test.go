@@ -1,0 +1,317 @@
+package cors_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/myblog/apikit/cors"
+)
+
+const (
+	exposed      = "ETag, Link, Location, Retry-After, X-myblog-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, X-Poll-Interval, X-myblog-Media-Type, X-myblog-Request-Id"
+	allowHeaders = "Authorization, Content-Type, If-Match, If-Modified-Since, If-None-Match, If-Unmodified-Since, X-myblog-OTP, X-Requested-With"
+	allowMethods = "GET, POST, PATCH, PUT, DELETE"
+)
+
+func newMiddleware(t testing.TB, cfg cors.Config) *cors.Middleware {
+	t.Helper()
+	m, err := cors.New(cfg)
+	require.NoError(t, err)
+	return m
+}
+
+// next answers 200 "next", or 302 / 404 by path, so that the CORS headers
+// can be checked on redirects and errors too.
+var next = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/old":
+		http.Redirect(w, r, "/new", http.StatusFound)
+	case "/missing":
+		http.NotFound(w, r)
+	default:
+		_, _ = w.Write([]byte("next"))
+	}
+})
+
+func do(h http.Handler, method, path string, header ...string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, path, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Add(header[i], header[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func corsHeaders(h http.Header) http.Header {
+	out := http.Header{}
+	for k, v := range h {
+		if len(k) > 15 && k[:15] == "Access-Control-" || k == "Vary" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func TestDefaultAnyOrigin(t *testing.T) {
+	h := newMiddleware(t, cors.Config{}).Handler(next)
+	want := http.Header{"Access-Control-Allow-Origin": {"*"}, "Access-Control-Expose-Headers": {exposed}}
+	for _, tt := range []struct {
+		name   string
+		path   string
+		header []string
+		code   int
+	}{
+		{"the seed's example", "/", []string{"Origin", "http://example.com"}, 200},
+		{"a redirect", "/old", []string{"Origin", "http://example.com"}, 302},
+		{"an error", "/missing", []string{"Origin", "http://example.com"}, 404},
+		{"no Origin: the same headers, as GitHub", "/", nil, 200},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := do(h, "GET", tt.path, tt.header...)
+			assert.Equal(t, tt.code, w.Code)
+			assert.Equal(t, want, corsHeaders(w.Header()), "no Vary: the answer does not depend on the origin")
+		})
+	}
+}
+
+func TestPreflight(t *testing.T) {
+	anyOrigin := newMiddleware(t, cors.Config{}).Handler(next)
+	listed := newMiddleware(t, cors.Config{Origins: []string{"https://blog.example.com", "https://*.myblog.dev"}, Credentials: true}).Handler(next)
+	full := http.Header{
+		"Access-Control-Allow-Origin":   {"*"},
+		"Access-Control-Allow-Methods":  {allowMethods},
+		"Access-Control-Allow-Headers":  {allowHeaders},
+		"Access-Control-Max-Age":        {"86400"},
+		"Access-Control-Expose-Headers": {exposed},
+		"Vary":                          {"Access-Control-Request-Method, Access-Control-Request-Headers"},
+	}
+	echoed := http.Header{
+		"Access-Control-Allow-Origin":      {"https://app.myblog.dev"},
+		"Access-Control-Allow-Credentials": {"true"},
+		"Access-Control-Allow-Methods":     {allowMethods},
+		"Access-Control-Allow-Headers":     {allowHeaders},
+		"Access-Control-Max-Age":           {"86400"},
+		"Access-Control-Expose-Headers":    {exposed},
+		"Vary":                             {"Origin, Access-Control-Request-Method, Access-Control-Request-Headers"},
+	}
+	refusedAny := http.Header{"Vary": {"Access-Control-Request-Method, Access-Control-Request-Headers"}}
+	refusedListed := http.Header{"Vary": {"Origin, Access-Control-Request-Method, Access-Control-Request-Headers"}}
+	tests := []struct {
+		name    string
+		handler http.Handler
+		header  []string
+		want    http.Header
+	}{
+		{"the seed's preflight", anyOrigin, []string{"Origin", "http://example.com", "Access-Control-Request-Method", "PATCH", "Access-Control-Request-Headers", "authorization, if-match, content-type"}, full},
+		{"a safelisted method", anyOrigin, []string{"Origin", "http://example.com", "Access-Control-Request-Method", "POST"}, full},
+		{"several header lines", anyOrigin, []string{"Origin", "http://example.com", "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "authorization", "Access-Control-Request-Headers", "x-myblog-otp"}, full},
+		{"a method not allowed: no CORS headers", anyOrigin, []string{"Origin", "http://example.com", "Access-Control-Request-Method", "PROPFIND"}, refusedAny},
+		{"methods are case-sensitive (Fetch)", anyOrigin, []string{"Origin", "http://example.com", "Access-Control-Request-Method", "patch"}, refusedAny},
+		{"a header not allowed: no CORS headers", anyOrigin, []string{"Origin", "http://example.com", "Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "x-secret"}, refusedAny},
+		{"too many headers: refused", anyOrigin, []string{"Origin", "http://example.com", "Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "accept" + repeat(", accept", 40)}, refusedAny},
+		{"an allowed pattern, echoed with credentials", listed, []string{"Origin", "https://app.myblog.dev", "Access-Control-Request-Method", "DELETE"}, echoed},
+		{"an origin not listed", listed, []string{"Origin", "https://evil.example", "Access-Control-Request-Method", "GET"}, refusedListed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := do(tt.handler, "OPTIONS", "/posts", tt.header...)
+			assert.Equal(t, http.StatusNoContent, w.Code, "answered at once")
+			assert.Empty(t, w.Body.String(), "next never ran")
+			assert.Equal(t, tt.want, corsHeaders(w.Header()))
+		})
+	}
+
+	t.Run("a plain OPTIONS goes on", func(t *testing.T) {
+		w := do(anyOrigin, "OPTIONS", "/posts")
+		assert.Equal(t, "next", w.Body.String())
+		w = do(anyOrigin, "OPTIONS", "/posts", "Origin", "http://example.com")
+		assert.Equal(t, "next", w.Body.String(), "an Origin without Access-Control-Request-Method is not a preflight")
+	})
+}
+
+func repeat(s string, n int) string {
+	out := ""
+	for range n {
+		out += s
+	}
+	return out
+}
+
+func TestAllowList(t *testing.T) {
+	m := newMiddleware(t, cors.Config{Origins: []string{"https://blog.example.com", "http://localhost:8080", "https://*.myblog.dev", "https://*.example.org:8443"}})
+	h := m.Handler(next)
+	tests := []struct {
+		origin  string
+		allowed bool
+	}{
+		{"https://blog.example.com", true},
+		{"http://localhost:8080", true},
+		{"https://app.myblog.dev", true},
+		{"https://a.b.myblog.dev", true},
+		{"https://x.example.org:8443", true},
+		{"https://myblog.dev", false},
+		{"https://evilmyblog.dev", false},
+		{"https://app.myblog.dev.evil.com", false},
+		{"http://app.myblog.dev", false},
+		{"https://x.example.org", false},
+		{"https://blog.example.com:443", false},
+		{"https://BLOG.example.com", false},
+		{"null", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.origin, func(t *testing.T) {
+			w := do(h, "GET", "/", "Origin", tt.origin)
+			assert.Equal(t, 200, w.Code)
+			assert.Equal(t, []string{"Origin"}, w.Header()["Vary"], "Vary: Origin whenever the answer depends on it")
+			if tt.allowed {
+				assert.Equal(t, tt.origin, w.Header().Get("Access-Control-Allow-Origin"))
+				assert.Equal(t, exposed, w.Header().Get("Access-Control-Expose-Headers"))
+				assert.Empty(t, w.Header().Get("Access-Control-Allow-Credentials"))
+			} else {
+				assert.Empty(t, w.Header().Get("Access-Control-Allow-Origin"))
+				assert.Empty(t, w.Header().Get("Access-Control-Expose-Headers"))
+			}
+		})
+	}
+	t.Run("no Origin: Vary only", func(t *testing.T) {
+		w := do(h, "GET", "/")
+		assert.Equal(t, http.Header{"Vary": {"Origin"}}, corsHeaders(w.Header()))
+	})
+}
+
+func TestCredentials(t *testing.T) {
+	h := newMiddleware(t, cors.Config{Origins: []string{"https://blog.example.com"}, Credentials: true}).Handler(next)
+	w := do(h, "GET", "/", "Origin", "https://blog.example.com")
+	assert.Equal(t, http.Header{
+		"Access-Control-Allow-Origin":      {"https://blog.example.com"},
+		"Access-Control-Allow-Credentials": {"true"},
+		"Access-Control-Expose-Headers":    {exposed},
+		"Vary":                             {"Origin"},
+	}, corsHeaders(w.Header()))
+}
+
+func TestVaryMergesWithOuter(t *testing.T) {
+	h := newMiddleware(t, cors.Config{Origins: []string{"https://blog.example.com"}}).Handler(next)
+	outer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Vary", "Accept-Encoding")
+		h.ServeHTTP(w, r)
+	})
+	w := do(outer, "GET", "/", "Origin", "https://blog.example.com")
+	assert.Equal(t, []string{"Accept-Encoding, Origin"}, w.Header()["Vary"])
+}
+
+func TestSharedValuesNeverLeak(t *testing.T) {
+	// rs/cors issue 198: appending to a shared header value must not
+	// change the next response.
+	m := newMiddleware(t, cors.Config{Origins: []string{"https://blog.example.com"}})
+	appending := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Vary", "Accept")
+		w.Header().Add("Access-Control-Expose-Headers", "X-Secret")
+	})
+	do(m.Handler(appending), "GET", "/", "Origin", "https://blog.example.com")
+	w := do(m.Handler(next), "GET", "/", "Origin", "https://blog.example.com")
+	assert.Equal(t, []string{"Origin"}, w.Header()["Vary"])
+	assert.Equal(t, []string{exposed}, w.Header()["Access-Control-Expose-Headers"])
+}
+
+func TestCustomLists(t *testing.T) {
+	h := newMiddleware(t, cors.Config{
+		Methods:        []string{"GET", "PURGE"},
+		Headers:        []string{"X-Api-Key"},
+		ExposedHeaders: []string{},
+		MaxAge:         10 * time.Minute,
+		Service:        "acme",
+	}).Handler(next)
+	w := do(h, "OPTIONS", "/", "Origin", "https://x.test", "Access-Control-Request-Method", "PURGE", "Access-Control-Request-Headers", "x-api-key")
+	assert.Equal(t, "GET, PURGE", w.Header().Get("Access-Control-Allow-Methods"))
+	assert.Equal(t, "X-Api-Key", w.Header().Get("Access-Control-Allow-Headers"))
+	assert.Equal(t, "600", w.Header().Get("Access-Control-Max-Age"))
+	assert.Empty(t, w.Header().Values("Access-Control-Expose-Headers"))
+
+	assert.Contains(t, cors.DefaultHeaders("acme"), "X-acme-OTP")
+	assert.Contains(t, cors.DefaultExposedHeaders("acme"), "X-acme-Request-Id")
+}
+
+func TestNewRefusesBadConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  cors.Config
+		want []string
+	}{
+		{"credentials with *", cors.Config{Credentials: true}, []string{`cors: Config.Origins[0]: "*" cannot be used with Credentials`}},
+		{"* with others", cors.Config{Origins: []string{"*", "https://a.com"}}, []string{`cors: Config.Origins[0]: "*" allows every origin and must be the only one`}},
+		{"null", cors.Config{Origins: []string{"null"}}, []string{`cors: Config.Origins[0]: "null" is the origin of sandboxed and file documents`}},
+		{"malformed origins", cors.Config{Origins: []string{"example.com", "https://a.com/path", "https://a.com?q", "https://user@a.com", "https://A.com", "HTTPS://a.com", "https://a.*.com", "https://*.com", "https://a.com:99999", "https://"}},
+			[]string{
+				`Origins[0]: "example.com" is not an origin: it needs "scheme://host"`,
+				`Origins[1]: "https://a.com/path" is not an origin: only "scheme://host[:port]"`,
+				`Origins[2]: "https://a.com?q" is not an origin: only "scheme://host[:port]"`,
+				`Origins[3]: "https://user@a.com" is not an origin: only "scheme://host[:port]"`,
+				`Origins[4]: "https://A.com" must be in lower case`,
+				`Origins[5]: "HTTPS://a.com" has an invalid scheme`,
+				`Origins[6]: "https://a.*.com" may only have "*." at the start of its host`,
+				`Origins[7]: "https://*.com" matches every site under a top-level domain`,
+				`Origins[8]: "https://a.com:99999" has an invalid port`,
+				`Origins[9]: "https://" is not an origin`,
+			}},
+		{"forbidden names", cors.Config{Methods: []string{"TRACE", "bad method"}, Headers: []string{"Cookie", "Sec-Fetch-Mode", "Proxy-Authorization", "x y"}, ExposedHeaders: []string{"Set-Cookie", "a b"}},
+			[]string{
+				`Methods[0]: "TRACE" is a forbidden method`,
+				`Methods[1]: "bad method" is not a method name`,
+				`Headers[0]: "Cookie" is a forbidden request header`,
+				`Headers[1]: "Sec-Fetch-Mode" is a forbidden request header`,
+				`Headers[2]: "Proxy-Authorization" is a forbidden request header`,
+				`Headers[3]: "x y" is not a field name`,
+				`ExposedHeaders[0]: "Set-Cookie" is never exposed to scripts`,
+				`ExposedHeaders[1]: "a b" is not a field name`,
+			}},
+		{"max age", cors.Config{MaxAge: 48 * time.Hour}, []string{"cors: Config.MaxAge: must be whole seconds, at most a day"}},
+		{"service", cors.Config{Service: "my blog"}, []string{`cors: Config.Service: "my blog" must be a token`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := cors.New(tt.cfg)
+			require.Error(t, err)
+			for _, want := range tt.want {
+				assert.Contains(t, err.Error(), want)
+			}
+		})
+	}
+	t.Run("default ports are normalized", func(t *testing.T) {
+		h := newMiddleware(t, cors.Config{Origins: []string{"https://blog.example.com:443"}}).Handler(next)
+		w := do(h, "GET", "/", "Origin", "https://blog.example.com")
+		assert.Equal(t, "https://blog.example.com", w.Header().Get("Access-Control-Allow-Origin"))
+	})
+}
+
+func TestActualRequestAllocatesNothing(t *testing.T) {
+	for name, cfg := range map[string]cors.Config{
+		"any origin": {},
+		"allow-list": {Origins: []string{"https://blog.example.com", "https://*.myblog.dev"}, Credentials: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := newMiddleware(t, cfg).Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+			r := httptest.NewRequest("GET", "/posts", nil)
+			r.Header.Set("Origin", "https://app.myblog.dev")
+			w := &headerOnly{header: http.Header{}}
+			allocs := testing.AllocsPerRun(100, func() {
+				clear(w.header)
+				h.ServeHTTP(w, r)
+			})
+			assert.Zero(t, allocs)
+		})
+	}
+}
+
+type headerOnly struct{ header http.Header }
+
+func (h *headerOnly) Header() http.Header         { return h.header }
+func (h *headerOnly) Write(b []byte) (int, error) { return len(b), nil }
+func (h *headerOnly) WriteHeader(int)             {}

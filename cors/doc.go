@@ -1,0 +1,53 @@
+// Package cors lets scripts on other sites call the API (the Fetch
+// standard's CORS protocol), the way GitHub's API allows it.
+//
+// By default any origin may read every response:
+//
+//	Access-Control-Allow-Origin: *
+//	Access-Control-Expose-Headers: ETag, Link, Location, Retry-After, X-myblog-OTP, X-RateLimit-Limit, ...
+//
+// on every response, redirects and errors included (the headers are set
+// before the handler runs), and a preflight is answered at once:
+//
+//	OPTIONS /posts
+//	Origin: http://example.com
+//	Access-Control-Request-Method: PATCH
+//
+//	HTTP/1.1 204 No Content
+//	Access-Control-Allow-Origin: *
+//	Access-Control-Allow-Headers: Authorization, Content-Type, If-Match, If-Modified-Since, If-None-Match, If-Unmodified-Since, X-myblog-OTP, X-Requested-With
+//	Access-Control-Allow-Methods: GET, POST, PATCH, PUT, DELETE
+//	Access-Control-Max-Age: 86400
+//
+// A preflight for a method or header that is not allowed gets a 204
+// without CORS headers, which the browser treats as a refusal. An OPTIONS
+// that is not a preflight goes on to the handler.
+//
+// # Allow-lists and credentials
+//
+// Config.Origins may instead list exact origins and patterns with one
+// leading wildcard label ("https://*.example.com"); the allowed origin is
+// echoed and Vary: Origin set on every response, since the answer depends
+// on it. With Config.Credentials, scripts may send cookies and HTTP
+// authentication (Access-Control-Allow-Credentials: true); that cannot be
+// combined with "*". Every contradiction (credentials with "*", a
+// malformed origin, a "null" origin, a pattern covering a whole top-level
+// domain, a forbidden method or header name) is an error from New, never
+// a surprise at request time.
+//
+// # Cost
+//
+// Every header value is built once, in New, and shared by all responses
+// (each one-element slice has len == cap, so an Add elsewhere cannot
+// write into another response); the actual-request path allocates
+// nothing.
+//
+// # Where it sits
+//
+// After request ids and the User-Agent check, before media-type
+// negotiation, authentication and rate limiting: a preflight carries no
+// credentials and must not cost quota.
+//
+// It deliberately does not support Private Network Access preflights or
+// reflecting any origin with credentials.
+package cors

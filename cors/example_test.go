@@ -1,0 +1,44 @@
+package cors_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/myblog/apikit/cors"
+)
+
+// A blog's front end on its own origin, with cookies.
+func Example() {
+	c, err := cors.New(cors.Config{
+		Origins:     []string{"https://blog.example.com", "https://*.preview.example.com"},
+		Credentials: true,
+	})
+	if err != nil {
+		panic(err) // a contradiction in the config fails at start-up
+	}
+	api := c.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"ok":true}`)
+	}))
+
+	preflight := httptest.NewRequest("OPTIONS", "/posts/1", nil)
+	preflight.Header.Set("Origin", "https://pr-42.preview.example.com")
+	preflight.Header.Set("Access-Control-Request-Method", "PATCH")
+	preflight.Header.Set("Access-Control-Request-Headers", "authorization,if-match")
+	w := httptest.NewRecorder()
+	api.ServeHTTP(w, preflight)
+	fmt.Println(w.Code, w.Header().Get("Access-Control-Allow-Origin"), w.Header().Get("Access-Control-Allow-Credentials"))
+
+	other := httptest.NewRequest("GET", "/posts", nil)
+	other.Header.Set("Origin", "https://evil.example.net")
+	w = httptest.NewRecorder()
+	api.ServeHTTP(w, other)
+	fmt.Printf("%d %q\n", w.Code, w.Header().Get("Access-Control-Allow-Origin"))
+
+	_, err = cors.New(cors.Config{Credentials: true})
+	fmt.Println(err)
+	// Output:
+	// 204 https://pr-42.preview.example.com true
+	// 200 ""
+	// cors: Config.Origins[0]: "*" cannot be used with Credentials: a page from any site could act as the user
+}
