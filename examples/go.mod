@@ -2,7 +2,17 @@ module github.com/myblog/apikit/examples
 
 go 1.25.0
 
-require github.com/myblog/apikit v0.0.0
+require (
+	github.com/chromedp/chromedp v0.23.0
+	github.com/myblog/apikit v0.0.0
+)
+
+require (
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/chromedp/cdproto v0.159.0 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+	golang.org/x/time v0.15.0 // indirect
+)
 
 require (
 	github.com/google/go-github/v89 v89.0.0
