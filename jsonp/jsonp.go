@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -248,6 +249,20 @@ func (m *Middleware) respond(w http.ResponseWriter, r *http.Request, jw *writer,
 			b = jsonbody.AppendString(b, v[0])
 		}
 	}
+	// Any other X-RateLimit-* field, in name order.
+	var others []string
+	for key := range h {
+		if strings.HasPrefix(key, "X-Ratelimit-") && !knownRateLimitKey(key) {
+			others = append(others, key)
+		}
+	}
+	slices.Sort(others)
+	for _, key := range others {
+		b = append(b, ',')
+		b = jsonbody.AppendString(b, "X-RateLimit-"+key[len("X-Ratelimit-"):])
+		b = append(b, ':')
+		b = jsonbody.AppendString(b, h[key][0])
+	}
 	if links := link.Parse(h["Link"]...); len(links) > 0 {
 		b = append(b, `,"Link":[`...)
 		for i, l := range links {
@@ -300,6 +315,15 @@ func (m *Middleware) respond(w http.ResponseWriter, r *http.Request, jw *writer,
 		delete(h, name)
 	}
 	jsonbody.Write(w, http.StatusOK, ContentType, b, false)
+}
+
+func knownRateLimitKey(key string) bool {
+	for _, name := range rateLimitHeaders {
+		if textproto.CanonicalMIMEHeaderKey(name) == key {
+			return true
+		}
+	}
+	return false
 }
 
 func isJSON(contentType string) bool {

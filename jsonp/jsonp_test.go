@@ -165,6 +165,13 @@ func TestConfiguredHeadersAndParam(t *testing.T) {
 	assert.Equal(t, `/**/cb({"meta":{"status":200,"X-RateLimit-Limit":"60","X-myblog-Media-Type":"myblog.v3; format=json"},"data":{}})`, w.Body.String())
 }
 
+func TestEveryRateLimitHeader(t *testing.T) {
+	m := newMiddleware(t)
+	h := m.Handler(handler(200, jsonType, `{}`, "X-RateLimit-Search-Remaining", "9", "X-RateLimit-Abuse", "x", "X-RateLimit-Limit", "60"))
+	w := get(h, "/?callback=cb")
+	assert.Equal(t, `/**/cb({"meta":{"status":200,"X-RateLimit-Limit":"60","X-RateLimit-Abuse":"x","X-RateLimit-Search-Remaining":"9"},"data":{}})`, w.Body.String())
+}
+
 func TestNeverABare304(t *testing.T) {
 	m := newMiddleware(t)
 	cond, err := conditional.New(conditional.Config{})
