@@ -1,0 +1,51 @@
+package timezone_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/myblog/apikit/timezone"
+)
+
+// BenchmarkResolveHeader resolves a Time-Zone header once the zone is
+// cached: a map read, no allocation.
+func BenchmarkResolveHeader(b *testing.B) {
+	resolver, err := timezone.New(timezone.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := httptest.NewRequest("POST", "/posts", nil)
+	r.Header.Set("Time-Zone", "Europe/Amsterdam")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := resolver.Resolve(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkHandlerHeader is the middleware with a header: the context
+// value and the request copy every context-setting middleware costs.
+func BenchmarkHandlerHeader(b *testing.B) {
+	resolver, err := timezone.New(timezone.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := resolver.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	r := httptest.NewRequest("POST", "/posts", nil)
+	r.Header.Set("Time-Zone", "Europe/Amsterdam")
+	b.ReportAllocs()
+	for b.Loop() {
+		h.ServeHTTP(nil, r)
+	}
+}
+
+func BenchmarkParse(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := timezone.Parse("2014-02-27T15:05:06.123+01:00", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

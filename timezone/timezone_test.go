@@ -1,0 +1,244 @@
+package timezone_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/timezone"
+)
+
+func mustLoad(t testing.TB, name string) *time.Location {
+	t.Helper()
+	loc, ok := timezone.Lookup(name)
+	require.True(t, ok, name)
+	return loc
+}
+
+func TestParse(t *testing.T) {
+	amsterdam := mustLoad(t, "Europe/Amsterdam")
+	tests := []struct {
+		in       string
+		want     string // UTC, RFC 3339 with nanoseconds
+		explicit bool
+	}{
+		{"2014-02-27T15:05:06Z", "2014-02-27T15:05:06Z", true},
+		{"2014-02-27T15:05:06z", "2014-02-27T15:05:06Z", true},
+		{"2014-02-27T15:05:06+01:00", "2014-02-27T14:05:06Z", true},
+		{"2014-02-27T15:05:06+0100", "2014-02-27T14:05:06Z", true},
+		{"2014-02-27T15:05:06+01", "2014-02-27T14:05:06Z", true},
+		{"2014-02-27T15:05:06-03:30", "2014-02-27T18:35:06Z", true},
+		{"2014-02-27T15:05:06.123Z", "2014-02-27T15:05:06.123Z", true},
+		{"2014-02-27T15:05:06,5+05:30", "2014-02-27T09:35:06.5Z", true},
+		{"2014-02-27T15:05:06.1234567891Z", "2014-02-27T15:05:06.123456789Z", true},
+		{"2014-02-27 15:05:06Z", "2014-02-27T15:05:06Z", true},
+		{"20140227T150506Z", "2014-02-27T15:05:06Z", true},
+		{"20140227T150506+0530", "2014-02-27T09:35:06Z", true},
+		{"2016-12-31T23:59:60Z", "2016-12-31T23:59:59Z", true},
+		{"2014-02-27T24:00:00Z", "2014-02-28T00:00:00Z", true},
+		{"2014-02-27T15:05:06", "2014-02-27T14:05:06Z", false},
+		{"2014-02-27T15:05", "2014-02-27T14:05:00Z", false},
+		{"2014-07-27T15:05:06", "2014-07-27T13:05:06Z", false},
+		{"2014-02-27", "2014-02-26T23:00:00Z", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, explicit, err := timezone.Parse(tt.in, amsterdam)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got.UTC().Format(time.RFC3339Nano))
+			assert.Equal(t, tt.explicit, explicit)
+		})
+	}
+}
+
+func TestParseRefuses(t *testing.T) {
+	for _, in := range []string{
+		"", "2014", "2014-02", "2014-2-27", "2014-02-30", "2013-02-29", "2014-13-01", "2014-02-27T25:00",
+		"2014-02-27T15:60", "2014-02-27T24:00:01Z", "2014-02-27T15:05:06.Z", "2014-02-27T15:05:06+24:00",
+		"2014-02-27T15:05:06+01:60", "2014-02-27T15:05:06 +01:00", "2014-02-27T15:05:06Zjunk", "27/02/2014",
+		"2014-02-27X15:05", "2014-0227", "yesterday",
+	} {
+		t.Run(in, func(t *testing.T) {
+			_, _, err := timezone.Parse(in, time.UTC)
+			assert.ErrorIs(t, err, timezone.ErrSyntax)
+		})
+	}
+}
+
+func TestFormat(t *testing.T) {
+	kolkata := mustLoad(t, "Asia/Kolkata")
+	assert.Equal(t, "2012-10-12T23:33:14Z", timezone.Format(time.Date(2012, 10, 13, 5, 3, 14, 999, kolkata)), "UTC, whole seconds, half-hour zone")
+	assert.Equal(t, "2012-10-12T23:33:14Z", string(timezone.AppendFormat(nil, time.Date(2012, 10, 12, 23, 33, 14, 0, time.UTC))))
+}
+
+// The seed's precedence: an explicit offset, then Time-Zone, then the
+// user's last known zone, then UTC.
+func TestPrecedence(t *testing.T) {
+	userZones := map[string]string{"alice": "Asia/Kolkata", "bob": "", "carol": "Mars/Olympus_Mons"}
+	resolver, err := timezone.New(timezone.Config{
+		UserZone: func(r *http.Request) (string, error) {
+			user := r.Header.Get("X-Test-User")
+			if user == "broken" {
+				return "", errors.New("database is down")
+			}
+			return userZones[user], nil
+		},
+	})
+	require.NoError(t, err)
+	tests := []struct {
+		name      string
+		header    []string
+		timestamp string
+		wantZone  string
+		wantRule  timezone.Rule
+		wantUTC   string
+	}{
+		{"an explicit offset wins over everything", []string{"Time-Zone", "America/New_York", "X-Test-User", "alice"}, "2014-02-27T15:05:06+01:00", "+01:00", timezone.Timestamp, "2014-02-27T14:05:06Z"},
+		{"Z is explicit too", []string{"Time-Zone", "America/New_York"}, "2014-02-27T15:05:06Z", "UTC", timezone.Timestamp, "2014-02-27T15:05:06Z"},
+		{"no offset: the header decides", []string{"Time-Zone", "America/New_York", "X-Test-User", "alice"}, "2014-02-27T15:05:06", "America/New_York", timezone.Header, "2014-02-27T20:05:06Z"},
+		{"no header: the user's last zone", []string{"X-Test-User", "alice"}, "2014-02-27T15:05:06", "Asia/Kolkata", timezone.User, "2014-02-27T09:35:06Z"},
+		{"a user without a zone: UTC", []string{"X-Test-User", "bob"}, "2014-02-27T15:05:06", "UTC", timezone.Default, "2014-02-27T15:05:06Z"},
+		{"a user zone that is not a zone falls through", []string{"X-Test-User", "carol"}, "2014-02-27T15:05:06", "UTC", timezone.Default, "2014-02-27T15:05:06Z"},
+		{"a failing lookup falls through", []string{"X-Test-User", "broken"}, "2014-02-27T15:05:06", "UTC", timezone.Default, "2014-02-27T15:05:06Z"},
+		{"nothing: UTC", nil, "2014-02-27T15:05:06", "UTC", timezone.Default, "2014-02-27T15:05:06Z"},
+		{"an empty header is no header", []string{"Time-Zone", "", "X-Test-User", "alice"}, "2014-02-27T15:05:06", "Asia/Kolkata", timezone.User, "2014-02-27T09:35:06Z"},
+		{"DST: New York summer is -4", []string{"Time-Zone", "America/New_York"}, "2021-07-01T12:00:00", "America/New_York", timezone.Header, "2021-07-01T16:00:00Z"},
+		{"DST: 02:30 does not exist in New York on 14 March 2021: moved forward to 03:30 EDT", []string{"Time-Zone", "America/New_York"}, "2021-03-14T02:30:00", "America/New_York", timezone.Header, "2021-03-14T07:30:00Z"},
+		{"DST: the first 01:30 in New York on 7 November 2021", []string{"Time-Zone", "America/New_York"}, "2021-11-07T01:30:00", "America/New_York", timezone.Header, "2021-11-07T05:30:00Z"},
+		{"DST: Amsterdam winter is +1", []string{"Time-Zone", "Europe/Amsterdam"}, "2021-03-28T01:59:59", "Europe/Amsterdam", timezone.Header, "2021-03-28T00:59:59Z"},
+		{"DST: Amsterdam summer is +2, just after the change", []string{"Time-Zone", "Europe/Amsterdam"}, "2021-03-28T03:00:00", "Europe/Amsterdam", timezone.Header, "2021-03-28T01:00:00Z"},
+		{"DST: 02:30 does not exist in Amsterdam on 28 March 2021: 03:30 CEST", []string{"Time-Zone", "Europe/Amsterdam"}, "2021-03-28T02:30:00", "Europe/Amsterdam", timezone.Header, "2021-03-28T01:30:00Z"},
+		{"DST: 02:30 happens twice in Amsterdam on 31 October 2021: the first, CEST", []string{"Time-Zone", "Europe/Amsterdam"}, "2021-10-31T02:30:00", "Europe/Amsterdam", timezone.Header, "2021-10-31T00:30:00Z"},
+		{"a half-hour zone", []string{"Time-Zone", "Asia/Kolkata"}, "2021-03-28T03:00:00", "Asia/Kolkata", timezone.Header, "2021-03-27T21:30:00Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/posts", nil)
+			for i := 0; i+1 < len(tt.header); i += 2 {
+				r.Header.Set(tt.header[i], tt.header[i+1])
+			}
+			var got time.Time
+			var decided *timezone.Zone
+			h := resolver.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var err error
+				got, decided, err = timezone.FromContext(r.Context()).Parse(tt.timestamp)
+				require.NoError(t, err)
+			}))
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			require.Equal(t, 200, w.Code, w.Body.String())
+			require.NotNil(t, decided)
+			assert.Equal(t, tt.wantZone, decided.Name)
+			assert.Equal(t, tt.wantRule, decided.Rule)
+			assert.Equal(t, tt.wantUTC, timezone.Format(got))
+		})
+	}
+}
+
+func TestUnknownZone(t *testing.T) {
+	errs, err := apierrors.NewWriter(apierrors.Config{})
+	require.NoError(t, err)
+	strict, err := timezone.New(timezone.Config{Errors: errs})
+	require.NoError(t, err)
+	lenient, err := timezone.New(timezone.Config{IgnoreInvalid: true})
+	require.NoError(t, err)
+	for _, name := range []string{"Mars/Olympus_Mons", "Local", "../../etc/passwd", "/etc/localtime", "europe/amsterdam", "Europe", "Europe/Amsterdam\x00", "+01:00"} {
+		t.Run(name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.Header.Set("Time-Zone", name)
+			w := httptest.NewRecorder()
+			strict.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("handler ran") })).ServeHTTP(w, r)
+			assert.Equal(t, 400, w.Code)
+			var body struct {
+				Message string
+				Errors  []apierrors.FieldError
+			}
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &body))
+			assert.Contains(t, body.Message, "Invalid Time-Zone header")
+			assert.Equal(t, []apierrors.FieldError{{Resource: "Request", Field: "Time-Zone", Code: "invalid"}}, body.Errors)
+
+			zone, err := lenient.Resolve(r)
+			require.NoError(t, err)
+			assert.Equal(t, timezone.Default, zone.Rule, "ignored by config")
+		})
+	}
+}
+
+func TestRemember(t *testing.T) {
+	var remembered []string
+	resolver, err := timezone.New(timezone.Config{Remember: func(r *http.Request, zone string) { remembered = append(remembered, zone) }})
+	require.NoError(t, err)
+	for _, name := range []string{"Europe/Amsterdam", "Nowhere/Else", ""} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Time-Zone", name)
+		_, _ = resolver.Resolve(r)
+	}
+	assert.Equal(t, []string{"Europe/Amsterdam"}, remembered, "only a valid header zone is remembered")
+}
+
+func TestFromContextDefaultsToUTC(t *testing.T) {
+	zone := timezone.FromContext(context.Background())
+	assert.Equal(t, time.UTC, zone.Location)
+	assert.Equal(t, timezone.Default, zone.Rule)
+	kolkata := &timezone.Zone{Location: mustLoad(t, "Asia/Kolkata"), Name: "Asia/Kolkata", Rule: timezone.User}
+	assert.Equal(t, kolkata, timezone.FromContext(timezone.WithZone(context.Background(), kolkata)))
+	assert.Equal(t, "header", timezone.Header.String())
+	assert.Equal(t, "Rule(9)", timezone.Rule(9).String())
+}
+
+func TestCustomHeader(t *testing.T) {
+	resolver, err := timezone.New(timezone.Config{Header: "x-time-zone"})
+	require.NoError(t, err)
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("X-Time-Zone", "Asia/Kolkata")
+	zone, err := resolver.Resolve(r)
+	require.NoError(t, err)
+	assert.Equal(t, "Asia/Kolkata", zone.Name)
+
+	_, err = timezone.New(timezone.Config{Header: "bad header"})
+	assert.EqualError(t, err, `timezone: Config.Header: "bad header" is not a field name`)
+}
+
+func TestJSONTime(t *testing.T) {
+	var in struct {
+		At   timezone.Time `json:"at"`
+		Nil  timezone.Time `json:"nil"`
+		Wall timezone.Time `json:"wall"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(`{"at":"2014-02-27T15:05:06+01:00","nil":null,"wall":"2014-02-27T15:05:06"}`), &in))
+	assert.True(t, in.At.Explicit())
+	assert.True(t, in.Nil.IsZero())
+	assert.False(t, in.Wall.Explicit())
+	kolkata := &timezone.Zone{Location: mustLoad(t, "Asia/Kolkata"), Name: "Asia/Kolkata", Rule: timezone.Header}
+	assert.Equal(t, "2014-02-27T14:05:06Z", timezone.Format(in.At.In(kolkata)), "explicit: kept")
+	assert.Equal(t, "2014-02-27T09:35:06Z", timezone.Format(in.Wall.In(kolkata)), "wall clock: read in the request's zone")
+
+	out, err := json.Marshal(map[string]timezone.Time{"at": in.At, "nil": in.Nil, "made": timezone.NewTime(time.Date(2012, 10, 12, 23, 33, 14, 5, time.UTC))})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"at":"2014-02-27T14:05:06Z","nil":null,"made":"2012-10-12T23:33:14Z"}`, string(out))
+
+	for _, bad := range []string{`{"at":"27 Feb 2014"}`, `{"at":12}`, `{"at":"2014-02-30T00:00:00Z"}`} {
+		var v struct {
+			At timezone.Time `json:"at"`
+		}
+		err := json.Unmarshal([]byte(bad), &v)
+		var fe apierrors.FieldError
+		require.ErrorAs(t, err, &fe, bad)
+		assert.Equal(t, apierrors.CodeInvalid, fe.Code)
+	}
+}
+
+func TestZoneNow(t *testing.T) {
+	zone := &timezone.Zone{Location: mustLoad(t, "Asia/Kolkata"), Name: "Asia/Kolkata", Rule: timezone.Header}
+	now := zone.Now()
+	_, offset := now.Zone()
+	assert.Equal(t, 5*3600+1800, offset)
+}
