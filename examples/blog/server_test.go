@@ -19,9 +19,16 @@ import (
 
 func newTestServer(t *testing.T, cfg config) *httptest.Server {
 	t.Helper()
-	handler, err := newHandler(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if cfg.db == "" {
+		cfg.db = ":memory:"
+	}
+	if cfg.rateLimit == 0 {
+		cfg.rateLimit, cfg.rateLimitAnonymous, cfg.loginMaxFailures = 5000, 60, 10
+	}
+	app, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.NoError(t, err)
-	srv := httptest.NewServer(handler)
+	t.Cleanup(app.Close)
+	srv := httptest.NewServer(app.handler)
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -39,17 +46,17 @@ func TestRoutes(t *testing.T) {
 		{
 			name: "root in the seed's envelope", cfg: config{envelope: true}, method: http.MethodGet, path: "/",
 			wantStatus: 200,
-			wantBody:   `{"data":{"name":"myblog","version":"v3","url":"%s/","documentation_url":"https://developer.myblog.com/v3"},"code":"200","msg":"SUCCESS"}`,
+			wantBody:   `{"data":{"name":"myblog","version":"v3","url":"%s/","documentation_url":"https://developer.myblog.com/v3","current_user_url":"%s/user","user_url":"%s/users/{username}","user_posts_url":"%s/users/{username}/posts{?page,per_page}","sign_up_url":"%s/users","login_url":"%s/login","refresh_tokens_url":"%s/authorizations/refresh-tokens","posts_url":"%s/posts{?page,per_page}","post_url":"%s/posts/{id}","post_like_url":"%s/posts/{id}/like","post_comments_url":"%s/posts/{id}/comments{?page,per_page}","exports_url":"%s/exports","job_url":"%s/jobs/{job_id}","rate_limit_url":"%s/rate_limit"},"code":"200","msg":"SUCCESS"}`,
 		},
 		{
 			name: "root bare with -envelope=false", cfg: config{}, method: http.MethodGet, path: "/",
 			wantStatus: 200,
-			wantBody:   `{"name":"myblog","version":"v3","url":"%s/","documentation_url":"https://developer.myblog.com/v3"}`,
+			wantBody:   `{"name":"myblog","version":"v3","url":"%s/","documentation_url":"https://developer.myblog.com/v3","current_user_url":"%s/user","user_url":"%s/users/{username}","user_posts_url":"%s/users/{username}/posts{?page,per_page}","sign_up_url":"%s/users","login_url":"%s/login","refresh_tokens_url":"%s/authorizations/refresh-tokens","posts_url":"%s/posts{?page,per_page}","post_url":"%s/posts/{id}","post_like_url":"%s/posts/{id}/like","post_comments_url":"%s/posts/{id}/comments{?page,per_page}","exports_url":"%s/exports","job_url":"%s/jobs/{job_id}","rate_limit_url":"%s/rate_limit"}`,
 		},
 		{
 			name: "root uses -base-url", cfg: config{baseURL: "https://api.myblog.com"}, method: http.MethodGet, path: "/",
 			wantStatus: 200,
-			wantBody:   `{"name":"myblog","version":"v3","url":"https://api.myblog.com/","documentation_url":"https://developer.myblog.com/v3"}`,
+			wantBody:   `{"name":"myblog","version":"v3","url":"https://api.myblog.com/","documentation_url":"https://developer.myblog.com/v3","current_user_url":"https://api.myblog.com/user","user_url":"https://api.myblog.com/users/{username}","user_posts_url":"https://api.myblog.com/users/{username}/posts{?page,per_page}","sign_up_url":"https://api.myblog.com/users","login_url":"https://api.myblog.com/login","refresh_tokens_url":"https://api.myblog.com/authorizations/refresh-tokens","posts_url":"https://api.myblog.com/posts{?page,per_page}","post_url":"https://api.myblog.com/posts/{id}","post_like_url":"https://api.myblog.com/posts/{id}/like","post_comments_url":"https://api.myblog.com/posts/{id}/comments{?page,per_page}","exports_url":"https://api.myblog.com/exports","job_url":"https://api.myblog.com/jobs/{job_id}","rate_limit_url":"https://api.myblog.com/rate_limit"}`,
 		},
 		{
 			name: "HEAD has the GET's headers and no body", cfg: config{envelope: true}, method: http.MethodHead, path: "/",
@@ -101,13 +108,15 @@ func TestParseConfig(t *testing.T) {
 		want    config
 		wantErr string
 	}{
-		{name: "defaults", want: config{addr: "127.0.0.1:8080", envelope: true}},
-		{name: "flags", args: []string{"-addr", ":9000", "-envelope=false", "-base-url", "https://api.myblog.com/"},
-			want: config{addr: ":9000", baseURL: "https://api.myblog.com"}},
-		{name: "environment", env: map[string]string{"BLOG_ADDR": "127.0.0.1:9001", "BLOG_ENVELOPE": "false", "BLOG_BASE_URL": "http://localhost:9001"},
-			want: config{addr: "127.0.0.1:9001", baseURL: "http://localhost:9001"}},
+		{name: "defaults", want: config{addr: "127.0.0.1:8080", db: "blog.db", envelope: true, rateLimit: 5000, rateLimitAnonymous: 60, loginMaxFailures: 10}},
+		{name: "flags", args: []string{"-addr", ":9000", "-envelope=false", "-base-url", "https://api.myblog.com/", "-db", ":memory:", "-rate-limit", "100", "-rate-limit-anonymous", "10", "-login-max-failures", "3", "-trusted-proxies", "10.0.0.0/8, ::1"},
+			want: config{addr: ":9000", db: ":memory:", baseURL: "https://api.myblog.com", rateLimit: 100, rateLimitAnonymous: 10, loginMaxFailures: 3, trustedProxies: "10.0.0.0/8, ::1"}},
+		{name: "environment", env: map[string]string{"BLOG_ADDR": "127.0.0.1:9001", "BLOG_ENVELOPE": "false", "BLOG_BASE_URL": "http://localhost:9001", "BLOG_REDIS": "redis://localhost:6379/0"},
+			want: config{addr: "127.0.0.1:9001", db: "blog.db", baseURL: "http://localhost:9001", rateLimit: 5000, rateLimitAnonymous: 60, loginMaxFailures: 10, redisURL: "redis://localhost:6379/0"}},
 		{name: "a flag wins over its variable", args: []string{"-addr", ":9002"}, env: map[string]string{"BLOG_ADDR": ":9003", "BLOG_ENVELOPE": "false"},
-			want: config{addr: ":9002"}},
+			want: config{addr: ":9002", db: "blog.db", rateLimit: 5000, rateLimitAnonymous: 60, loginMaxFailures: 10}},
+		{name: "short JWT secret", args: []string{"-jwt-secret", "short"}, wantErr: "-jwt-secret: must be at least 32 bytes"},
+		{name: "zero rate limit", args: []string{"-rate-limit", "0"}, wantErr: "must be at least 1"},
 		{name: "bad variable", env: map[string]string{"BLOG_ENVELOPE": "maybe"}, wantErr: `BLOG_ENVELOPE="maybe"`},
 		{name: "relative base URL", args: []string{"-base-url", "/api"}, wantErr: `-base-url "/api"`},
 		{name: "unknown flag", args: []string{"-nope"}, wantErr: "flag provided but not defined"},

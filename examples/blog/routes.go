@@ -1,0 +1,120 @@
+package main
+
+import (
+	"net/http"
+	"slices"
+
+	apierrors "github.com/myblog/apikit/errors"
+)
+
+// route is one path and the methods it answers.
+type route struct {
+	path    string
+	methods map[string]http.Handler
+}
+
+// routes is the API of blog-api.md. Every GET answers HEAD too (net/http
+// sends the GET's headers without the body); a method a path does not
+// answer is a JSON 405 with Allow; an unknown path a JSON 404.
+func (a *api) routes() http.Handler {
+	require := a.authn.Require
+	table := []route{
+		{"/{$}", map[string]http.Handler{"GET": http.HandlerFunc(a.root)}},
+		{"/healthz", map[string]http.Handler{"GET": http.HandlerFunc(a.health)}},
+		{"/rate_limit", map[string]http.Handler{"GET": a.limiter.Status()}},
+		{"/login", map[string]http.Handler{"POST": a.authn.Login()}},
+		{"/authorizations/refresh-tokens", map[string]http.Handler{
+			"PATCH": a.authn.Refresh(), "POST": a.authn.Refresh(), "DELETE": a.authn.Logout(),
+		}},
+		{"/user", map[string]http.Handler{
+			"GET": require(http.HandlerFunc(a.getUser)), "PATCH": require(http.HandlerFunc(a.updateUser)), "POST": require(http.HandlerFunc(a.updateUser)),
+		}},
+		{"/users", map[string]http.Handler{"POST": http.HandlerFunc(a.signUp)}},
+		{"/users/{username}", map[string]http.Handler{"GET": http.HandlerFunc(a.getUserByLogin)}},
+		{"/users/{username}/posts", map[string]http.Handler{"GET": http.HandlerFunc(a.listUserPosts)}},
+		{"/posts", map[string]http.Handler{
+			"GET": http.HandlerFunc(a.listPosts), "POST": require(http.HandlerFunc(a.createPost)), "DELETE": require(http.HandlerFunc(a.deletePosts)),
+		}},
+		{"/posts/{id}", map[string]http.Handler{
+			"GET": http.HandlerFunc(a.getPost), "PATCH": require(http.HandlerFunc(a.updatePost)), "POST": require(http.HandlerFunc(a.updatePost)),
+			"DELETE": require(http.HandlerFunc(a.deletePost)),
+		}},
+		{"/posts/{id}/like", map[string]http.Handler{"PUT": require(http.HandlerFunc(a.like)), "DELETE": require(http.HandlerFunc(a.unlike))}},
+		{"/posts/{id}/comments", map[string]http.Handler{"GET": http.HandlerFunc(a.listComments), "POST": require(http.HandlerFunc(a.createComment))}},
+		{"/posts/{id}/comments/{comment_id}", map[string]http.Handler{"GET": http.HandlerFunc(a.getComment)}},
+		{"/exports", map[string]http.Handler{"POST": require(http.HandlerFunc(a.createExport))}},
+		{"/jobs/{job_id}", map[string]http.Handler{"GET": require(http.HandlerFunc(a.getJob))}},
+		{"/jobs/{job_id}/result", map[string]http.Handler{"GET": require(http.HandlerFunc(a.getJobResult))}},
+	}
+	mux := http.NewServeMux()
+	for _, rt := range table {
+		allowed := []string{}
+		for method, h := range rt.methods {
+			mux.Handle(method+" "+rt.path, h)
+			allowed = append(allowed, method)
+			if method == http.MethodGet {
+				allowed = append(allowed, http.MethodHead)
+			}
+		}
+		slices.Sort(allowed)
+		// The same path without a method: every other method, a 405.
+		mux.Handle(rt.path, a.errors.Handler(apierrors.MethodNotAllowed(allowed...)))
+	}
+	mux.Handle("/", a.errors.Handler(apierrors.NotFound()))
+	return mux
+}
+
+// rootDocument is GET /: where everything is, as RFC 6570 URL templates
+// the way GitHub's root endpoint lists them.
+type rootDocument struct {
+	Name             string `json:"name"`
+	Version          string `json:"version"`
+	URL              string `json:"url"`
+	DocumentationURL string `json:"documentation_url"`
+	CurrentUserURL   string `json:"current_user_url"`
+	UserURL          string `json:"user_url"`
+	UserPostsURL     string `json:"user_posts_url"`
+	SignUpURL        string `json:"sign_up_url"`
+	LoginURL         string `json:"login_url"`
+	RefreshTokensURL string `json:"refresh_tokens_url"`
+	PostsURL         string `json:"posts_url"`
+	PostURL          string `json:"post_url"`
+	PostLikeURL      string `json:"post_like_url"`
+	PostCommentsURL  string `json:"post_comments_url"`
+	ExportsURL       string `json:"exports_url"`
+	JobURL           string `json:"job_url"`
+	RateLimitURL     string `json:"rate_limit_url"`
+}
+
+func (a *api) root(w http.ResponseWriter, r *http.Request) {
+	base := a.baseURL(r)
+	a.render.JSON(w, r, http.StatusOK, rootDocument{
+		Name:             "myblog",
+		Version:          "v3",
+		URL:              base + "/",
+		DocumentationURL: documentationURL,
+		CurrentUserURL:   base + "/user",
+		UserURL:          base + "/users/{username}",
+		UserPostsURL:     base + "/users/{username}/posts{?page,per_page}",
+		SignUpURL:        base + "/users",
+		LoginURL:         base + "/login",
+		RefreshTokensURL: base + "/authorizations/refresh-tokens",
+		PostsURL:         base + "/posts{?page,per_page}",
+		PostURL:          base + "/posts/{id}",
+		PostLikeURL:      base + "/posts/{id}/like",
+		PostCommentsURL:  base + "/posts/{id}/comments{?page,per_page}",
+		ExportsURL:       base + "/exports",
+		JobURL:           base + "/jobs/{job_id}",
+		RateLimitURL:     base + "/rate_limit",
+	})
+}
+
+// health answers the load balancer: the database is reachable.
+func (a *api) health(w http.ResponseWriter, r *http.Request) {
+	if err := a.store.db.PingContext(r.Context()); err != nil {
+		a.errors.Write(w, r, &apierrors.Error{Status: http.StatusServiceUnavailable, Message: "Service Unavailable", Err: err})
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	a.render.JSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
+}
