@@ -81,7 +81,7 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 		problems = append(problems, errors.New("-login-max-failures: must be at least 1"))
 	}
 	if cfg.db == "" {
-		problems = append(problems, errors.New("-db: must name a file or :memory:"))
+		problems = append(problems, errors.New(`-db: must name a file, or ":memory:" for a throwaway database`))
 	}
 	if len(problems) > 0 {
 		return config{}, errors.Join(problems...)
