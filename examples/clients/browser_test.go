@@ -1,69 +1,25 @@
 package clients_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/myblog/apikit/conditional"
 	"github.com/myblog/apikit/cors"
 	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/examples/internal/browsertest"
 	"github.com/myblog/apikit/jsonp"
 	"github.com/myblog/apikit/pagination"
 	"github.com/myblog/apikit/ratelimit"
 )
-
-// chromium finds a Chromium to drive. Under CI=true a missing browser
-// fails the test; elsewhere the test is skipped with what to install.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no Chromium found: .ci/run installs Debian's chromium package (apt-get install -y chromium)")
-	}
-	t.Skip("no Chromium found; install it to run the browser tests (Debian: apt-get install chromium)")
-	return ""
-}
-
-// browser starts a headless Chromium for the test and returns a context
-// to run actions in; it is stopped when the test ends.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path := chromium(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox, // the CI container runs as root
-		chromedp.Flag("headless", "new"),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	t.Cleanup(cancel)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancelAlloc)
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelBrowser)
-	_, err := chromedp.Run(browserCtx, chromedp.Navigate("about:blank"))
-	require.NoError(t, err, "starting Chromium")
-	return browserCtx
-}
 
 // post is the one resource of the test API.
 type post struct {
@@ -220,50 +176,8 @@ fetch(%q + "/posts")
   .finally(() => { document.getElementById("out").textContent = JSON.stringify(results); window.done = true; });
 </script></body></html>`
 
-// artifactDir is where screenshots are kept after the test, for CI to
-// collect: $APIKIT_ARTIFACTS, or apikit-artifacts in the temporary
-// directory.
-func artifactDir(t *testing.T) string {
-	dir := os.Getenv("APIKIT_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "apikit-artifacts")
-	}
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	return dir
-}
-
-// runPage loads url in the browser, waits for its script to finish and
-// returns window.results.
-func runPage(t *testing.T, ctx context.Context, url string, screenshot string) map[string]any {
-	t.Helper()
-	_, err := chromedp.Run(ctx, chromedp.Navigate(url))
-	require.NoError(t, err)
-	// Wait for the page's script; a plain loop rather than chromedp.Poll,
-	// which does not survive the page's execution context changing.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		done, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("window.done === true"))
-		if err == nil && done {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "the page's script did not finish: %v", err)
-		time.Sleep(50 * time.Millisecond)
-	}
-	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string]("JSON.stringify(window.results)"))
-	require.NoError(t, err)
-	if screenshot != "" {
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 gives a PNG
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(screenshot, png, 0o644))
-		t.Logf("screenshot: %s", screenshot)
-	}
-	var results map[string]any
-	require.NoError(t, json.Unmarshal([]byte(raw), &results), raw)
-	return results
-}
-
 func TestBrowserCrossOrigin(t *testing.T) {
-	ctx := browser(t)
+	ctx := browsertest.Start(t)
 	app, setAppAPI := pageServer(t, func(api string) string { return fmt.Sprintf(appPage, api) })
 	other, setOtherAPI := pageServer(t, func(api string) string { return fmt.Sprintf(otherPage, api) })
 	api := testAPI(t, app.URL)
@@ -271,8 +185,7 @@ func TestBrowserCrossOrigin(t *testing.T) {
 	setOtherAPI(api.URL)
 	require.NotEqual(t, app.URL, api.URL, "two origins")
 
-	screenshot := filepath.Join(artifactDir(t), "browser-cross-origin.png")
-	results := runPage(t, ctx, app.URL, screenshot)
+	results := browsertest.Run(t, ctx, app.URL, "browser-cross-origin.png")
 	require.Nil(t, results["error"], "the page's script failed: %v", results["error"])
 
 	assert.Equal(t, float64(200), results["listStatus"])
@@ -302,6 +215,6 @@ func TestBrowserCrossOrigin(t *testing.T) {
 	data, _ := jsonpResult["data"].([]any)
 	assert.Len(t, data, 2)
 
-	blocked := runPage(t, ctx, other.URL, "")
+	blocked := browsertest.Run(t, ctx, other.URL, "")
 	assert.Equal(t, true, blocked["blocked"], "an origin not on the allow-list cannot read the API: %v", blocked)
 }
