@@ -142,6 +142,12 @@ type Config struct {
 	// MaxConcurrent caps a caller's requests in flight (on this
 	// process). Default 100; negative disables the cap.
 	MaxConcurrent int
+	// CreatesContent reports whether a request creates content, and so
+	// counts against CreatesPerMinute and CreatesPerHour. Default: POST,
+	// PATCH, PUT and DELETE do. A service may leave out requests that
+	// change nothing a user publishes (logins, token refreshes), which
+	// have limits of their own.
+	CreatesContent func(*http.Request) bool
 
 	// Status is the status of refusals: 403 (the default, the seed's and
 	// GitHub's) or 429.
@@ -264,6 +270,7 @@ func New(cfg Config) (*Limiter, error) {
 		heroku:      cfg.HerokuHeader,
 		statusPath:  cfg.StatusPath,
 		exempt:      cfg.Exempt,
+		creates:     cfg.CreatesContent,
 		store:       cfg.Store,
 		bucketStore: cfg.Buckets,
 		failClosed:  cfg.FailClosed,
@@ -371,6 +378,9 @@ func New(cfg Config) (*Limiter, error) {
 	}
 	if l.now == nil {
 		l.now = time.Now
+	}
+	if l.creates == nil {
+		l.creates = createsContent
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -487,7 +497,7 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 			}
 			defer leave(slot)
 		}
-		if len(l.buckets) > 0 && createsContent(r.Method) {
+		if len(l.buckets) > 0 && l.creates(r) {
 			ok, wait, err := l.bucketStore.Allow(ctx, caller, l.buckets, now)
 			switch {
 			case err != nil:
@@ -532,8 +542,8 @@ func (q *quota) refund() {
 	q.limiter.setHeaders(q.header, q.res, q.key.Caller.Kind, q.usage, q.now)
 }
 
-func createsContent(method string) bool {
-	switch method {
+func createsContent(r *http.Request) bool {
+	switch r.Method {
 	case http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete:
 		return true
 	}
