@@ -215,6 +215,7 @@ type Limiter struct {
 	proxies     *forwarded.Resolver
 	ipv6Prefix  int
 	buckets     []Bucket
+	creates     func(*http.Request) bool
 	concurrency *concurrency
 	status      int
 	ietf        bool
