@@ -10,6 +10,7 @@ import (
 	"github.com/myblog/apikit/auth"
 	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/requestid"
+	"github.com/myblog/apikit/timezone"
 )
 
 // createExport is POST /exports: the user's posts, exported as JSON in the
@@ -109,16 +110,18 @@ func (a *api) runJobs(ctx context.Context) {
 	}
 }
 
-// exportedPost is one post in an export.
+// exportedPost is one post in an export. Its times are timezone.Time, so
+// they read as every other timestamp of the API: ISO 8601 in UTC to the
+// second, null when blank.
 type exportedPost struct {
-	ID          string     `json:"id"`
-	Title       string     `json:"title"`
-	Body        string     `json:"body"`
-	Published   bool       `json:"published"`
-	PublishedAt *time.Time `json:"published_at"`
-	TimeZone    string     `json:"time_zone"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	ID          string        `json:"id"`
+	Title       string        `json:"title"`
+	Body        string        `json:"body"`
+	Published   bool          `json:"published"`
+	PublishedAt timezone.Time `json:"published_at"`
+	TimeZone    string        `json:"time_zone"`
+	CreatedAt   timezone.Time `json:"created_at"`
+	UpdatedAt   timezone.Time `json:"updated_at"`
 }
 
 func (a *api) runJob(ctx context.Context, j *job) {
@@ -130,12 +133,10 @@ func (a *api) runJob(ctx context.Context, j *job) {
 	if err == nil {
 		out := make([]exportedPost, 0, len(posts))
 		for _, p := range posts {
-			e := exportedPost{ID: p.ID, Title: p.Title, Body: p.Body, Published: p.Published, TimeZone: p.TimeZone, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
-			if p.PublishedAt != nil {
-				t := p.PublishedAt.UTC()
-				e.PublishedAt = &t
-			}
-			out = append(out, e)
+			out = append(out, exportedPost{
+				ID: p.ID, Title: p.Title, Body: p.Body, Published: p.Published, TimeZone: p.TimeZone,
+				PublishedAt: utcPtr(p.PublishedAt), CreatedAt: utc(p.CreatedAt), UpdatedAt: utc(p.UpdatedAt),
+			})
 		}
 		result, err = json.Marshal(map[string]any{"posts": out})
 	}

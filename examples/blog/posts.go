@@ -104,10 +104,34 @@ func (a *api) getPost(w http.ResponseWriter, r *http.Request) {
 }
 
 type postBody struct {
-	Title       *string        `json:"title"`
-	Body        *string        `json:"body"`
-	Published   *bool          `json:"published"`
-	PublishedAt *timezone.Time `json:"published_at"`
+	Title       *string           `json:"title"`
+	Body        *string           `json:"body"`
+	Published   *bool             `json:"published"`
+	PublishedAt *publishedAtField `json:"published_at"`
+}
+
+// publishedAtField is a timezone.Time that names its field in the 422
+// entry of a malformed value: encoding/json does not tell the decoder
+// which field an UnmarshalJSON error came from, and an entry without
+// "field" does not tell the client what to fix.
+type publishedAtField struct{ timezone.Time }
+
+func (p *publishedAtField) UnmarshalJSON(b []byte) error {
+	err := p.Time.UnmarshalJSON(b)
+	var field apierrors.FieldError
+	if errors.As(err, &field) {
+		field.Field = "published_at"
+		return field
+	}
+	return err
+}
+
+// time returns the value, or nil when the body had none.
+func (p *publishedAtField) time() *timezone.Time {
+	if p == nil {
+		return nil
+	}
+	return &p.Time
 }
 
 func validatePost(v *apierrors.Validation, in postBody, creating bool) {
@@ -173,7 +197,7 @@ func (a *api) createPost(w http.ResponseWriter, r *http.Request) {
 	if in.Published != nil {
 		p.Published = *in.Published
 	}
-	p.PublishedAt, p.TimeZone = publishedAt(r, in.PublishedAt)
+	p.PublishedAt, p.TimeZone = publishedAt(r, in.PublishedAt.time())
 	switch {
 	case !p.Published:
 		p.PublishedAt = nil
@@ -217,7 +241,7 @@ func (a *api) updatePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	change := postChange{Title: in.Title, Body: in.Body, Published: in.Published}
-	change.PublishedAt, change.TimeZone = publishedAt(r, in.PublishedAt)
+	change.PublishedAt, change.TimeZone = publishedAt(r, in.PublishedAt.time())
 	updated, err := a.store.updatePost(r.Context(), p.ID, p.Version, change, time.Now())
 	switch {
 	case errors.Is(err, errConflict):

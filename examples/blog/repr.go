@@ -51,10 +51,10 @@ type postSummary struct {
 
 type postDetail struct {
 	postSummary
-	Body          string `json:"body"`
-	BodyHTML      string `json:"body_html"`
-	CommentsCount int    `json:"comments_count"`
-	LikesCount    int    `json:"likes_count"`
+	Body          *string `json:"body"`      // null when blank
+	BodyHTML      *string `json:"body_html"` // null when blank
+	CommentsCount int     `json:"comments_count"`
+	LikesCount    int     `json:"likes_count"`
 }
 
 type commentRepr struct {
@@ -128,13 +128,16 @@ func (a *api) postSummary(base string, p *post) postSummary {
 }
 
 func (a *api) postDetail(base string, p *post) postDetail {
-	return postDetail{
+	out := postDetail{
 		postSummary:   a.postSummary(base, p),
-		Body:          p.Body,
-		BodyHTML:      bodyHTML(p.Body),
 		CommentsCount: p.CommentsCount,
 		LikesCount:    p.LikesCount,
 	}
+	if p.Body != "" {
+		html := bodyHTML(p.Body)
+		out.Body, out.BodyHTML = &p.Body, &html
+	}
+	return out
 }
 
 func (a *api) commentRepr(base string, c *comment) commentRepr {

@@ -142,9 +142,10 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	if err != nil {
 		return fail(err)
 	}
-	// GitHub reads a body whatever its Content-Type says, so that
-	// `curl -d '{...}'` works without -H; the blog does too.
-	decoder, err := apierrors.NewDecoder(apierrors.DecoderConfig{MaxBytes: maxBodyBytes, AllowAnyContentType: true})
+	// A body must say it is JSON (415 otherwise), as the conventions
+	// ask; GitHub itself is laxer (apierrors.DecoderConfig's
+	// AllowAnyContentType would follow it).
+	decoder, err := apierrors.NewDecoder(apierrors.DecoderConfig{MaxBytes: maxBodyBytes})
 	if err != nil {
 		return fail(err)
 	}
@@ -203,6 +204,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		TrustedProxies: cfg.proxies(),
 		Store:          quotas,
 		Exempt:         isHealthCheck,
+		CreatesContent: createsContent,
 		Render:         a.render,
 		Errors:         errs,
 		Logger:         logger,
@@ -283,6 +285,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	h = crossOrigin.Handler(h) // 3. CORS
 	h = agents.Handler(h)      // 2. User-Agent
 	h = a.accessLog(h)         // 1. access log,
+	h = nosniff(h)             //    nosniff,
 	h = ids.Handler(h)         //    request id,
 	h = a.recoverer(h)         //    recover
 	out.handler = h
@@ -290,6 +293,17 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 }
 
 func isHealthCheck(r *http.Request) bool { return r.URL.Path == "/healthz" }
+
+// createsContent decides what counts against the secondary limits on
+// content creation: every write but logging in and refreshing tokens,
+// which the login lockout guards instead.
+func createsContent(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete:
+		return r.URL.Path != "/login" && r.URL.Path != "/authorizations/refresh-tokens"
+	}
+	return false
+}
 
 func subjectOf(r *http.Request) (string, bool) {
 	id, ok := auth.IdentityFrom(r.Context())
@@ -384,6 +398,20 @@ func (a *api) baseURL(r *http.Request) string {
 		return a.cfg.baseURL
 	}
 	return a.proxies.Scheme(r) + "://" + a.proxies.Host(r)
+}
+
+// nosniffValue is X-Content-Type-Options' value, shared by every
+// response (len == cap, so an Add elsewhere appends to a fresh array).
+var nosniffValue = []string{"nosniff"}
+
+// nosniff sets X-Content-Type-Options: nosniff on every response, as
+// conventions.md requires: the body writers set it too, but a 204 (a
+// like, a delete, a logout, a CORS preflight) goes through none of them.
+func nosniff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["X-Content-Type-Options"] = nosniffValue
+		next.ServeHTTP(w, r)
+	})
 }
 
 // recoverer answers a panic with the 500 of the errors package, logged
