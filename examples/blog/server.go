@@ -153,10 +153,14 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	if err != nil {
 		return fail(err)
 	}
+	st, err := newStore(ctx, db)
+	if err != nil {
+		return fail(err)
+	}
 	a := &api{
 		cfg:        cfg,
 		logger:     logger,
-		store:      &store{db: db},
+		store:      st,
 		errors:     errs,
 		render:     render.New(render.Config{Envelope: cfg.envelope, Errors: errs}),
 		decoder:    decoder,

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -81,9 +82,34 @@ type job struct {
 	Error       sql.NullString
 }
 
-// store is the blog's data, in SQLite. Every write is one transaction.
+// store is the blog's data, in SQLite. Every write is one transaction;
+// the reads every request makes are prepared once.
 type store struct {
 	db *sql.DB
+
+	userByIDStmt           *sql.Stmt
+	userByLoginOrEmailStmt *sql.Stmt
+	postByIDStmt           *sql.Stmt
+}
+
+// newStore prepares the hot statements on db.
+func newStore(ctx context.Context, db *sql.DB) (*store, error) {
+	s := &store{db: db}
+	for _, st := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{
+		{&s.userByIDStmt, `SELECT ` + userColumns + ` FROM users WHERE id = ?`},
+		{&s.userByLoginOrEmailStmt, `SELECT ` + userColumns + ` FROM users WHERE login = ? OR email = ? LIMIT 1`},
+		{&s.postByIDStmt, `SELECT ` + postColumns + ` FROM posts JOIN users ON users.id = posts.author_id WHERE posts.id = ?`},
+	} {
+		stmt, err := db.PrepareContext(ctx, st.query)
+		if err != nil {
+			return nil, fmt.Errorf("preparing %q: %w", st.query, err)
+		}
+		*st.stmt = stmt
+	}
+	return s, nil
 }
 
 const userColumns = `id, login, email, password_hash, time_zone, created_at, updated_at`
@@ -114,7 +140,7 @@ func (s *store) createUser(ctx context.Context, u *user) error {
 }
 
 func (s *store) userByID(ctx context.Context, id string) (*user, error) {
-	return scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	return scanUser(s.userByIDStmt.QueryRowContext(ctx, id))
 }
 
 // userByLogin finds a user by login; for a login the user gave up, it
@@ -137,7 +163,7 @@ func (s *store) userByLogin(ctx context.Context, login string) (*user, string, e
 
 // userByLoginOrEmail finds the account a login form names.
 func (s *store) userByLoginOrEmail(ctx context.Context, login string) (*user, error) {
-	return scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE login = ? OR email = ? LIMIT 1`, login, login))
+	return scanUser(s.userByLoginOrEmailStmt.QueryRowContext(ctx, login, login))
 }
 
 // userChange is a PATCH /user: nil fields stay as they are.
@@ -228,7 +254,7 @@ func optionalTime(t *time.Time) any {
 }
 
 func (s *store) postByID(ctx context.Context, id string) (*post, error) {
-	return scanPost(s.db.QueryRowContext(ctx, `SELECT `+postColumns+` FROM posts JOIN users ON users.id = posts.author_id WHERE posts.id = ?`, id))
+	return scanPost(s.postByIDStmt.QueryRowContext(ctx, id))
 }
 
 // listPosts returns one page of published posts, newest first, of one
