@@ -47,7 +47,7 @@ func BenchmarkBearer(b *testing.B) {
 		})
 	}
 
-	b.Run("apikit", func(b *testing.B) {
+	b.Run("impl=apikit", func(b *testing.B) {
 		run(b, authn.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if id, ok := auth.IdentityFrom(r.Context()); !ok || id.Subject != "u-alice" {
 				w.WriteHeader(http.StatusUnauthorized)
@@ -55,7 +55,7 @@ func BenchmarkBearer(b *testing.B) {
 		})))
 	})
 
-	b.Run("jwt-parse-mapclaims", func(b *testing.B) {
+	b.Run("impl=jwt-parse-mapclaims", func(b *testing.B) {
 		keyFunc := func(*jwt.Token) (any, error) { return secret, nil }
 		run(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			raw := r.Header.Get("Authorization")
@@ -75,7 +75,7 @@ func BenchmarkBearer(b *testing.B) {
 		}))
 	})
 
-	b.Run("jwtauth", func(b *testing.B) {
+	b.Run("impl=jwtauth", func(b *testing.B) {
 		ja := jwtauth.New("HS256", secret, nil)
 		h := jwtauth.Verifier(ja)(jwtauth.Authenticator(ja)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, claims, err := jwtauth.FromContext(r.Context())

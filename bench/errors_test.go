@@ -32,7 +32,7 @@ func BenchmarkValidationError(b *testing.B) {
 	const docURL = "https://developer.myblog.com/v3"
 	r := httptest.NewRequest(http.MethodPost, "/posts", nil)
 
-	b.Run("apikit", func(b *testing.B) {
+	b.Run("impl=apikit", func(b *testing.B) {
 		errs, err := apierrors.NewWriter(apierrors.Config{DocumentationURL: docURL})
 		if err != nil {
 			b.Fatal(err)
@@ -51,7 +51,7 @@ func BenchmarkValidationError(b *testing.B) {
 		})
 	})
 
-	b.Run("encoding-json", func(b *testing.B) {
+	b.Run("impl=encoding-json", func(b *testing.B) {
 		e := githubError{
 			Message:          "Validation Failed",
 			DocumentationURL: docURL,
@@ -90,7 +90,7 @@ func BenchmarkSuccessBody(b *testing.B) {
 	r := httptest.NewRequest(http.MethodGet, "/posts/0f8e", nil)
 	value := post{ID: "0f8e", Title: "Hello"}
 
-	b.Run("apikit", func(b *testing.B) {
+	b.Run("impl=apikit", func(b *testing.B) {
 		rd := render.New(render.Config{})
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
@@ -102,7 +102,7 @@ func BenchmarkSuccessBody(b *testing.B) {
 		})
 	})
 
-	b.Run("encoding-json", func(b *testing.B) {
+	b.Run("impl=encoding-json", func(b *testing.B) {
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			w := newDiscardWriter()

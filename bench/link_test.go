@@ -44,7 +44,7 @@ func TestLinkParsersAgree(t *testing.T) {
 
 // BenchmarkLinkParse parses the four-link header of a middle page.
 func BenchmarkLinkParse(b *testing.B) {
-	b.Run("apikit", func(b *testing.B) {
+	b.Run("impl=apikit", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if len(link.Parse(fourLinks)) != 4 {
@@ -52,7 +52,7 @@ func BenchmarkLinkParse(b *testing.B) {
 			}
 		}
 	})
-	b.Run("tomnomnom-linkheader", func(b *testing.B) {
+	b.Run("impl=tomnomnom-linkheader", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if len(linkheader.Parse(fourLinks)) != 4 {
@@ -60,7 +60,7 @@ func BenchmarkLinkParse(b *testing.B) {
 			}
 		}
 	})
-	b.Run("peterhellberg-link", func(b *testing.B) {
+	b.Run("impl=peterhellberg-link", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if len(peterhellberg.Parse(fourLinks)) != 4 {
@@ -76,13 +76,13 @@ func BenchmarkLinkFormat(b *testing.B) {
 	ours := link.Parse(fourLinks)
 	theirs := linkheader.Parse(fourLinks)
 	require.Len(b, ours, 4)
-	b.Run("apikit", func(b *testing.B) {
+	b.Run("impl=apikit", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			_ = link.Format(ours...)
 		}
 	})
-	b.Run("tomnomnom-linkheader", func(b *testing.B) {
+	b.Run("impl=tomnomnom-linkheader", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			_ = theirs.String()

@@ -72,7 +72,7 @@ func BenchmarkRedisDecision(b *testing.B) {
 		b.StopTimer()
 		b.ReportMetric(float64(c.n.Load()-before)/float64(b.N), "roundtrips/op")
 	}
-	b.Run("apikit", func(b *testing.B) {
+	b.Run("impl=apikit", func(b *testing.B) {
 		var c commands
 		store, err := redisstore.New(redisstore.Config{Client: newClient(b, &c), Timeout: time.Second})
 		if err != nil {
@@ -83,7 +83,7 @@ func BenchmarkRedisDecision(b *testing.B) {
 			return err
 		})
 	})
-	b.Run("redis_rate", func(b *testing.B) {
+	b.Run("impl=redis_rate", func(b *testing.B) {
 		var c commands
 		limiter := redis_rate.NewLimiter(newClient(b, &c))
 		limit := redis_rate.PerHour(5000)
