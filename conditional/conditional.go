@@ -14,6 +14,7 @@ import (
 	"github.com/cespare/xxhash/v2"
 
 	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/internal/token"
 )
 
 // Defaults of Config: the seed's (and GitHub's) caching headers.
@@ -117,7 +118,7 @@ func New(cfg Config) (*Middleware, error) {
 		vary = DefaultVary
 	}
 	for i, name := range vary {
-		if !isToken(name) {
+		if !token.Valid(name) {
 			fail(fmt.Sprintf("Vary[%d]", i), "%q is not a field name", name)
 			continue
 		}
@@ -418,22 +419,6 @@ func firstValue(h http.Header, key string) string {
 		return v[0]
 	}
 	return ""
-}
-
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 func validFieldValue(s string) bool {

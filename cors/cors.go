@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/myblog/apikit/internal/token"
 )
 
 // DefaultService is the service name in the default header lists
@@ -115,7 +117,7 @@ func New(cfg Config) (*Middleware, error) {
 	if service == "" {
 		service = DefaultService
 	}
-	if !isToken(service) {
+	if !token.Valid(service) {
 		fail("Service", "%q must be a token", service)
 	}
 	m := &Middleware{credentials: cfg.Credentials}
@@ -157,7 +159,7 @@ func New(cfg Config) (*Middleware, error) {
 	var allowMethods []string
 	for i, method := range methods {
 		switch {
-		case !isToken(method):
+		case !token.Valid(method):
 			fail(fmt.Sprintf("Methods[%d]", i), "%q is not a method name", method)
 		case forbiddenMethod(method):
 			fail(fmt.Sprintf("Methods[%d]", i), "%q is a forbidden method (Fetch §2.2.1)", method)
@@ -174,7 +176,7 @@ func New(cfg Config) (*Middleware, error) {
 	var allowHeaders []string
 	for i, name := range headers {
 		switch {
-		case !isToken(name):
+		case !token.Valid(name):
 			fail(fmt.Sprintf("Headers[%d]", i), "%q is not a field name", name)
 		case forbiddenRequestHeader(name):
 			fail(fmt.Sprintf("Headers[%d]", i), "%q is a forbidden request header, which scripts cannot set (Fetch §2.2.2)", name)
@@ -190,7 +192,7 @@ func New(cfg Config) (*Middleware, error) {
 	}
 	for i, name := range exposed {
 		switch {
-		case !isToken(name):
+		case !token.Valid(name):
 			fail(fmt.Sprintf("ExposedHeaders[%d]", i), "%q is not a field name", name)
 		case strings.EqualFold(name, "Set-Cookie") || strings.EqualFold(name, "Set-Cookie2"):
 			fail(fmt.Sprintf("ExposedHeaders[%d]", i), "%q is never exposed to scripts (Fetch §2.2.6)", name)
@@ -490,20 +492,4 @@ func forbiddenRequestHeader(name string) bool {
 		return true
 	}
 	return strings.HasPrefix(key, "Proxy-") || strings.HasPrefix(key, "Sec-")
-}
-
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }

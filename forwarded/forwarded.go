@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	httptoken "github.com/myblog/apikit/internal/token"
 )
 
 // maxHops is how many addresses ClientAddr considers, counted from the
@@ -467,7 +469,7 @@ func parseElement(s string) (e element, ok bool) {
 // rest.
 func cutToken(s string) (token, rest string) {
 	i := 0
-	for i < len(s) && isTokenChar(s[i]) {
+	for i < len(s) && httptoken.Char(s[i]) {
 		i++
 	}
 	return s[:i], s[i:]
@@ -579,11 +581,6 @@ func validHost(s string) bool {
 func isAlpha(c byte) bool    { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 func isDigit(c byte) bool    { return '0' <= c && c <= '9' }
 func isHexDigit(c byte) bool { return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
-
-// isTokenChar reports whether c is an RFC 9110 §5.6.2 tchar.
-func isTokenChar(c byte) bool {
-	return isAlpha(c) || isDigit(c) || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
 
 // isQuotable reports whether c may stand in a quoted-string, as qdtext or
 // after a backslash (RFC 9110 §5.6.4): HTAB, SP, VCHAR or obs-text.

@@ -16,6 +16,7 @@ import (
 
 	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/internal/jsonbody"
+	"github.com/myblog/apikit/internal/token"
 	"github.com/myblog/apikit/link"
 )
 
@@ -114,7 +115,7 @@ func New(cfg Config) (*Middleware, error) {
 	for i, name := range headers {
 		key := textproto.CanonicalMIMEHeaderKey(name)
 		switch {
-		case !isToken(name):
+		case !token.Valid(name):
 			fail(fmt.Sprintf("Headers[%d]", i), "%q is not a field name", name)
 		case key == "Link" || strings.HasPrefix(key, "X-Ratelimit-"):
 			// Always there.
@@ -389,19 +390,3 @@ func (w *writer) Write(b []byte) (int, error) {
 // Flush does nothing: a JSON-P response is sent whole, once the handler
 // is done.
 func (w *writer) Flush() {}
-
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
-}

@@ -1,5 +1,7 @@
 package link
 
+import "github.com/myblog/apikit/internal/token"
+
 // Append appends links to dst as one Link field value, in GitHub's form:
 //
 //	<https://api.myblog.com/posts?page=2>; rel="next", <https://api.myblog.com/posts?page=5>; rel="last"
@@ -24,7 +26,7 @@ func Append(dst []byte, links ...Link) []byte {
 			dst = appendQuoted(dst, l.Rel)
 		}
 		for _, p := range l.Params {
-			if !isToken(p.Name) {
+			if !token.Valid(p.Name) {
 				continue
 			}
 			dst = append(dst, "; "...)
@@ -93,16 +95,4 @@ func appendQuoted(dst []byte, s string) []byte {
 		}
 	}
 	return append(dst, '"')
-}
-
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isTokenChar(s[i]) {
-			return false
-		}
-	}
-	return true
 }

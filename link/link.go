@@ -2,6 +2,8 @@ package link
 
 import (
 	"strings"
+
+	"github.com/myblog/apikit/internal/token"
 )
 
 // Link is one link-value of a Link header (RFC 8288 §3).
@@ -164,7 +166,7 @@ func (p *parser) parseLink(s string, i int) (int, bool) {
 		}
 		i = skipSpace(s, i+1)
 		nameEnd := i
-		for nameEnd < len(s) && isTokenChar(s[nameEnd]) {
+		for nameEnd < len(s) && token.Char(s[nameEnd]) {
 			nameEnd++
 		}
 		if nameEnd == i {
@@ -207,7 +209,7 @@ func parseValueToken(s string, i int) (string, int, bool) {
 		return parseQuoted(s, i)
 	}
 	start := i
-	for i < len(s) && isTokenChar(s[i]) {
+	for i < len(s) && token.Char(s[i]) {
 		i++
 	}
 	return s[start:i], i, true
@@ -287,13 +289,4 @@ func lower(s string) string {
 		}
 	}
 	return s
-}
-
-// isTokenChar reports whether c is a tchar (RFC 9110 §5.6.2).
-func isTokenChar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }

@@ -11,6 +11,7 @@ import (
 
 	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/forwarded"
+	"github.com/myblog/apikit/internal/token"
 	"github.com/myblog/apikit/link"
 )
 
@@ -123,7 +124,7 @@ func New(cfg Config) (*Paginator, error) {
 		p.rangeFields = []string{"id"}
 	}
 	for i, f := range p.rangeFields {
-		if !isToken(f) {
+		if !token.Valid(f) {
 			fail(fmt.Sprintf("RangeFields[%d]", i), "%q is not a token", f)
 		}
 	}
@@ -373,20 +374,4 @@ func queryValue(rawQuery, name string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }

@@ -8,9 +8,9 @@ import (
 	"net/http"
 	"net/textproto"
 	"strconv"
-	"strings"
 
 	"github.com/myblog/apikit/forwarded"
+	"github.com/myblog/apikit/internal/token"
 )
 
 // DefaultService is the service name in the default header,
@@ -74,13 +74,13 @@ func New(cfg Config) (*Middleware, error) {
 	if service == "" {
 		service = DefaultService
 	}
-	if !isToken(service) {
+	if !token.Valid(service) {
 		fail("Service", strconv.Quote(service)+" must be a token")
 	}
 	header := cfg.Header
 	if header == "" {
 		header = "X-" + service + "-Request-Id"
-	} else if !isToken(header) {
+	} else if !token.Valid(header) {
 		fail("Header", strconv.Quote(header)+" must be a token")
 	}
 	resolver, err := forwarded.New(forwarded.Config{TrustedProxies: cfg.TrustedProxies})
@@ -285,21 +285,4 @@ func FromContext(ctx context.Context) (string, bool) {
 // id of the request that queued it). It does not check id.
 func WithID(ctx context.Context, id string) context.Context {
 	return newIDContext(ctx, id)
-}
-
-// isToken reports whether s is an RFC 9110 §5.6.2 token.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }

@@ -13,6 +13,7 @@ import (
 	_ "time/tzdata" // zone data in the binary: works on machines without zoneinfo
 
 	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/internal/token"
 )
 
 // DefaultHeader is the request header naming the client's zone.
@@ -117,7 +118,7 @@ func New(cfg Config) (*Resolver, error) {
 	if z.header == "" {
 		z.header = DefaultHeader
 	}
-	if !isToken(z.header) {
+	if !token.Valid(z.header) {
 		errs = append(errs, &ConfigError{Field: "Header", Reason: fmt.Sprintf("%q is not a field name", z.header)})
 	}
 	z.header = textproto.CanonicalMIMEHeaderKey(z.header)
@@ -307,22 +308,6 @@ func validZoneName(name string) bool {
 		switch {
 		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '/', c == '_', c == '-', c == '+':
 		case c == '.' && i > 0 && name[i-1] != '.' && name[i-1] != '/':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case c == '!' || c == '#' || c == '$' || c == '%' || c == '&' || c == '\'' || c == '*' || c == '+' || c == '-' || c == '.' || c == '^' || c == '_' || c == '`' || c == '|' || c == '~':
 		default:
 			return false
 		}
