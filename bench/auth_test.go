@@ -15,11 +15,11 @@ import (
 // token (signed by apikit) three ways, each as middleware in front of a
 // handler that reads the subject:
 //
-//   - apikit: auth's middleware (signature, iss, aud, exp, nbf, iat,
+//   - impl=apikit: auth's middleware (signature, iss, aud, exp, nbf, iat,
 //     token type, identity in the context);
-//   - jwt-parse-mapclaims: golang-jwt's jwt.Parse with MapClaims called
+//   - impl=jwt-parse-mapclaims: golang-jwt's jwt.Parse with MapClaims called
 //     directly, the baseline a hand-written middleware starts from;
-//   - jwtauth: go-chi/jwtauth's Verifier and Authenticator.
+//   - impl=jwtauth: go-chi/jwtauth's Verifier and Authenticator.
 func BenchmarkBearer(b *testing.B) {
 	secret := []byte("0123456789abcdef0123456789abcdef")
 	const issuer = "https://api.myblog.com"
