@@ -38,6 +38,8 @@ type rawClaims struct {
 	Type      TokenType `json:"token_type"`
 	Session   string    `json:"sid"`
 	Scope     string    `json:"scope"`
+
+	audienceBuf [2]string // backs Audience when decodeClaims reads it
 }
 
 // audience is "aud", a string or an array of strings (RFC 7519 §4.1.3).
@@ -158,8 +160,12 @@ func (t *Tokens) verifyFast(token string, want TokenType, c *rawClaims) error {
 		return errFallback
 	}
 	c.ExpiresAt, c.NotBefore, c.IssuedAt = math.NaN(), math.NaN(), math.NaN()
-	if err := json.Unmarshal(decoded[:n], c); err != nil {
-		return errFallback
+	if !decodeClaims(decoded[:n], c) {
+		// Not the plain shape Sign writes: encoding/json decides.
+		*c = rawClaims{ExpiresAt: math.NaN(), NotBefore: math.NaN(), IssuedAt: math.NaN()}
+		if err := json.Unmarshal(decoded[:n], c); err != nil {
+			return errFallback
+		}
 	}
 	return t.validate(c, want)
 }

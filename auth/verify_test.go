@@ -2,7 +2,10 @@ package auth
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -143,6 +146,38 @@ func FuzzFastPathAgreesWithParser(f *testing.F) {
 			if (fast == nil) != (slow == nil) {
 				t.Fatalf("payload %q, want %s: fast path %v, general parser %v", payload, want, fast, slow)
 			}
+		}
+	})
+}
+
+// FuzzDecodeClaims: whenever the hand-written claims decoder accepts a
+// payload, encoding/json accepts it too and reads the same claims; when
+// it declines, encoding/json decides (so declining is always safe).
+func FuzzDecodeClaims(f *testing.F) {
+	for _, seed := range []string{
+		`{"iss":"https://api.myblog.com","sub":"u","aud":["https://api.myblog.com"],"exp":1795679430,"nbf":1795672230,"iat":1795672230,"jti":"3MGHVQM6","token_type":"access","sid":"U533"}`,
+		`{"aud":"a","exp":1.5e9,"scope":"read write","extra":{"x":[1,"\"",null,true]}}`,
+		`{"sub":null,"aud":null,"exp":null}`, `{}`, `{"SUB":"x"}`, `{"sub":"a\u0062"}`, `{"aud":["a","b","c"]}`, ` { "sub" : "x" } `,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		nan := math.NaN()
+		var fast rawClaims
+		fast.ExpiresAt, fast.NotBefore, fast.IssuedAt = nan, nan, nan
+		if !decodeClaims(payload, &fast) {
+			return
+		}
+		var slow rawClaims
+		slow.ExpiresAt, slow.NotBefore, slow.IssuedAt = nan, nan, nan
+		if err := json.Unmarshal(payload, &slow); err != nil {
+			t.Fatalf("decodeClaims accepted %q, encoding/json refused it: %v", payload, err)
+		}
+		same := func(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }
+		if fast.Issuer != slow.Issuer || fast.Subject != slow.Subject || fast.ID != slow.ID || fast.Type != slow.Type ||
+			fast.Session != slow.Session || fast.Scope != slow.Scope || !slices.Equal(fast.Audience, slow.Audience) ||
+			!same(fast.ExpiresAt, slow.ExpiresAt) || !same(fast.NotBefore, slow.NotBefore) || !same(fast.IssuedAt, slow.IssuedAt) {
+			t.Fatalf("%q:\n fast %+v\n json %+v", payload, fast, slow)
 		}
 	})
 }
