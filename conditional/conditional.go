@@ -77,6 +77,7 @@ type Middleware struct {
 	private       []string
 	vary          []string // canonical field names
 	varyValue     []string // the joined Vary value, shared (len == cap)
+	varyPrefixes  []string // "Accept", "Accept, Authorization": Vary values varyValue extends
 	errors        *apierrors.Writer
 	writers       sync.Pool
 }
@@ -126,6 +127,9 @@ func New(cfg Config) (*Middleware, error) {
 	}
 	if len(m.vary) > 0 {
 		m.varyValue = []string{strings.Join(m.vary, ", ")}
+		for i := 1; i < len(m.vary); i++ {
+			m.varyPrefixes = append(m.varyPrefixes, strings.Join(m.vary[:i], ", "))
+		}
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -226,6 +230,16 @@ func (m *Middleware) setCaching(h http.Header, r *http.Request) {
 	if len(existing) == 0 {
 		h["Vary"] = m.varyValue
 		return
+	}
+	// The common case: a middleware outside said "Vary: Accept" (media
+	// type negotiation), which the shared value already starts with.
+	if len(existing) == 1 {
+		for _, prefix := range m.varyPrefixes {
+			if existing[0] == prefix {
+				h["Vary"] = m.varyValue
+				return
+			}
+		}
 	}
 	merged := strings.Join(existing, ", ")
 	for _, name := range m.vary {

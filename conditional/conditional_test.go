@@ -374,3 +374,13 @@ func TestBodyIsCopiedNotRetained(t *testing.T) {
 	assert.Equal(t, body, w.Body.String())
 	assert.Equal(t, bodyETag, w.Header().Get("ETag"))
 }
+
+func TestVaryExtendedWithoutAllocating(t *testing.T) {
+	m := newMiddleware(t)
+	w := serve(m.Handler(resource(map[string]string{"Vary": "Accept"})), "GET")
+	assert.Equal(t, []string{"Accept, Authorization, Cookie"}, w.Header()["Vary"], "Vary: Accept from the media-type negotiation, extended")
+	w = serve(m.Handler(resource(map[string]string{"Vary": "Accept, Authorization"})), "GET")
+	assert.Equal(t, []string{"Accept, Authorization, Cookie"}, w.Header()["Vary"])
+	w = serve(m.Handler(resource(map[string]string{"Vary": "Origin"})), "GET")
+	assert.Equal(t, []string{"Origin, Accept, Authorization, Cookie"}, w.Header()["Vary"])
+}
