@@ -71,6 +71,7 @@ func openDB(ctx context.Context, path string) (*sql.DB, error) {
 		db.SetMaxOpenConns(1)
 	} else {
 		db.SetMaxOpenConns(8)
+		db.SetMaxIdleConns(8) // the default, 2, would reopen connections under load
 	}
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {

@@ -97,6 +97,11 @@ func (a *api) getPost(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// A client that has this version gets its 304 before the post is
+	// rendered.
+	if !a.cond.Check(w, r, postState(p)) {
+		return
+	}
 	h := w.Header()
 	h.Set("ETag", postETag(p))
 	h.Set("Last-Modified", p.UpdatedAt.UTC().Format(http.TimeFormat))
