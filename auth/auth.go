@@ -352,20 +352,42 @@ func (id Identity) HasScope(scope string) bool {
 
 type identityKey struct{}
 
+// identityContext carries an Identity. It is a context of its own rather
+// than a context.WithValue, so that the identity and the context are one
+// allocation.
+type identityContext struct {
+	context.Context
+	id Identity
+}
+
+func (c *identityContext) Value(key any) any {
+	if key == (identityKey{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
+func (c *identityContext) String() string {
+	if s, ok := c.Context.(interface{ String() string }); ok {
+		return s.String() + ".WithValue(auth.Identity)"
+	}
+	return "context.WithValue(auth.Identity)"
+}
+
 // IdentityFrom returns the identity the middleware put in ctx, and whether
 // there is one (false: the request is anonymous).
 func IdentityFrom(ctx context.Context) (Identity, bool) {
-	id, ok := ctx.Value(identityKey{}).(*Identity)
+	c, ok := ctx.Value(identityKey{}).(*identityContext)
 	if !ok {
 		return Identity{}, false
 	}
-	return *id, true
+	return c.id, true
 }
 
 // WithIdentity returns a copy of ctx carrying id, as the middleware does:
 // for tests of handlers, and for services with a way in of their own.
 func WithIdentity(ctx context.Context, id Identity) context.Context {
-	return context.WithValue(ctx, identityKey{}, &id)
+	return &identityContext{Context: ctx, id: id}
 }
 
 // CheckOwner returns nil when the request in ctx is authenticated as owner,
@@ -398,7 +420,7 @@ func (a *Authenticator) Handler(next http.Handler) http.Handler {
 			return
 		}
 		if id != nil {
-			r = r.WithContext(context.WithValue(r.Context(), identityKey{}, id))
+			r = r.WithContext(id)
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -418,9 +440,10 @@ func (a *Authenticator) Require(next http.Handler) http.Handler {
 	}))
 }
 
-// authenticate reads the request's credentials. It returns the identity
-// (nil: anonymous) and true, or answers the request and returns false.
-func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request) (*Identity, bool) {
+// authenticate reads the request's credentials. It returns the request's
+// context with the identity (nil: anonymous) and true, or answers the
+// request and returns false.
+func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request) (*identityContext, bool) {
 	values := r.Header["Authorization"]
 	if len(values) == 0 {
 		return nil, true
@@ -446,17 +469,17 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request) (*I
 			return nil, false
 		}
 		expiresAt, _ := numericDate(claims.ExpiresAt)
-		id := &Identity{
+		c := &identityContext{Context: r.Context(), id: Identity{
 			Subject:   claims.Subject,
 			Method:    MethodToken,
 			TokenID:   claims.ID,
 			Session:   claims.Session,
 			ExpiresAt: expiresAt,
-		}
+		}}
 		if claims.Scope != "" {
-			id.Scopes = strings.Fields(claims.Scope)
+			c.id.Scopes = strings.Fields(claims.Scope)
 		}
-		return id, true
+		return c, true
 	case schemeBasic:
 		if !a.basic {
 			a.fail(w, r, a.unauthorized(MsgBadCredentials, a.bearerChallenge))
@@ -467,7 +490,7 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request) (*I
 			a.fail(w, r, e)
 			return nil, false
 		}
-		return &Identity{Subject: subject, Method: MethodBasic}, true
+		return &identityContext{Context: r.Context(), id: Identity{Subject: subject, Method: MethodBasic}}, true
 	}
 	return nil, true
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -333,4 +334,21 @@ func TestBareRenderer(t *testing.T) {
 	assert.NotEmpty(t, pair.Token)
 	assert.NotEmpty(t, pair.RefreshToken)
 	assert.Equal(t, int64(7200), pair.ExpiresIn)
+}
+
+func TestIdentityContextIsAContext(t *testing.T) {
+	type otherKey struct{}
+	parent, cancel := context.WithCancel(context.WithValue(context.Background(), otherKey{}, "kept"))
+	ctx := auth.WithIdentity(parent, auth.Identity{Subject: "u-alice"})
+	id, ok := auth.IdentityFrom(ctx)
+	require.True(t, ok)
+	assert.Equal(t, "u-alice", id.Subject)
+	assert.Equal(t, "kept", ctx.Value(otherKey{}), "other values pass through")
+	assert.Contains(t, fmt.Sprint(ctx), "auth.Identity")
+	cancel()
+	<-ctx.Done()
+	assert.ErrorIs(t, ctx.Err(), context.Canceled, "cancellation passes through")
+	inner := auth.WithIdentity(ctx, auth.Identity{Subject: "u-bob"})
+	id, _ = auth.IdentityFrom(inner)
+	assert.Equal(t, "u-bob", id.Subject, "the innermost identity wins")
 }

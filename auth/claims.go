@@ -217,14 +217,14 @@ func (d *claimsDecoder) number() bool {
 // audience reads "aud": a string, an array of strings, or null.
 func (d *claimsDecoder) audience(c *rawClaims) bool {
 	if d.null() {
-		c.Audience = nil
+		c.Audience, c.audienceLen = nil, 0
 		return true
 	}
 	d.space()
 	if d.i < len(d.s) && d.s[d.i] == '"' {
 		v, ok := d.plainString()
 		c.audienceBuf[0] = v
-		c.Audience = c.audienceBuf[:1:1]
+		c.Audience, c.audienceLen = nil, 1
 		return ok
 	}
 	if !d.consume('[') {
@@ -248,7 +248,10 @@ func (d *claimsDecoder) audience(c *rawClaims) bool {
 			break
 		}
 	}
-	c.Audience = c.audienceBuf[:n:n]
+	c.Audience, c.audienceLen = nil, n
+	if n == 0 {
+		c.Audience = audience{} // [] is an empty list, not an absent claim
+	}
 	return true
 }
 

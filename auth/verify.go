@@ -7,6 +7,7 @@ import (
 	"errors"
 	"hash"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -39,7 +40,19 @@ type rawClaims struct {
 	Session   string    `json:"sid"`
 	Scope     string    `json:"scope"`
 
-	audienceBuf [2]string // backs Audience when decodeClaims reads it
+	// decodeClaims keeps "aud" here rather than in Audience, so that no
+	// field points into the struct and it can stay on the stack.
+	audienceBuf [2]string
+	audienceLen int
+}
+
+// audiences returns "aud" however it was decoded. The slice may point
+// into c: do not keep it.
+func (c *rawClaims) audiences() []string {
+	if c.Audience != nil || c.audienceLen == 0 {
+		return c.Audience
+	}
+	return c.audienceBuf[:c.audienceLen]
 }
 
 // audience is "aud", a string or an array of strings (RFC 7519 §4.1.3).
@@ -65,6 +78,7 @@ func (a *audience) UnmarshalJSON(data []byte) error {
 // scratch holds the decoded signature and claims of one verification.
 type scratch struct {
 	buf []byte
+	sum [64]byte // an HMAC, at most SHA-512's size
 }
 
 var scratchPool = sync.Pool{New: func() any { return &scratch{buf: make([]byte, 0, 1024)} }}
@@ -145,8 +159,7 @@ func (t *Tokens) verifyFast(token string, want TokenType, c *rawClaims) error {
 		mac := key.macs.Get().(hash.Hash)
 		mac.Reset()
 		mac.Write(input)
-		var sum [64]byte
-		good := hmac.Equal(mac.Sum(sum[:0]), sig)
+		good := hmac.Equal(mac.Sum(s.sum[:0]), sig)
 		key.macs.Put(mac)
 		if !good {
 			return jwt.ErrSignatureInvalid
@@ -161,11 +174,13 @@ func (t *Tokens) verifyFast(token string, want TokenType, c *rawClaims) error {
 	}
 	c.ExpiresAt, c.NotBefore, c.IssuedAt = math.NaN(), math.NaN(), math.NaN()
 	if !decodeClaims(decoded[:n], c) {
-		// Not the plain shape Sign writes: encoding/json decides.
-		*c = rawClaims{ExpiresAt: math.NaN(), NotBefore: math.NaN(), IssuedAt: math.NaN()}
-		if err := json.Unmarshal(decoded[:n], c); err != nil {
+		// Not the plain shape Sign writes: encoding/json decides, into a
+		// value of its own so that c does not escape to the heap.
+		slow := &rawClaims{ExpiresAt: math.NaN(), NotBefore: math.NaN(), IssuedAt: math.NaN()}
+		if err := json.Unmarshal(decoded[:n], slow); err != nil {
 			return errFallback
 		}
+		*c = *slow
 	}
 	return t.validate(c, want)
 }
@@ -187,7 +202,7 @@ func (t *Tokens) validate(c *rawClaims, want TokenType) error {
 	if nbf, ok := numericDate(c.NotBefore); ok && now.Before(nbf.Add(-t.leeway)) {
 		return jwt.ErrTokenNotValidYet
 	}
-	if !contains(c.Audience, t.audience[0]) {
+	if !contains(c.audiences(), t.audience[0]) {
 		return jwt.ErrTokenInvalidAudience
 	}
 	if c.Issuer != t.issuer {
@@ -218,7 +233,7 @@ func (c *rawClaims) claims() *Claims {
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:   c.Issuer,
 			Subject:  c.Subject,
-			Audience: jwt.ClaimStrings(c.Audience),
+			Audience: jwt.ClaimStrings(slices.Clone(c.audiences())),
 			ID:       c.ID,
 		},
 		Type:    c.Type,
