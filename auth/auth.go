@@ -93,6 +93,12 @@ type Config struct {
 	// MaxHeaderBytes caps the Authorization header; a longer one is 401
 	// without being parsed. Default 4096.
 	MaxHeaderBytes int
+	// TokenCacheSize is how many verified access tokens are remembered,
+	// so that a client sending the same token again does not pay for its
+	// signature again; an entry is used only while the token is still
+	// valid by its own claims. Default 10,000 (about 2 MB); negative
+	// turns the cache off.
+	TokenCacheSize int
 
 	// Render writes the token pairs Login and Refresh answer with.
 	// Default: the seed's envelope {"data": {...}, "code": "200",
@@ -139,6 +145,7 @@ type Authenticator struct {
 	clientIP        func(*http.Request) string
 	refreshPath     string
 	maxHeaderBytes  int
+	cache           *tokenCache // nil: off
 	render          *render.Renderer
 	decoder         *apierrors.Decoder
 	errors          *apierrors.Writer
@@ -227,6 +234,12 @@ func New(cfg Config) (*Authenticator, error) {
 		a.maxHeaderBytes = DefaultMaxHeaderBytes
 	case a.maxHeaderBytes < 256:
 		fail("MaxHeaderBytes", "must be at least 256 (a signed token does not fit in less)")
+	}
+	switch {
+	case cfg.TokenCacheSize == 0:
+		a.cache = newTokenCache(DefaultTokenCacheSize)
+	case cfg.TokenCacheSize > 0:
+		a.cache = newTokenCache(cfg.TokenCacheSize)
 	}
 	if a.render == nil {
 		a.render = render.New(render.Config{Envelope: true, Errors: cfg.Errors})
@@ -463,21 +476,20 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request) (*i
 		if r.URL.Path == a.refreshPath {
 			return nil, true
 		}
-		var claims rawClaims
-		if err := a.tokens.verify(creds.token, Access, &claims); err != nil {
+		entry, ok := a.verifiedToken(creds.token)
+		if !ok {
 			a.fail(w, r, a.unauthorized(MsgBadCredentials, a.invalidChallenge))
 			return nil, false
 		}
-		expiresAt, _ := numericDate(claims.ExpiresAt)
 		c := &identityContext{Context: r.Context(), id: Identity{
-			Subject:   claims.Subject,
+			Subject:   entry.subject,
 			Method:    MethodToken,
-			TokenID:   claims.ID,
-			Session:   claims.Session,
-			ExpiresAt: expiresAt,
+			TokenID:   entry.id,
+			Session:   entry.session,
+			ExpiresAt: entry.exp,
 		}}
-		if claims.Scope != "" {
-			c.id.Scopes = strings.Fields(claims.Scope)
+		if entry.scope != "" {
+			c.id.Scopes = strings.Fields(entry.scope)
 		}
 		return c, true
 	case schemeBasic:
@@ -493,6 +505,30 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request) (*i
 		return &identityContext{Context: r.Context(), id: Identity{Subject: subject, Method: MethodBasic}}, true
 	}
 	return nil, true
+}
+
+// verifiedToken returns the claims of a valid access token, from the
+// cache when it has them.
+func (a *Authenticator) verifiedToken(token string) (*cachedToken, bool) {
+	if a.cache != nil {
+		if entry, ok := a.cache.get(token, a.tokens.now()); ok {
+			return entry, true
+		}
+	}
+	var claims rawClaims
+	if err := a.tokens.verify(token, Access, &claims); err != nil {
+		return nil, false
+	}
+	exp, _ := numericDate(claims.ExpiresAt)
+	entry := &cachedToken{subject: claims.Subject, id: claims.ID, session: claims.Session, scope: claims.Scope, exp: exp}
+	if a.cache != nil {
+		entry.expiresAt = exp.Add(a.tokens.leeway)
+		if nbf, ok := numericDate(claims.NotBefore); ok {
+			entry.notBefore = nbf.Add(-a.tokens.leeway)
+		}
+		a.cache.put(token, entry, a.tokens.now())
+	}
+	return entry, true
 }
 
 // unauthorized returns a 401 with the challenges RFC 9110 §15.5.2

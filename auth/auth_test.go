@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -351,4 +352,38 @@ func TestIdentityContextIsAContext(t *testing.T) {
 	inner := auth.WithIdentity(ctx, auth.Identity{Subject: "u-bob"})
 	id, _ = auth.IdentityFrom(inner)
 	assert.Equal(t, "u-bob", id.Subject, "the innermost identity wins")
+}
+
+func TestTokenCacheHonoursExpiry(t *testing.T) {
+	for name, size := range map[string]int{"cached": 0, "uncached": -1} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, func(c *auth.Config) { c.TokenCacheSize = size })
+			token, _, err := f.auth.Tokens().Sign(auth.Access, "u-alice", "s", []string{"read"})
+			require.NoError(t, err)
+			h := f.auth.Handler(whoami)
+			for range 3 {
+				w := f.do(h, "GET", "/posts", "", "Authorization", "Bearer "+token)
+				require.Equal(t, 200, w.Code)
+				assert.Equal(t, "token:u-alice:read", w.Body.String(), "the same identity, from the cache or not")
+			}
+			f.clock.Advance(2*time.Hour - time.Second)
+			assert.Equal(t, 200, f.do(h, "GET", "/posts", "", "Authorization", "Bearer "+token).Code, "valid until its last second")
+			f.clock.Advance(time.Second)
+			w := f.do(h, "GET", "/posts", "", "Authorization", "Bearer "+token)
+			assert.Equal(t, 401, w.Code, "expired, cached or not")
+			tampered := token[:len(token)-1] + "x"
+			assert.Equal(t, 401, f.do(h, "GET", "/posts", "", "Authorization", "Bearer "+tampered).Code)
+		})
+	}
+}
+
+func TestTokenCacheIsBounded(t *testing.T) {
+	f := newFixture(t, func(c *auth.Config) { c.TokenCacheSize = 64 })
+	h := f.auth.Handler(whoami)
+	for i := range 500 {
+		token, _, err := f.auth.Tokens().Sign(auth.Access, "u-"+strconv.Itoa(i), "s", nil)
+		require.NoError(t, err)
+		w := f.do(h, "GET", "/posts", "", "Authorization", "Bearer "+token)
+		require.Equal(t, "token:u-"+strconv.Itoa(i)+":", w.Body.String())
+	}
 }

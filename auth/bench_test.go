@@ -9,9 +9,15 @@ import (
 )
 
 // BenchmarkHandlerBearer is the middleware's hot path: an API request
-// with a valid HS256 access token, through to the handler.
-func BenchmarkHandlerBearer(b *testing.B) {
-	authn, err := auth.New(auth.Config{Tokens: auth.TokenConfig{Issuer: "https://api.myblog.com", Keys: []auth.Key{{Secret: secret}}}})
+// with a valid HS256 access token seen before (its claims cached),
+// through to the handler.
+func BenchmarkHandlerBearer(b *testing.B) { benchmarkHandlerBearer(b, 0) }
+
+// BenchmarkHandlerBearerUncached verifies the token on every request.
+func BenchmarkHandlerBearerUncached(b *testing.B) { benchmarkHandlerBearer(b, -1) }
+
+func benchmarkHandlerBearer(b *testing.B, cacheSize int) {
+	authn, err := auth.New(auth.Config{Tokens: auth.TokenConfig{Issuer: "https://api.myblog.com", Keys: []auth.Key{{Secret: secret}}}, TokenCacheSize: cacheSize})
 	if err != nil {
 		b.Fatal(err)
 	}

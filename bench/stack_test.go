@@ -42,7 +42,13 @@ const stackSubject = "u-alice"
 type stack struct {
 	handler http.Handler
 	token   string // an access token for stackSubject
+	// authorizations are Authorization values of stackUsers users, so
+	// that authenticated requests come from many users, as they do.
+	authorizations [][]string
 }
+
+// stackUsers is how many users the token kind's requests come from.
+const stackUsers = 1000
 
 // layer is one middleware of the stack.
 type layer struct {
@@ -52,12 +58,12 @@ type layer struct {
 
 // newStack composes stackLayers in front of next.
 func newStack(tb testing.TB, next http.Handler) stack {
-	layers, token := stackLayers(tb)
+	layers, token, auths := stackLayers(tb)
 	h := next
 	for _, l := range layers {
 		h = l.wrap(h)
 	}
-	return stack{handler: h, token: token}
+	return stack{handler: h, token: token, authorizations: auths}
 }
 
 // stackLayers builds apikit's middlewares exactly as examples/blog's
@@ -68,7 +74,7 @@ func newStack(tb testing.TB, next http.Handler) stack {
 // password check refuses everyone (no request here logs in), and the
 // user-zone lookup is the blog's cache after its first miss. The access
 // log goes to slog.DiscardHandler; the quotas are stackQuota.
-func stackLayers(tb testing.TB) ([]layer, string) {
+func stackLayers(tb testing.TB) ([]layer, string, [][]string) {
 	tb.Helper()
 	logger := slog.New(slog.DiscardHandler)
 	errs, err := apierrors.NewWriter(apierrors.Config{DocumentationURL: "https://developer.myblog.com/v3", Logger: logger})
@@ -124,6 +130,12 @@ func stackLayers(tb testing.TB) ([]layer, string) {
 	require.NoError(tb, err)
 	token, _, err := authn.Tokens().Sign(auth.Access, stackSubject, "session", nil)
 	require.NoError(tb, err)
+	auths := make([][]string, stackUsers)
+	for i := range auths {
+		t, _, err := authn.Tokens().Sign(auth.Access, "u-"+strconv.Itoa(i), "session", nil)
+		require.NoError(tb, err)
+		auths[i] = []string{"Bearer " + t}
+	}
 	cond, err := conditional.New(conditional.Config{Authenticated: isAuthenticated, Errors: errs})
 	require.NoError(tb, err)
 	wrap, err := jsonp.New(jsonp.Config{Headers: []string{"X-myblog-Media-Type", "X-Poll-Interval"}, Errors: errs})
@@ -132,7 +144,7 @@ func stackLayers(tb testing.TB) ([]layer, string) {
 	require.NoError(tb, err)
 	crossOrigin, err := cors.New(cors.Config{})
 	require.NoError(tb, err)
-	users := &userZones{zones: map[string]string{stackSubject: ""}}
+	users := new(userZones)
 	zones, err := timezone.New(timezone.Config{UserZone: users.userZone, Remember: users.rememberZone, Errors: errs, Logger: logger})
 	require.NoError(tb, err)
 	agents, err := useragent.New(useragent.Config{Exempt: isHealthCheck})
@@ -158,14 +170,13 @@ func stackLayers(tb testing.TB) ([]layer, string) {
 		{"nosniff", nosniff},           //    nosniff,
 		{"requestid", ids.Handler},     //    request id,
 		{"recover", recovered},         //    recover
-	}, token
+	}, token, auths
 }
 
 // userZones is the blog's user-zone cache (api.userZone and
 // api.rememberZone) without the database behind it.
 type userZones struct {
-	mu    sync.Mutex
-	zones map[string]string // user id -> last known zone
+	zones sync.Map // user id -> last known zone (string)
 }
 
 func (u *userZones) userZone(r *http.Request) (string, error) {
@@ -173,19 +184,16 @@ func (u *userZones) userZone(r *http.Request) (string, error) {
 	if !ok {
 		return "", nil
 	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.zones[id.Subject], nil
+	if zone, cached := u.zones.Load(id.Subject); cached {
+		return zone.(string), nil
+	}
+	return "", nil
 }
 
 func (u *userZones) rememberZone(r *http.Request, zone string) {
-	id, ok := auth.IdentityFrom(r.Context())
-	if !ok {
-		return
+	if id, ok := auth.IdentityFrom(r.Context()); ok {
+		u.zones.Store(id.Subject, zone)
 	}
-	u.mu.Lock()
-	u.zones[id.Subject] = zone
-	u.mu.Unlock()
 }
 
 // nosniffValue is X-Content-Type-Options' value, shared by every
@@ -384,12 +392,15 @@ var stackAddrs = func() []string {
 func BenchmarkStack(b *testing.B) {
 	handler := postHandler()
 	s := newStack(b, handler)
-	for _, kind := range []struct{ name, token string }{{"anonymous", ""}, {"token", s.token}} {
+	for _, kind := range []struct {
+		name  string
+		auths [][]string
+	}{{"anonymous", nil}, {"token", s.authorizations}} {
 		for _, impl := range []struct {
 			name string
 			h    http.Handler
 		}{{"apikit", s.handler}, {"bare", handler}} {
-			b.Run("kind="+kind.name+"/impl="+impl.name, func(b *testing.B) { runStack(b, impl.h, kind.token) })
+			b.Run("kind="+kind.name+"/impl="+impl.name, func(b *testing.B) { runStack(b, impl.h, kind.auths) })
 		}
 	}
 }
@@ -406,8 +417,11 @@ func BenchmarkStackLayers(b *testing.B) {
 	if !strings.Contains(flag.Lookup("test.bench").Value.String(), "StackLayers") {
 		b.Skip("runs only when named: -bench StackLayers")
 	}
-	layers, token := stackLayers(b)
-	for _, kind := range []struct{ name, token string }{{"anonymous", ""}, {"token", token}} {
+	layers, _, auths := stackLayers(b)
+	for _, kind := range []struct {
+		name  string
+		token [][]string
+	}{{"anonymous", nil}, {"token", auths}} {
 		h := postHandler()
 		b.Run("kind="+kind.name+"/layers=00-handler", func(b *testing.B) { runStack(b, h, kind.token) })
 		for n, l := range layers {
@@ -417,19 +431,23 @@ func BenchmarkStackLayers(b *testing.B) {
 	}
 }
 
-// runStack serves stackRequest(token) with h on every goroutine, from
-// stackAddrs in turn, and checks that the last answer was the post.
-func runStack(b *testing.B, h http.Handler, token string) {
+// runStack serves stackRequest with h on every goroutine, from stackAddrs
+// in turn and, when auths is given, as its users in turn; it checks that
+// the last answer was the post.
+func runStack(b *testing.B, h http.Handler, auths [][]string) {
 	var offset atomic.Int64
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
-		r := stackRequest(token)
+		r := stackRequest("")
 		w := &discardResponse{header: http.Header{}}
 		// Each goroutine starts at its own place in stackAddrs.
 		start := int(offset.Add(1000))
 		i := start
 		for pb.Next() {
 			r.RemoteAddr = stackAddrs[i%len(stackAddrs)]
+			if auths != nil {
+				r.Header["Authorization"] = auths[i%len(auths)]
+			}
 			i++
 			clear(w.header)
 			w.code = 0

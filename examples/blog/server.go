@@ -120,8 +120,7 @@ type api struct {
 	bcryptCost int
 	jobs       chan struct{} // wakes the export worker
 
-	zonesMu sync.Mutex
-	zones   map[string]string // user id -> last known zone, a cache of users.time_zone
+	zones sync.Map // user id -> last known zone (string), a cache of users.time_zone
 }
 
 // newApp opens the database, builds every middleware from cfg and
@@ -167,7 +166,6 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		proxies:    proxies,
 		bcryptCost: cfg.bcryptCost,
 		jobs:       make(chan struct{}, 1),
-		zones:      map[string]string{},
 	}
 	if a.bcryptCost == 0 {
 		a.bcryptCost = bcrypt.DefaultCost
@@ -359,21 +357,15 @@ func (a *api) userZone(r *http.Request) (string, error) {
 	if !ok {
 		return "", nil
 	}
-	a.zonesMu.Lock()
-	zone, cached := a.zones[id.Subject]
-	a.zonesMu.Unlock()
-	if cached {
-		return zone, nil
+	if zone, cached := a.zones.Load(id.Subject); cached {
+		return zone.(string), nil
 	}
 	u, err := a.store.userByID(r.Context(), id.Subject)
 	if err != nil {
 		return "", err
 	}
-	zone = u.TimeZone.String
-	a.zonesMu.Lock()
-	a.zones[id.Subject] = zone
-	a.zonesMu.Unlock()
-	return zone, nil
+	a.zones.Store(id.Subject, u.TimeZone.String)
+	return u.TimeZone.String, nil
 }
 
 // rememberZone records a Time-Zone header as an authenticated user's last
@@ -383,11 +375,7 @@ func (a *api) rememberZone(r *http.Request, zone string) {
 	if !ok {
 		return
 	}
-	a.zonesMu.Lock()
-	same := a.zones[id.Subject] == zone
-	a.zones[id.Subject] = zone
-	a.zonesMu.Unlock()
-	if same {
+	if previous, loaded := a.zones.Swap(id.Subject, zone); loaded && previous.(string) == zone {
 		return
 	}
 	if err := a.store.setTimeZone(r.Context(), id.Subject, zone); err != nil {

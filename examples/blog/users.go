@@ -177,9 +177,7 @@ func (a *api) updateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.TimeZone != nil {
-		a.zonesMu.Lock()
-		a.zones[u.ID] = *in.TimeZone
-		a.zonesMu.Unlock()
+		a.zones.Store(u.ID, *in.TimeZone)
 	}
 	a.render.JSON(w, r, http.StatusOK, a.ownUserRepr(a.baseURL(r), updated))
 }
