@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/myblog/apikit/internal/token"
@@ -99,6 +100,11 @@ type Middleware struct {
 	varyOrigin     []string
 	varyPreflight  []string
 	varyPreflight0 []string // without Origin, when any origin is allowed
+
+	// allowedRequestHeaders is the last Access-Control-Request-Headers
+	// value found allowed. A browser sends the same few lists over and
+	// over; a hit is one string comparison instead of a parse.
+	allowedRequestHeaders atomic.Pointer[string]
 }
 
 // pattern is "scheme://*.suffix[:port]".
@@ -381,9 +387,9 @@ func (m *Middleware) preflight(w http.ResponseWriter, r *http.Request, origin []
 		h["Access-Control-Allow-Methods"] = m.allowMethods
 		h["Access-Control-Allow-Headers"] = m.allowHeaders
 		h["Access-Control-Max-Age"] = m.maxAge
-		if m.exposed != nil {
-			h["Access-Control-Expose-Headers"] = m.exposed
-		}
+		// No Access-Control-Expose-Headers: the Fetch standard reads it
+		// from the actual response only, when it filters that response
+		// for the script.
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -407,6 +413,25 @@ func (m *Middleware) methodAllowed(method string) bool {
 // headersAllowed checks Access-Control-Request-Headers, a comma-separated
 // list of lower-case names (Fetch §4.8), against the allowed ones.
 func (m *Middleware) headersAllowed(values []string) bool {
+	if len(values) == 0 {
+		return true
+	}
+	if len(values) == 1 {
+		if last := m.allowedRequestHeaders.Load(); last != nil && *last == values[0] {
+			return true
+		}
+	}
+	if !m.parseHeadersAllowed(values) {
+		return false
+	}
+	if len(values) == 1 {
+		last := values[0] // a copy, so the request's header slice is not kept
+		m.allowedRequestHeaders.Store(&last)
+	}
+	return true
+}
+
+func (m *Middleware) parseHeadersAllowed(values []string) bool {
 	count := 0
 	for _, v := range values {
 		for len(v) > 0 {
