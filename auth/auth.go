@@ -466,6 +466,9 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request) (*i
 		a.fail(w, r, a.unauthorized(MsgBadCredentials, a.invalidChallenge))
 		return nil, false
 	}
+	if entry, ok := a.cachedToken(r, values[0]); ok {
+		return tokenIdentity(r, entry), true
+	}
 	creds, err := parseAuthorization(values[0], a.maxHeaderBytes)
 	if err != nil {
 		a.fail(w, r, a.unauthorized(MsgBadCredentials, a.invalidChallenge))
@@ -481,17 +484,7 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request) (*i
 			a.fail(w, r, a.unauthorized(MsgBadCredentials, a.invalidChallenge))
 			return nil, false
 		}
-		c := &identityContext{Context: r.Context(), id: Identity{
-			Subject:   entry.subject,
-			Method:    MethodToken,
-			TokenID:   entry.id,
-			Session:   entry.session,
-			ExpiresAt: entry.exp,
-		}}
-		if entry.scope != "" {
-			c.id.Scopes = strings.Fields(entry.scope)
-		}
-		return c, true
+		return tokenIdentity(r, entry), true
 	case schemeBasic:
 		if !a.basic {
 			a.fail(w, r, a.unauthorized(MsgBadCredentials, a.bearerChallenge))
@@ -505,6 +498,38 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request) (*i
 		return &identityContext{Context: r.Context(), id: Identity{Subject: subject, Method: MethodBasic}}, true
 	}
 	return nil, true
+}
+
+func tokenIdentity(r *http.Request, entry *cachedToken) *identityContext {
+	c := &identityContext{Context: r.Context(), id: Identity{
+		Subject:   entry.subject,
+		Method:    MethodToken,
+		TokenID:   entry.id,
+		Session:   entry.session,
+		ExpiresAt: entry.exp,
+	}}
+	if entry.scope != "" {
+		c.id.Scopes = strings.Fields(entry.scope)
+	}
+	return c
+}
+
+// cachedToken is the fast path for the usual header, "Bearer <token>" or
+// "token <token>" with one space, when the cache holds that token: the
+// cache only holds tokens that passed parseAuthorization and verification
+// in exactly that spelling, so the hit skips both. Anything else, the
+// refresh path included, takes the full way.
+func (a *Authenticator) cachedToken(r *http.Request, value string) (*cachedToken, bool) {
+	if a.cache == nil || len(value) > a.maxHeaderBytes || r.URL.Path == a.refreshPath {
+		return nil, false
+	}
+	token, ok := strings.CutPrefix(value, "Bearer ")
+	if !ok {
+		if token, ok = strings.CutPrefix(value, "token "); !ok {
+			return nil, false
+		}
+	}
+	return a.cache.get(token, a.tokens.now())
 }
 
 // verifiedToken returns the claims of a valid access token, from the

@@ -377,6 +377,44 @@ func TestTokenCacheHonoursExpiry(t *testing.T) {
 	}
 }
 
+// TestTokenCacheSpellings: the cache's fast path answers exactly what the
+// full parse would, whatever spelling filled the cache and whatever
+// spelling reads it.
+func TestTokenCacheSpellings(t *testing.T) {
+	// MaxHeaderBytes fits "token <token>" exactly, so "Bearer <token>" is
+	// one byte too long even when the token is cached.
+	probe, _, err := newFixture(t).auth.Tokens().Sign(auth.Access, "u-alice", "s", nil)
+	require.NoError(t, err)
+	f := newFixture(t, func(c *auth.Config) { c.MaxHeaderBytes = len("token ") + len(probe) })
+	token, _, err := f.auth.Tokens().Sign(auth.Access, "u-alice", "s", nil)
+	require.NoError(t, err)
+	require.Len(t, token, len(probe), "tokens with the same claims have the same length")
+	h := f.auth.Handler(whoami)
+	require.Equal(t, "token:u-alice:", f.do(h, "GET", "/posts", "", "Authorization", "token "+token).Body.String(), "fills the cache")
+	tests := []struct {
+		name, path, header string
+		code               int
+		body               string
+	}{
+		{"token", "/posts", "token " + token, 200, "token:u-alice:"},
+		{"scheme in another case", "/posts", "TOKEN " + token, 200, "token:u-alice:"},
+		{"a leading space is one byte too many", "/posts", " token " + token, 401, ""},
+		{"Bearer is one byte longer than MaxHeaderBytes", "/posts", "Bearer " + token, 401, ""},
+		{"another character after it", "/posts", "Bearer " + token + ",", 401, ""},
+		{"a prefix of it", "/posts", "Bearer " + token[:len(token)-2], 401, ""},
+		{"on the refresh path an access token is not an identity", auth.DefaultRefreshPath, "token " + token, 200, "anonymous"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := f.do(h, "GET", tt.path, "", "Authorization", tt.header)
+			assert.Equal(t, tt.code, w.Code)
+			if tt.code == 200 {
+				assert.Equal(t, tt.body, w.Body.String())
+			}
+		})
+	}
+}
+
 func TestTokenCacheIsBounded(t *testing.T) {
 	f := newFixture(t, func(c *auth.Config) { c.TokenCacheSize = 64 })
 	h := f.auth.Handler(whoami)

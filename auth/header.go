@@ -94,7 +94,7 @@ func decodeBasic(s string) (string, error) {
 //	token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 func isToken68(s string) bool {
 	i := 0
-	for i < len(s) && isToken68Char(s[i]) {
+	for i < len(s) && token68Chars[s[i]] {
 		i++
 	}
 	if i == 0 {
@@ -106,14 +106,18 @@ func isToken68(s string) bool {
 	return i == len(s)
 }
 
-func isToken68Char(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
+// token68Chars are the characters of token68 before its padding: a table,
+// since a token is a few hundred of them checked on every request.
+var token68Chars = func() (t [256]bool) {
+	for c := range 256 {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+			t[c] = true
+		}
+		switch c {
+		case '-', '.', '_', '~', '+', '/':
+			t[c] = true
+		}
 	}
-	switch c {
-	case '-', '.', '_', '~', '+', '/':
-		return true
-	}
-	return false
-}
+	return t
+}()
