@@ -73,6 +73,20 @@
 // the Identity. Mount Refresh and Logout at Config.RefreshPath, where the
 // middleware lets a refresh token through to them.
 //
+// # Cost
+//
+// Verifying one of the service's own HS256 tokens takes one HMAC and a
+// hand-written decoding of its fixed claim set (anything unusual goes to
+// encoding/json and golang-jwt, which decide): about 1.5 µs and 4
+// allocations per request. The claims of verified access tokens are then
+// remembered (Config.TokenCacheSize, 10,000 by default, negative for
+// none), keyed by the whole token and used only while its own exp and nbf
+// allow, so a client repeating its token costs a lock-free map lookup and
+// 2 allocations (the Identity's context and the request copy). The cache
+// changes no answer, since access tokens are never revoked early (below);
+// a service that must end tokens before their exp checks its revocation
+// list in a middleware of its own, after this one, cache or not.
+//
 // # What it does not do
 //
 // It does not store users or hash passwords (CheckPassword does, with
