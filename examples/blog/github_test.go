@@ -204,7 +204,8 @@ func TestGoGitHubPrimaryRateLimit(t *testing.T) {
 }
 
 func TestGoGitHubSecondaryRateLimit(t *testing.T) {
-	srv := githubServer(t)
+	stopped := time.Now()
+	srv := githubServer(t, func(c *config) { c.rateLimitNow = func() time.Time { return stopped } })
 	anonymous := githubClient(t, srv, "")
 	token := signUpAndLogIn(t, anonymous, "octocat")
 	client := githubClient(t, srv, token)

@@ -207,6 +207,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		Store:          quotas,
 		Exempt:         isHealthCheck,
 		CreatesContent: createsContent,
+		Now:            cfg.rateLimitNow,
 		Render:         a.render,
 		Errors:         errs,
 		Logger:         logger,
