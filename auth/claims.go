@@ -267,21 +267,7 @@ func (d *claimsDecoder) skipValue(depth int) bool {
 	}
 	switch c := d.s[d.i]; {
 	case c == '"':
-		d.i++
-		for d.i < len(d.s) {
-			switch ch := d.s[d.i]; {
-			case ch == '\\':
-				d.i += 2
-				continue
-			case ch == '"':
-				d.i++
-				return true
-			case ch < 0x20:
-				return false
-			}
-			d.i++
-		}
-		return false
+		return d.skipString()
 	case c == '{' || c == '[':
 		closing := byte('}')
 		if c == '[' {
@@ -315,6 +301,49 @@ func (d *claimsDecoder) skipValue(depth int) bool {
 		}
 	}
 	return false
+}
+
+// skipString skips a string that may hold escapes, checking them as
+// RFC 8259 §7 does: one of \" \\ \/ \b \f \n \r \t, or \u and four hex
+// digits.
+func (d *claimsDecoder) skipString() bool {
+	d.i++ // the opening quote
+	for d.i < len(d.s) {
+		switch ch := d.s[d.i]; {
+		case ch == '"':
+			d.i++
+			return true
+		case ch < 0x20:
+			return false
+		case ch == '\\':
+			if d.i+1 >= len(d.s) {
+				return false
+			}
+			switch d.s[d.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				d.i += 2
+			case 'u':
+				if d.i+6 > len(d.s) {
+					return false
+				}
+				for _, h := range []byte(d.s[d.i+2 : d.i+6]) {
+					if !isHex(h) {
+						return false
+					}
+				}
+				d.i += 6
+			default:
+				return false
+			}
+			continue
+		}
+		d.i++
+	}
+	return false
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // anyString skips a string that may hold escapes (an object key of a

@@ -153,11 +153,41 @@ func FuzzFastPathAgreesWithParser(f *testing.F) {
 // FuzzDecodeClaims: whenever the hand-written claims decoder accepts a
 // payload, encoding/json accepts it too and reads the same claims; when
 // it declines, encoding/json decides (so declining is always safe).
+// TestDecodeClaimsSkippedStrings: the strings of claims the fast path
+// does not read are checked as strictly as encoding/json checks them; a
+// bad escape anywhere sends the token to the reference parser.
+func TestDecodeClaimsSkippedStrings(t *testing.T) {
+	tests := []struct {
+		payload string
+		ok      bool
+	}{
+		{`{"sub":"u","x":"plain"}`, true},
+		{`{"sub":"u","x":"\" \\ \/ \b \f \n \r \t"}`, true},
+		{`{"sub":"u","x":"\u00e9\uD83D\uDE00"}`, true},
+		{`{"sub":"u","x":{"k\"ey":["\u0041"]}}`, true},
+		{`{"sub":"u","x":"\0"}`, false},
+		{`{"sub":"u","x":"\q"}`, false},
+		{`{"sub":"u","x":"\u12G4"}`, false},
+		{`{"sub":"u","x":"\u12"}`, false},
+		{`{"sub":"u","x":"\`, false},
+		{`{"sub":"u","x":{"\x":1}}`, false},
+		{"{\"sub\":\"u\",\"x\":\"a\tb\"}", false}, // a raw control character
+	}
+	for _, tt := range tests {
+		t.Run(tt.payload, func(t *testing.T) {
+			var c rawClaims
+			assert.Equal(t, tt.ok, decodeClaims([]byte(tt.payload), &c))
+			assert.Equal(t, tt.ok, json.Valid([]byte(tt.payload)), "encoding/json agrees")
+		})
+	}
+}
+
 func FuzzDecodeClaims(f *testing.F) {
 	for _, seed := range []string{
 		`{"iss":"https://api.myblog.com","sub":"u","aud":["https://api.myblog.com"],"exp":1795679430,"nbf":1795672230,"iat":1795672230,"jti":"3MGHVQM6","token_type":"access","sid":"U533"}`,
 		`{"aud":"a","exp":1.5e9,"scope":"read write","extra":{"x":[1,"\"",null,true]}}`,
 		`{"sub":null,"aud":null,"exp":null}`, `{}`, `{"SUB":"x"}`, `{"sub":"a\u0062"}`, `{"aud":["a","b","c"]}`, ` { "sub" : "x" } `,
+		`{"x":"\u00e9\n\/\\"}`, `{"x":"\u12G4"}`, `{"x":"\u12"}`, `{"x":"\`, `{"x":{"k\"ey":"\q"}}`,
 	} {
 		f.Add([]byte(seed))
 	}
