@@ -500,6 +500,8 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request) (*i
 	return nil, true
 }
 
+// tokenIdentity is the context of a request authenticated by the access
+// token whose claims entry holds.
 func tokenIdentity(r *http.Request, entry *cachedToken) *identityContext {
 	c := &identityContext{Context: r.Context(), id: Identity{
 		Subject:   entry.subject,
@@ -515,31 +517,24 @@ func tokenIdentity(r *http.Request, entry *cachedToken) *identityContext {
 }
 
 // cachedToken is the fast path for the usual header, "Bearer <token>" or
-// "token <token>" with one space, when the cache holds that token: the
-// cache only holds tokens that passed parseAuthorization and verification
-// in exactly that spelling, so the hit skips both. Anything else, the
-// refresh path included, takes the full way.
+// "token <token>" (the scheme in any case) with one space, when the cache
+// holds that token: the cache only holds tokens that passed
+// parseAuthorization and verification, so the hit skips both. Anything
+// else, the refresh path included, takes the full way.
 func (a *Authenticator) cachedToken(r *http.Request, value string) (*cachedToken, bool) {
 	if a.cache == nil || len(value) > a.maxHeaderBytes || r.URL.Path == a.refreshPath {
 		return nil, false
 	}
-	token, ok := strings.CutPrefix(value, "Bearer ")
-	if !ok {
-		if token, ok = strings.CutPrefix(value, "token "); !ok {
-			return nil, false
-		}
+	scheme, token, ok := strings.Cut(value, " ")
+	if !ok || !strings.EqualFold(scheme, "bearer") && !strings.EqualFold(scheme, "token") {
+		return nil, false
 	}
 	return a.cache.get(token, a.tokens.now())
 }
 
-// verifiedToken returns the claims of a valid access token, from the
-// cache when it has them.
+// verifiedToken verifies an access token and returns its claims,
+// remembering them in the cache when there is one.
 func (a *Authenticator) verifiedToken(token string) (*cachedToken, bool) {
-	if a.cache != nil {
-		if entry, ok := a.cache.get(token, a.tokens.now()); ok {
-			return entry, true
-		}
-	}
 	var claims rawClaims
 	if err := a.tokens.verify(token, Access, &claims); err != nil {
 		return nil, false

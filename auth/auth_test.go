@@ -415,6 +415,37 @@ func TestTokenCacheSpellings(t *testing.T) {
 	}
 }
 
+// TestTokenCacheUnusualSpellings: a header the fast path does not take
+// (extra white space) is parsed and verified every time, and answers the
+// same, before and after the cache holds its token.
+func TestTokenCacheUnusualSpellings(t *testing.T) {
+	f := newFixture(t)
+	token, _, err := f.auth.Tokens().Sign(auth.Access, "u-alice", "s", nil)
+	require.NoError(t, err)
+	h := f.auth.Handler(whoami)
+	tests := []struct {
+		header string
+		code   int
+	}{
+		{"bearer " + token, 200},
+		{"Bearer  " + token, 200},
+		{"Bearer " + token + " ", 200},
+		{"\tBearer " + token, 200},
+		{"token\t" + token, 401}, // RFC 9110 §11.4: the scheme and the credentials are separated by SP
+	}
+	for _, tt := range tests {
+		t.Run(strconv.Quote(tt.header[:8]), func(t *testing.T) {
+			for i := range 3 {
+				w := f.do(h, "GET", "/posts", "", "Authorization", tt.header)
+				assert.Equal(t, tt.code, w.Code, "request %d", i)
+				if tt.code == 200 {
+					assert.Equal(t, "token:u-alice:", w.Body.String(), "request %d", i)
+				}
+			}
+		})
+	}
+}
+
 func TestTokenCacheIsBounded(t *testing.T) {
 	f := newFixture(t, func(c *auth.Config) { c.TokenCacheSize = 64 })
 	h := f.auth.Handler(whoami)
