@@ -365,8 +365,9 @@ func (a *api) userZone(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	a.zones.Store(id.Subject, u.TimeZone.String)
-	return u.TimeZone.String, nil
+	// LoadOrStore: a rememberZone that ran meanwhile has the newer zone.
+	zone, _ := a.zones.LoadOrStore(id.Subject, u.TimeZone.String)
+	return zone.(string), nil
 }
 
 // rememberZone records a Time-Zone header as an authenticated user's last
