@@ -60,6 +60,17 @@
 // machines. When a store fails, requests go on unlimited (logged) unless
 // Config.FailClosed makes them 503. The in-flight cap is per process.
 //
+// # Cost
+//
+// With the Memory store, a request costs a map lookup in one shard, one
+// clock read and five header writes, and allocates nothing: every
+// X-RateLimit-* value is a slice made once and shared (numbers up to
+// 10,000, and for larger quotas the Remaining values of the first 10,000
+// requests of a window, in a table of about 200 KB made on first use).
+// Past those, Remaining and Used are formatted per response, in two
+// allocations. Shared values have len == cap, so a middleware that
+// appends to one gets a fresh array.
+//
 // # Where it sits
 //
 // After authentication (quotas are keyed by the user) and before JSON-P

@@ -9,7 +9,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -244,6 +243,25 @@ type resource struct {
 	nameValue            []string // X-RateLimit-Resource
 	policyValue          []string // RateLimit-Policy for users and apps
 	anonymousPolicyValue []string
+	// Tables of X-RateLimit-Remaining values for quotas above
+	// maxSharedNumber (numbers.go); nil for smaller ones.
+	remaining, anonymousRemaining func() *numberTable
+}
+
+// remainingValue returns X-RateLimit-Remaining's value from the shared
+// table or the quota's own, or nil when neither holds it.
+func (r *resource) remainingValue(kind Kind, remaining int) []string {
+	if v := sharedNumber(remaining); v != nil {
+		return v
+	}
+	table := r.remaining
+	if kind == Anonymous {
+		table = r.anonymousRemaining
+	}
+	if table == nil {
+		return nil
+	}
+	return table().value(remaining)
 }
 
 func (r *resource) limit(kind Kind) int {
@@ -326,6 +344,7 @@ func New(cfg Config) (*Limiter, error) {
 		r.nameValue = []string{res.Name}
 		r.policyValue = []string{policy(res.Name, res.Limit, r.windowSeconds)}
 		r.anonymousPolicyValue = []string{policy(res.Name, res.AnonymousLimit, r.windowSeconds)}
+		r.remaining, r.anonymousRemaining = remainingTable(res.Limit), remainingTable(res.AnonymousLimit)
 		l.resources[res.Name] = r
 		l.ordered = append(l.ordered, r)
 	}
@@ -599,9 +618,9 @@ func retryAfter(wait time.Duration) string {
 }
 
 // setHeaders sets the X-RateLimit-* fields (and the optional ones),
-// usually without allocating: the limit, the resource name and numbers up
-// to maxSharedNumber are one-element slices made once and shared by every
-// response, and the latest X-RateLimit-Reset value is cached. A shared
+// usually without allocating: the limit, the resource name, Used and
+// Remaining (numbers.go) are one-element slices made once and shared by
+// every response, and the latest X-RateLimit-Reset value is cached. A shared
 // slice has len == cap, so a middleware that appends to it (Header().Add)
 // gets a fresh array and can never write into another response's headers
 // (the bug of rs/cors issue 198); Set and Del replace the slice itself.
@@ -613,9 +632,9 @@ func (l *Limiter) setHeaders(h http.Header, res *resource, kind Kind, usage Usag
 	if kind == Anonymous {
 		limitValue, policyValue = res.anonymousLimitValue, res.anonymousPolicyValue
 	}
-	remainingValue, usedValue := sharedNumber(remaining), sharedNumber(usage.Used)
+	remainingValue, usedValue := res.remainingValue(kind, remaining), sharedNumber(usage.Used)
 	if remainingValue == nil || usedValue == nil {
-		// Quotas above maxSharedNumber: both numbers in one string and one
+		// Past the tables (numbers.go): both numbers in one string and one
 		// array, two allocations.
 		var buf [48]byte
 		b := strconv.AppendInt(buf[:0], int64(remaining), 10)
@@ -644,27 +663,6 @@ func (l *Limiter) setHeaders(h http.Header, res *resource, kind Kind, usage Usag
 	if l.heroku {
 		h[headerHeroku] = remainingValue
 	}
-}
-
-// maxSharedNumber bounds the numbers whose header values are shared: the
-// default quotas fit, and the table is about half a megabyte.
-const maxSharedNumber = 10_000
-
-var sharedNumbers = sync.OnceValue(func() [][]string {
-	table := make([][]string, maxSharedNumber+1)
-	for i := range table {
-		table[i] = []string{strconv.Itoa(i)}
-	}
-	return table
-})
-
-// sharedNumber returns n as a shared header value, or nil when n is not
-// in the table.
-func sharedNumber(n int) []string {
-	if n >= 0 && n <= maxSharedNumber {
-		return sharedNumbers()[n]
-	}
-	return nil
 }
 
 // resetValue returns X-RateLimit-Reset's value. Windows that open in the

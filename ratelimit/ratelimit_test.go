@@ -567,6 +567,40 @@ func TestHeadersNeverShared(t *testing.T) {
 	assert.Equal(t, []string{"60"}, w.Header()["X-Ratelimit-Limit"])
 }
 
+// TestLargeQuotas: above 10,000 an hour, Remaining comes from the quota's
+// own table for the first 10,000 requests of a window and is formatted
+// after that; either way the numbers are right, Heroku's field agrees, and
+// an outer middleware appending to a value changes no other response.
+func TestLargeQuotas(t *testing.T) {
+	const limit = 25_000
+	f := newFixture(t, func(c *ratelimit.Config) {
+		c.Resources = []ratelimit.Resource{{Name: "core", Limit: limit, AnonymousLimit: 20_000, Window: time.Hour}}
+		c.HerokuHeader = true
+	})
+	appending := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r)
+			w.Header()["X-Ratelimit-Remaining"] = append(w.Header()["X-Ratelimit-Remaining"], "tampered")
+		})
+	}
+	h := appending(f.limiter.Handler(ok))
+	checkpoints := map[int]bool{1: true, 2: true, 10_000: true, 10_001: true, 14_999: true, 15_000: true, 15_001: true, limit: true}
+	for used := 1; used <= limit; used++ {
+		w := f.serve(h, "GET", "/posts", "X-Test-User", "alice")
+		if !checkpoints[used] {
+			continue
+		}
+		require.Equal(t, 200, w.Code, "request %d", used)
+		remaining := strconv.Itoa(limit - used)
+		assert.Equal(t, []string{remaining, "tampered"}, w.Header()["X-Ratelimit-Remaining"], "request %d", used)
+		assert.Equal(t, strconv.Itoa(used), w.Header().Get("X-Ratelimit-Used"), "request %d", used)
+		assert.Equal(t, remaining, w.Header().Get("Ratelimit-Remaining"), "request %d", used)
+	}
+	assert.Equal(t, 403, f.serve(h, "GET", "/posts", "X-Test-User", "alice").Code)
+	w := f.serve(f.limiter.Handler(ok), "GET", "/posts")
+	assert.Equal(t, []string{"19999"}, w.Header()["X-Ratelimit-Remaining"], "an anonymous client's quota has its own table")
+}
+
 func TestFlushAndUnwrapThroughTheRefundWriter(t *testing.T) {
 	f := newFixture(t)
 	var flushed, unwrapped bool
