@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/myblog/apikit/internal/configerr"
 	"github.com/myblog/apikit/internal/jsonbody"
 )
 
@@ -60,7 +61,10 @@ type Decoder struct {
 // NewDecoder validates cfg and returns its Decoder.
 func NewDecoder(cfg DecoderConfig) (*Decoder, error) {
 	if cfg.MaxBytes < 0 {
-		return nil, &ConfigError{Field: "MaxBytes", Reason: "must not be negative (0 means the default, 1 MiB)"}
+		// The field path names the Config type too: this package has two.
+		problems := configerr.New("errors")
+		problems.Add("DecoderConfig.MaxBytes", "must not be negative (0 means the default, 1 MiB)")
+		return nil, problems.Err()
 	}
 	d := &Decoder{
 		maxBytes:            cfg.MaxBytes,

@@ -238,7 +238,8 @@ func TestNewDecoderValidates(t *testing.T) {
 	_, err := NewDecoder(DecoderConfig{MaxBytes: -1})
 	var ce *ConfigError
 	require.True(t, stderrors.As(err, &ce))
-	assert.Equal(t, "MaxBytes", ce.Field)
+	assert.Equal(t, "DecoderConfig.MaxBytes", ce.Field)
+	assert.Equal(t, "errors: DecoderConfig.MaxBytes: must not be negative (0 means the default, 1 MiB)", err.Error())
 }
 
 func BenchmarkDecode(b *testing.B) {

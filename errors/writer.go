@@ -3,13 +3,13 @@ package errors
 import (
 	"context"
 	stderrors "errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
+	"github.com/myblog/apikit/internal/configerr"
 	"github.com/myblog/apikit/internal/jsonbody"
 )
 
@@ -70,16 +70,24 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// ConfigError is one problem with a Config; constructors return all of
-// them at once, joined with errors.Join.
-type ConfigError struct {
-	Field  string
-	Reason string
-}
+// ConfigError is one problem with the Config of any apikit package:
+// every constructor (NewWriter, ratelimit.New, cors.New, ...) returns all
+// of its problems at once, joined with errors.Join, each an *ConfigError
+// naming the package and the field path once:
+//
+//	ratelimit: Resources[0].Limit: must be at least 1
+//
+// Match one with errors.As.
+type ConfigError = configerr.Error
 
-func (e *ConfigError) Error() string {
-	return "errors: Config." + e.Field + ": " + e.Reason
-}
+// Hook is the one shape of every refusal hook in apikit (ratelimit's,
+// auth's, useragent's, cors', ...: the OnError field of their Configs). A
+// middleware that refuses a request sets its own headers (X-RateLimit-*,
+// Retry-After, WWW-Authenticate, Vary) on w, builds the *Error it would
+// write, and calls the hook before any status is written, so the hook's
+// status, headers and body reach the client whole. A nil Hook in a Config
+// means the configured Errors writer's WriteError.
+type Hook func(w http.ResponseWriter, r *http.Request, e *Error)
 
 // Writer writes Errors as HTTP responses in one format. A nil *Writer is
 // ready to use and behaves as one built from the zero Config, so a
@@ -95,27 +103,27 @@ type Writer struct {
 
 // NewWriter validates cfg and returns its Writer.
 func NewWriter(cfg Config) (*Writer, error) {
-	var problems []error
+	problems := configerr.New("errors")
 	if cfg.Format < FormatGitHub || cfg.Format > FormatProblem {
-		problems = append(problems, &ConfigError{Field: "Format", Reason: "unknown format " + cfg.Format.String()})
+		problems.Add("Format", "unknown format "+cfg.Format.String())
 	}
 	wr := &Writer{format: cfg.Format, logger: cfg.Logger}
 	if cfg.DocumentationURL != "" {
 		u, err := url.Parse(cfg.DocumentationURL)
 		switch {
 		case err != nil:
-			problems = append(problems, &ConfigError{Field: "DocumentationURL", Reason: err.Error()})
+			problems.Add("DocumentationURL", err.Error())
 		case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-			problems = append(problems, &ConfigError{Field: "DocumentationURL", Reason: fmt.Sprintf("%q is not an absolute http(s) URL", cfg.DocumentationURL)})
+			problems.Addf("DocumentationURL", "%q is not an absolute http(s) URL", cfg.DocumentationURL)
 		case u.Fragment != "":
-			problems = append(problems, &ConfigError{Field: "DocumentationURL", Reason: fmt.Sprintf("%q has a fragment; errors add their own", cfg.DocumentationURL)})
+			problems.Addf("DocumentationURL", "%q has a fragment; errors add their own", cfg.DocumentationURL)
 		default:
 			wr.docURL = cfg.DocumentationURL
 			wr.docBase = strings.TrimRight(cfg.DocumentationURL, "/") + "/"
 		}
 	}
-	if len(problems) > 0 {
-		return nil, stderrors.Join(problems...)
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
 	return wr, nil
 }
@@ -133,13 +141,21 @@ var zeroWriter = &Writer{}
 // removed because they describe a representation this error replaces.
 // r may be nil; with a request, ?pretty=true indents the body.
 func (wr *Writer) Write(w http.ResponseWriter, r *http.Request, err error) {
+	wr.WriteError(w, r, asError(err))
+}
+
+// WriteError writes e as Write does. Its signature is a Hook's: it is
+// what every middleware's nil OnError stands for.
+func (wr *Writer) WriteError(w http.ResponseWriter, r *http.Request, e *Error) {
 	if wr == nil {
 		wr = zeroWriter
 	}
-	e := asError(err)
+	if e == nil {
+		e = Internal(stderrors.New("errors: WriteError with a nil *Error"))
+	}
 	status := e.status()
 	if status >= 500 && wr.logger != nil {
-		wr.log(r, status, err)
+		wr.log(r, status, e)
 	}
 
 	h := w.Header()
@@ -188,7 +204,7 @@ func asError(err error) *Error {
 func (wr *Writer) log(r *http.Request, status int, err error) {
 	attrs := []slog.Attr{slog.Int("status", status)}
 	if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
+		attrs = append(attrs, slog.Any("error", err))
 	}
 	if r == nil {
 		wr.logger.LogAttrs(context.Background(), slog.LevelError, "apikit: server error", attrs...)

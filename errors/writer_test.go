@@ -392,7 +392,7 @@ func TestNewWriterValidates(t *testing.T) {
 				var ce *ConfigError
 				require.ErrorAs(t, e, &ce)
 				got = append(got, ce.Field)
-				assert.Contains(t, e.Error(), "errors: Config."+ce.Field+": ")
+				assert.Contains(t, e.Error(), "errors: "+ce.Field+": ")
 			}
 			assert.Equal(t, tt.fields, got)
 		})

@@ -79,7 +79,7 @@ func ExampleNew() {
 	_, err := forwarded.New(forwarded.Config{TrustedProxies: []string{"10.0.0.0/8", "10.0.0.0/33", "lb.internal", "0.0.0.0/0"}})
 	fmt.Println(err)
 	// Output:
-	// forwarded: Config.TrustedProxies[1]: "10.0.0.0/33" is not an IP address or CIDR
-	// forwarded: Config.TrustedProxies[2]: "lb.internal" is not an IP address or CIDR
-	// forwarded: Config.TrustedProxies[3]: "0.0.0.0/0" trusts every address, so any client could choose its own
+	// forwarded: TrustedProxies[1]: "10.0.0.0/33" is not an IP address or CIDR
+	// forwarded: TrustedProxies[2]: "lb.internal" is not an IP address or CIDR
+	// forwarded: TrustedProxies[3]: "0.0.0.0/0" trusts every address, so any client could choose its own
 }

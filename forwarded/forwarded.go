@@ -1,12 +1,12 @@
 package forwarded
 
 import (
-	"errors"
 	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
 
+	"github.com/myblog/apikit/internal/configerr"
 	httptoken "github.com/myblog/apikit/internal/token"
 )
 
@@ -27,20 +27,15 @@ type Config struct {
 	// address with a zone ("fe80::1%eth0"), since addresses are compared
 	// without zones. Default: none.
 	TrustedProxies []string
+	// IPv6Prefix is the prefix length by which ClientKey groups IPv6
+	// clients: one subscriber is usually handed a whole /64 (RFC 6177), so
+	// counting addresses would let one client take 2^64 quotas. 128 keys
+	// each address. Default 64.
+	IPv6Prefix int
 }
 
-// ConfigError is one problem with a Config; New returns all at once
-// joined with errors.Join.
-type ConfigError struct {
-	// Field names the Config field, with its index: "TrustedProxies[2]".
-	Field string
-	// Reason says what is wrong with it.
-	Reason string
-}
-
-func (e *ConfigError) Error() string {
-	return "forwarded: Config." + e.Field + ": " + e.Reason
-}
+// DefaultIPv6Prefix is ClientKey's IPv6 grouping of a zero Config.
+const DefaultIPv6Prefix = 64
 
 // Resolver finds the client of a request, and the scheme and host it used,
 // believing forwarding headers only from trusted proxies. Build one with
@@ -51,25 +46,32 @@ type Resolver struct {
 	// IPv4-mapped ones included, and IPv6 ones for the rest. Addresses are
 	// unmapped and unzoned before they are compared, so Contains is exact.
 	trustedProxies []netip.Prefix
+	// ipv6Prefix is Config.IPv6Prefix, defaulted; 0 only in a nil or
+	// zero Resolver, which means the default.
+	ipv6Prefix int
 }
 
-// New validates cfg and returns its Resolver.
+// New validates cfg and returns its Resolver. Every problem is an
+// *apierrors.ConfigError, all of them joined with errors.Join.
 func New(cfg Config) (*Resolver, error) {
-	r := &Resolver{trustedProxies: make([]netip.Prefix, 0, len(cfg.TrustedProxies))}
-	var problems []error
+	r := &Resolver{trustedProxies: make([]netip.Prefix, 0, len(cfg.TrustedProxies)), ipv6Prefix: cfg.IPv6Prefix}
+	problems := configerr.New("forwarded")
 	for i, entry := range cfg.TrustedProxies {
 		prefix, reason := parseTrustedProxy(entry)
 		if reason != "" {
-			problems = append(problems, &ConfigError{
-				Field:  "TrustedProxies[" + strconv.Itoa(i) + "]",
-				Reason: strconv.Quote(entry) + " " + reason,
-			})
+			problems.Add(configerr.Index("TrustedProxies", i), strconv.Quote(entry)+" "+reason)
 			continue
 		}
 		r.trustedProxies = append(r.trustedProxies, prefix)
 	}
-	if len(problems) > 0 {
-		return nil, errors.Join(problems...)
+	switch {
+	case r.ipv6Prefix == 0:
+		r.ipv6Prefix = DefaultIPv6Prefix
+	case r.ipv6Prefix < 1 || r.ipv6Prefix > 128:
+		problems.Addf("IPv6Prefix", "%d is not between 1 and 128", cfg.IPv6Prefix)
+	}
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -141,6 +143,28 @@ func (r *Resolver) ClientIP(req *http.Request) string {
 		return host
 	}
 	return peer.String()
+}
+
+// ClientKey is the client as a quota or lockout counts it: ClientIP for an
+// IPv4 client, the client's IPv6 network of Config.IPv6Prefix bits for an
+// IPv6 one ("2001:db8:1:2::/64"), RemoteAddr unchanged when it holds no
+// IP address. Every package that counts clients by address (ratelimit's
+// anonymous quota, auth's lockout by IP) keys them with it, so one
+// service groups addresses one way.
+func (r *Resolver) ClientKey(req *http.Request) string {
+	ip := r.ClientIP(req)
+	bits := DefaultIPv6Prefix
+	if r != nil && r.ipv6Prefix != 0 {
+		bits = r.ipv6Prefix
+	}
+	if bits == 128 || strings.IndexByte(ip, ':') < 0 {
+		return ip
+	}
+	addr, err := netip.ParseAddr(ip)
+	if err != nil || !addr.Is6() {
+		return ip
+	}
+	return netip.PrefixFrom(addr, bits).Masked().String()
 }
 
 // Trusted reports whether the immediate peer (RemoteAddr) is a trusted

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/forwarded"
 )
 
@@ -520,10 +521,10 @@ func TestNewErrors(t *testing.T) {
 			resolver, err := forwarded.New(forwarded.Config{TrustedProxies: []string{"10.0.0.0/8", tt.entry}})
 			require.Error(t, err)
 			assert.Nil(t, resolver)
-			assert.Equal(t, "forwarded: Config.TrustedProxies[1]: "+tt.reason, err.Error())
-			var ce *forwarded.ConfigError
+			assert.Equal(t, "forwarded: TrustedProxies[1]: "+tt.reason, err.Error())
+			var ce *apierrors.ConfigError
 			require.True(t, errors.As(err, &ce), "every problem is a *ConfigError")
-			assert.Equal(t, forwarded.ConfigError{Field: "TrustedProxies[1]", Reason: tt.reason}, *ce)
+			assert.Equal(t, apierrors.ConfigError{Package: "forwarded", Field: "TrustedProxies[1]", Reason: tt.reason}, *ce)
 		})
 	}
 }
@@ -535,20 +536,20 @@ func TestNewJoinsEveryProblem(t *testing.T) {
 
 	joined, ok := err.(interface{ Unwrap() []error })
 	require.True(t, ok, "New joins its problems with errors.Join")
-	var got []forwarded.ConfigError
+	var got []apierrors.ConfigError
 	for _, problem := range joined.Unwrap() {
-		var ce *forwarded.ConfigError
+		var ce *apierrors.ConfigError
 		require.True(t, errors.As(problem, &ce), "every problem is a *ConfigError: %v", problem)
 		got = append(got, *ce)
 	}
-	assert.Equal(t, []forwarded.ConfigError{
-		{Field: "TrustedProxies[0]", Reason: `"10.0.0.0/33" is not an IP address or CIDR`},
-		{Field: "TrustedProxies[2]", Reason: `"lb.internal" is not an IP address or CIDR`},
-		{Field: "TrustedProxies[3]", Reason: `"::/0" trusts every address, so any client could choose its own`},
+	assert.Equal(t, []apierrors.ConfigError{
+		{Package: "forwarded", Field: "TrustedProxies[0]", Reason: `"10.0.0.0/33" is not an IP address or CIDR`},
+		{Package: "forwarded", Field: "TrustedProxies[2]", Reason: `"lb.internal" is not an IP address or CIDR`},
+		{Package: "forwarded", Field: "TrustedProxies[3]", Reason: `"::/0" trusts every address, so any client could choose its own`},
 	}, got)
-	assert.Equal(t, `forwarded: Config.TrustedProxies[0]: "10.0.0.0/33" is not an IP address or CIDR
-forwarded: Config.TrustedProxies[2]: "lb.internal" is not an IP address or CIDR
-forwarded: Config.TrustedProxies[3]: "::/0" trusts every address, so any client could choose its own`, err.Error())
+	assert.Equal(t, `forwarded: TrustedProxies[0]: "10.0.0.0/33" is not an IP address or CIDR
+forwarded: TrustedProxies[2]: "lb.internal" is not an IP address or CIDR
+forwarded: TrustedProxies[3]: "::/0" trusts every address, so any client could choose its own`, err.Error())
 }
 
 func TestNewCopiesConfig(t *testing.T) {
@@ -630,5 +631,42 @@ func BenchmarkClientIP(b *testing.B) {
 				resolver.ClientIP(bc.req)
 			}
 		})
+	}
+}
+
+func TestClientKey(t *testing.T) {
+	tests := []struct {
+		name       string
+		ipv6Prefix int
+		remoteAddr string
+		want       string
+	}{
+		{name: "IPv4 is the address", remoteAddr: "192.0.2.7:1234", want: "192.0.2.7"},
+		{name: "IPv4-mapped IPv6 is IPv4", remoteAddr: "[::ffff:192.0.2.7]:1234", want: "192.0.2.7"},
+		{name: "IPv6 by /64 by default (RFC 6177)", remoteAddr: "[2001:db8:1:2:3:4:5:6]:443", want: "2001:db8:1:2::/64"},
+		{name: "IPv6 by a configured /56", ipv6Prefix: 56, remoteAddr: "[2001:db8:1:2ff:3:4:5:6]:443", want: "2001:db8:1:200::/56"},
+		{name: "IPv6 by /128 is the address", ipv6Prefix: 128, remoteAddr: "[2001:db8::1]:443", want: "2001:db8::1"},
+		{name: "no IP address: RemoteAddr unchanged", remoteAddr: "pipe", want: "pipe"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resolver, err := forwarded.New(forwarded.Config{IPv6Prefix: tt.ipv6Prefix})
+			require.NoError(t, err)
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			req.RemoteAddr = tt.remoteAddr
+			assert.Equal(t, tt.want, resolver.ClientKey(req))
+			if tt.ipv6Prefix == 0 {
+				var nilResolver *forwarded.Resolver
+				assert.Equal(t, tt.want, nilResolver.ClientKey(req), "a nil Resolver keys as the zero Config")
+			}
+		})
+	}
+}
+
+func TestNewRefusesIPv6Prefix(t *testing.T) {
+	for _, bits := range []int{-1, 129} {
+		_, err := forwarded.New(forwarded.Config{IPv6Prefix: bits})
+		require.Error(t, err)
+		assert.Equal(t, "forwarded: IPv6Prefix: "+strconv.Itoa(bits)+" is not between 1 and 128", err.Error())
 	}
 }

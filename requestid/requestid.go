@@ -9,6 +9,7 @@ import (
 	"net/textproto"
 	"strconv"
 
+	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/forwarded"
 	"github.com/myblog/apikit/internal/token"
 )
@@ -88,7 +89,7 @@ func New(cfg Config) (*Middleware, error) {
 		// Report forwarded's problems as ours, one by one, with their
 		// field and reason.
 		for _, e := range unjoin(err) {
-			var fe *forwarded.ConfigError
+			var fe *apierrors.ConfigError
 			if errors.As(e, &fe) {
 				fail(fe.Field, fe.Reason)
 			} else {
