@@ -48,6 +48,7 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 	fs.BoolVar(&cfg.envelope, "envelope", cfg.envelope, `wrap success bodies in {"data", "code", "msg"} (false: bare, as GitHub's API)`)
 	fs.StringVar(&cfg.redisURL, "redis", cfg.redisURL, "Redis URL (redis://host:6379/0) to share rate limits, login lockout and refresh tokens between instances")
 	fs.StringVar(&cfg.trustedProxies, "trusted-proxies", cfg.trustedProxies, "comma-separated CIDRs of proxies whose X-Forwarded-For / Forwarded are believed")
+	fs.Usage = func() { usage(fs) }
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -62,7 +63,7 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 		if given[f.Name] {
 			return
 		}
-		name := "BLOG_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		name := envName(f.Name)
 		if value := getenv(name); value != "" {
 			if err := f.Value.Set(value); err != nil {
 				problems = append(problems, fmt.Errorf("%s=%q: %w", name, value, err))
@@ -92,6 +93,26 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 		return config{}, errors.Join(problems...)
 	}
 	return cfg, nil
+}
+
+// envName is the environment variable a flag falls back to.
+func envName(flagName string) string {
+	return "BLOG_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// usage is -h's text: every flag with its variable and default.
+func usage(fs *flag.FlagSet) {
+	out := fs.Output()
+	fmt.Fprint(out, "Usage: blog [flags]\n\n"+
+		"apikit's example server: a blog API on SQLite. Every flag can also be\n"+
+		"given as an environment variable, the flag winning over it.\n\n")
+	fs.VisitAll(func(f *flag.Flag) {
+		fmt.Fprintf(out, "  -%s (%s)\n    \t%s", f.Name, envName(f.Name), f.Usage)
+		if f.DefValue != "" && f.DefValue != "0" {
+			fmt.Fprintf(out, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(out)
+	})
 }
 
 // proxies returns -trusted-proxies as a list.

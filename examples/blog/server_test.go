@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -134,6 +136,30 @@ func TestParseConfig(t *testing.T) {
 			assert.Equal(t, tt.want, cfg)
 		})
 	}
+}
+
+// -h prints every flag with the variable it falls back to, and is no
+// failure: the command exits 0 without an error line.
+func TestHelp(t *testing.T) {
+	var out strings.Builder
+	_, err := parseConfig([]string{"-h"}, func(string) string { return "" }, &out)
+	require.ErrorIs(t, err, flag.ErrHelp)
+	for _, line := range []string{
+		"Usage: blog [flags]",
+		"  -addr (BLOG_ADDR)",
+		"  -db (BLOG_DB)",
+		"  -envelope (BLOG_ENVELOPE)",
+		"  -redis (BLOG_REDIS)",
+		"  -trusted-proxies (BLOG_TRUSTED_PROXIES)",
+		"(default 127.0.0.1:8080)",
+	} {
+		assert.Contains(t, out.String(), line)
+	}
+	var stderr strings.Builder
+	assert.Equal(t, 0, exitCode(err, &stderr))
+	assert.Empty(t, stderr.String())
+	assert.Equal(t, 1, exitCode(errors.New("-db: must name a file"), &stderr))
+	assert.Equal(t, "blog: -db: must name a file\n", stderr.String())
 }
 
 func TestRunServesUntilCancelled(t *testing.T) {
