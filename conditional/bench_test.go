@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/myblog/apikit/conditional"
+	"github.com/myblog/apikit/observe"
 )
 
 // discard is a ResponseWriter that keeps headers and drops the body, so
@@ -71,6 +72,40 @@ func BenchmarkBody1KiB(b *testing.B) { benchmarkBody(b, 10) }
 // BenchmarkBody1MiB: a JSON body just under 1 MiB (10,100 posts), the
 // largest the default config buffers and hashes.
 func BenchmarkBody1MiB(b *testing.B) { benchmarkBody(b, 10_100) }
+
+// BenchmarkNotModified: a 1 KiB body answered 304 to a client that sends
+// its ETag back, with no Observer and with one (which must cost no
+// allocation).
+func BenchmarkNotModified(b *testing.B) {
+	handler := jsonHandler(10)
+	size := httptest.NewRecorder()
+	handler.ServeHTTP(size, httptest.NewRequest("GET", "/posts", nil))
+	etag := conditional.ETag(size.Body.Bytes())
+	var decisions int
+	for _, bc := range []struct {
+		name     string
+		observer observe.Observer
+	}{{"observer=nil", nil}, {"observer=set", observe.Func(func(observe.Event) { decisions++ })}} {
+		b.Run(bc.name, func(b *testing.B) {
+			m, err := conditional.New(conditional.Config{Observer: bc.observer})
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := m.Handler(handler)
+			r := httptest.NewRequest("GET", "/posts", nil)
+			r.Header.Set("If-None-Match", etag)
+			w := &discard{header: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.header)
+				h.ServeHTTP(w, r)
+			}
+			if w.code != http.StatusNotModified {
+				b.Fatalf("status %d, want 304", w.code)
+			}
+		})
+	}
+}
 
 // BenchmarkETag1MiB is the hash alone, for its throughput.
 func BenchmarkETag1MiB(b *testing.B) {

@@ -3,21 +3,24 @@ package conditional
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/textproto"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cespare/xxhash/v2"
 
 	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/internal/configerr"
 	"github.com/myblog/apikit/internal/token"
+	"github.com/myblog/apikit/observe"
 )
 
-// Defaults of Config: the seed's (and GitHub's) caching headers.
+// Defaults of Config: GitHub's caching headers, and the largest body
+// buffered for its ETag.
 const (
 	DefaultMaxBodyBytes        = 1 << 20
 	DefaultPublicCacheControl  = "public, max-age=60, s-maxage=60"
@@ -54,19 +57,22 @@ type Config struct {
 	// merged into any Vary the handler set. Nil: DefaultVary; an empty,
 	// non-nil list adds none.
 	Vary []string
-	// Errors writes 412 Precondition Failed. Default: a nil
-	// *apierrors.Writer.
+	// OnError answers a refused request: 412 Precondition Failed, from
+	// the middleware or from Check. It gets the *apierrors.Error the
+	// middleware would write, after the middleware set its headers
+	// (Cache-Control, Vary and the computed ETag of a GET) and before any
+	// status is written. Nil: Errors.WriteError.
+	OnError apierrors.Hook
+	// Errors writes refusals when OnError is nil. Default: a nil
+	// *apierrors.Writer (the zero apierrors.Config).
 	Errors *apierrors.Writer
+	// Observer, when set, is told of every 304 (observe.NotModified) and
+	// 412 (observe.PreconditionFailed), from the middleware or from
+	// Check, with Detail naming the validator that decided: "etag"
+	// (If-Match, If-None-Match) or "last_modified" (If-Modified-Since,
+	// If-Unmodified-Since). Nil costs nothing.
+	Observer observe.Observer
 }
-
-// ConfigError is one problem with a Config; New returns all of them at
-// once, joined with errors.Join.
-type ConfigError struct {
-	Field  string
-	Reason string
-}
-
-func (e *ConfigError) Error() string { return "conditional: Config." + e.Field + ": " + e.Reason }
 
 // Middleware answers conditional requests. Build one with New; it is safe
 // for concurrent use.
@@ -78,26 +84,33 @@ type Middleware struct {
 	vary          []string // canonical field names
 	varyValue     []string // the joined Vary value, shared (len == cap)
 	varyPrefixes  []string // "Accept", "Accept, Authorization": Vary values varyValue extends
-	errors        *apierrors.Writer
-	writers       sync.Pool
+	onError       apierrors.Hook
+	observer      observe.Observer
+	// buffers holds the *bytes.Buffer of finished responses. Only the
+	// buffers are pooled, never a writer: a writer handed to a handler is
+	// never handed to another, so a goroutine the handler left behind
+	// cannot reach another request's response through it.
+	buffers sync.Pool
 }
 
-// New validates cfg and returns its Middleware.
+// New validates cfg and returns its Middleware. Every problem is an
+// *apierrors.ConfigError, all of them joined with errors.Join.
 func New(cfg Config) (*Middleware, error) {
-	var errs []error
-	fail := func(field, reason string, args ...any) {
-		errs = append(errs, &ConfigError{Field: field, Reason: fmt.Sprintf(reason, args...)})
-	}
+	problems := configerr.New("conditional")
 	m := &Middleware{
 		maxBodyBytes:  cfg.MaxBodyBytes,
 		authenticated: cfg.Authenticated,
-		errors:        cfg.Errors,
+		onError:       cfg.OnError,
+		observer:      cfg.Observer,
+	}
+	if m.onError == nil {
+		m.onError = cfg.Errors.WriteError
 	}
 	switch {
 	case m.maxBodyBytes == 0:
 		m.maxBodyBytes = DefaultMaxBodyBytes
 	case m.maxBodyBytes < 0:
-		fail("MaxBodyBytes", "must not be negative")
+		problems.Add("MaxBodyBytes", "must not be negative")
 	}
 	if !cfg.NoCacheControl {
 		public, private := cfg.PublicCacheControl, cfg.PrivateCacheControl
@@ -107,10 +120,11 @@ func New(cfg Config) (*Middleware, error) {
 		if private == "" {
 			private = DefaultPrivateCacheControl
 		}
-		for field, v := range map[string]string{"PublicCacheControl": public, "PrivateCacheControl": private} {
-			if !validFieldValue(v) {
-				fail(field, "%q is not a valid field value", v)
-			}
+		if !validFieldValue(public) {
+			problems.Addf("PublicCacheControl", "%q is not a valid field value", public)
+		}
+		if !validFieldValue(private) {
+			problems.Addf("PrivateCacheControl", "%q is not a valid field value", private)
 		}
 		m.public, m.private = []string{public}, []string{private}
 	}
@@ -120,7 +134,7 @@ func New(cfg Config) (*Middleware, error) {
 	}
 	for i, name := range vary {
 		if !token.Valid(name) {
-			fail(fmt.Sprintf("Vary[%d]", i), "%q is not a field name", name)
+			problems.Addf(configerr.Index("Vary", i), "%q is not a field name", name)
 			continue
 		}
 		m.vary = append(m.vary, textproto.CanonicalMIMEHeaderKey(name))
@@ -131,10 +145,10 @@ func New(cfg Config) (*Middleware, error) {
 			m.varyPrefixes = append(m.varyPrefixes, strings.Join(m.vary[:i], ", "))
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
-	m.writers.New = func() any { return new(writer) }
+	m.buffers.New = func() any { return new(bytes.Buffer) }
 	return m, nil
 }
 
@@ -147,6 +161,11 @@ func New(cfg Config) (*Middleware, error) {
 // methods pass through: their handlers check preconditions with Check
 // before they change anything.
 //
+// The ResponseWriter the handler gets is its own: once Handler returned,
+// its Write, WriteHeader, Flush and Header calls (from a goroutine the
+// handler left behind) do nothing, Write and FlushError report an error,
+// and no late call reaches this response or another one.
+//
 // It belongs inside the rate limiter (which gives back the quota of a
 // 304) and JSON-P (which must see the full body), just outside the
 // router.
@@ -156,23 +175,26 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		cw := m.writers.Get().(*writer)
-		cw.reset(m, w, r)
+		cw := &writer{rw: w, m: m, r: r, buf: m.buffers.Get().(*bytes.Buffer)}
 		defer m.release(cw)
 		next.ServeHTTP(cw, r)
 		cw.finish()
 	})
 }
 
+// release marks cw released, so that its late calls do nothing, and
+// gives its buffer back for another response. cw itself is never reused.
 func (m *Middleware) release(cw *writer) {
+	cw.released.Store(true)
+	buf := cw.buf
+	cw.buf = nil
 	// Keep the buffer for the next response unless it grew past what
 	// MaxBodyBytes lets a response use.
-	if cw.buf.Cap() > 2*m.maxBodyBytes {
-		cw.buf = bytes.Buffer{}
+	if buf.Cap() > 2*m.maxBodyBytes {
+		return
 	}
-	cw.buf.Reset()
-	cw.ResponseWriter, cw.r, cw.m = nil, nil, nil
-	m.writers.Put(cw)
+	buf.Reset()
+	m.buffers.Put(buf)
 }
 
 // Check evaluates r's preconditions against s (see Evaluate) and, when
@@ -185,7 +207,11 @@ func (m *Middleware) release(cw *writer) {
 //		return // 412: the client edited a stale copy
 //	}
 func (m *Middleware) Check(w http.ResponseWriter, r *http.Request, s State) bool {
-	switch Evaluate(r, s) {
+	result, validator := evaluate(r, s)
+	if result != Proceed && m.observer != nil {
+		m.observe(r, result, validator)
+	}
+	switch result {
 	case NotModified:
 		h := w.Header()
 		if s.ETag != "" {
@@ -205,12 +231,24 @@ func (m *Middleware) Check(w http.ResponseWriter, r *http.Request, s State) bool
 	return true
 }
 
+// preconditionFailed hands the 412 to the OnError hook, after the caller
+// set its headers and before any status is written.
 func (m *Middleware) preconditionFailed(w http.ResponseWriter, r *http.Request) {
-	m.errors.Write(w, r, &apierrors.Error{
+	m.onError(w, r, &apierrors.Error{
 		Status:  http.StatusPreconditionFailed,
 		Message: MsgPreconditionFailed,
 		ID:      "precondition_failed",
 	})
+}
+
+// observe reports a 304 or 412 to the Observer, which the caller checked
+// is set.
+func (m *Middleware) observe(r *http.Request, result Result, validator string) {
+	decision := observe.NotModified
+	if result == PreconditionFailed {
+		decision = observe.PreconditionFailed
+	}
+	m.observer.Observe(observe.Event{Middleware: "conditional", Decision: decision, Detail: validator, Request: r})
 }
 
 // setCaching adds Cache-Control, unless the handler set one, and merges
@@ -275,39 +313,64 @@ func stripForNotModified(h http.Header) {
 	}
 }
 
+// errReleased is what a writer's Write and FlushError return once the
+// middleware returned.
+var errReleased = errors.New("conditional: ResponseWriter used after the handler returned")
+
 // writer buffers a GET or HEAD response until it knows whether to answer
-// it, 304 it or 412 it.
+// it, 304 it or 412 it. One is made per request and never reused; only
+// its buffer is pooled.
 type writer struct {
-	http.ResponseWriter
-	m      *Middleware
-	r      *http.Request
-	buf    bytes.Buffer
-	status int
+	rw  http.ResponseWriter
+	m   *Middleware
+	r   *http.Request
+	buf *bytes.Buffer
+	// released is set when the middleware returned: every later call is a
+	// no-op, and buf belongs to the pool.
+	released atomic.Bool
+	status   int
 	// streaming is set once the response has gone to the client as the
 	// handler wrote it (too large, flushed, or not a 200).
 	streaming bool
 	// dropBody is set when the answer was decided without the handler's
 	// body (304, 412) or the method is HEAD: later writes are discarded.
 	dropBody bool
+	// values holds the ETag and Content-Length the middleware sets, so
+	// that the header map's one-element slices (len == cap) need no
+	// allocation of their own.
+	values [2]string
 }
 
-func (w *writer) reset(m *Middleware, rw http.ResponseWriter, r *http.Request) {
-	w.ResponseWriter, w.m, w.r = rw, m, r
-	w.status, w.streaming, w.dropBody = 0, false, false
+// Unwrap returns the wrapped ResponseWriter, for http.ResponseController;
+// once the middleware returned, a writer that drops everything.
+func (w *writer) Unwrap() http.ResponseWriter {
+	if w.released.Load() {
+		return releasedWriter{}
+	}
+	return w.rw
 }
 
-// Unwrap returns the wrapped ResponseWriter, for http.ResponseController.
-func (w *writer) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+// Header returns the response's header map; once the middleware returned,
+// a fresh map nobody reads.
+func (w *writer) Header() http.Header {
+	if w.released.Load() {
+		return http.Header{}
+	}
+	return w.rw.Header()
+}
 
 func (w *writer) WriteHeader(code int) {
+	if w.released.Load() {
+		return
+	}
 	if w.streaming || w.status != 0 {
 		if w.streaming && !w.dropBody {
-			w.ResponseWriter.WriteHeader(code) // net/http reports the superfluous call
+			w.rw.WriteHeader(code) // net/http reports the superfluous call
 		}
 		return
 	}
 	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
-		w.ResponseWriter.WriteHeader(code) // informational: sent at once
+		w.rw.WriteHeader(code) // informational: sent at once
 		return
 	}
 	w.status = code
@@ -315,11 +378,14 @@ func (w *writer) WriteHeader(code int) {
 		// Not a 200: no ETag, no preconditions (RFC 9110 §13.2.1); the
 		// response goes through as the handler writes it.
 		w.streaming = true
-		w.ResponseWriter.WriteHeader(code)
+		w.rw.WriteHeader(code)
 	}
 }
 
 func (w *writer) Write(b []byte) (int, error) {
+	if w.released.Load() {
+		return 0, errReleased
+	}
 	if w.status == 0 {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -327,7 +393,7 @@ func (w *writer) Write(b []byte) (int, error) {
 	case w.dropBody:
 		return len(b), nil
 	case w.streaming:
-		return w.ResponseWriter.Write(b)
+		return w.rw.Write(b)
 	case w.buf.Len()+len(b) <= w.m.maxBodyBytes:
 		return w.buf.Write(b)
 	}
@@ -336,7 +402,7 @@ func (w *writer) Write(b []byte) (int, error) {
 	if !w.commit(false) {
 		return len(b), nil
 	}
-	return w.ResponseWriter.Write(b)
+	return w.rw.Write(b)
 }
 
 // Flush sends what the handler wrote so far: a flushing handler streams,
@@ -346,6 +412,9 @@ func (w *writer) Flush() { _ = w.FlushError() }
 
 // FlushError is Flush for http.ResponseController.
 func (w *writer) FlushError() error {
+	if w.released.Load() {
+		return errReleased
+	}
 	if w.status == 0 {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -355,8 +424,18 @@ func (w *writer) FlushError() error {
 	if w.dropBody {
 		return nil
 	}
-	return http.NewResponseController(w.ResponseWriter).Flush()
+	return http.NewResponseController(w.rw).Flush()
 }
+
+// releasedWriter is what a released writer unwraps to: it drops every
+// call, so http.ResponseController on a late goroutine reaches nothing.
+type releasedWriter struct{}
+
+func (releasedWriter) Header() http.Header         { return http.Header{} }
+func (releasedWriter) Write([]byte) (int, error)   { return 0, errReleased }
+func (releasedWriter) WriteHeader(int)             {}
+func (releasedWriter) FlushError() error           { return errReleased }
+func (releasedWriter) Unwrap() http.ResponseWriter { return nil }
 
 // finish answers a response still buffered when the handler returns.
 func (w *writer) finish() {
@@ -376,7 +455,7 @@ func (w *writer) finish() {
 // go on to the client.
 func (w *writer) commit(complete bool) bool {
 	w.streaming = true
-	h := w.ResponseWriter.Header()
+	h := w.rw.Header()
 	r := w.r
 	w.m.setCaching(h, r)
 	isHead := r.Method == http.MethodHead
@@ -390,11 +469,12 @@ func (w *writer) commit(complete bool) bool {
 		tagEnd := len(v)
 		v = strconv.AppendInt(v, int64(w.buf.Len()), 10)
 		text := string(v)
-		values := []string{text[:tagEnd], text[tagEnd:]}
-		h["Etag"], h["Content-Length"] = values[0:1:1], values[1:2:2]
-		etag = values[0]
+		w.values = [2]string{text[:tagEnd], text[tagEnd:]}
+		h["Etag"], h["Content-Length"] = w.values[0:1:1], w.values[1:2:2]
+		etag = w.values[0]
 	} else if knowBody {
-		h["Content-Length"] = []string{strconv.Itoa(w.buf.Len())}
+		w.values[1] = strconv.Itoa(w.buf.Len())
+		h["Content-Length"] = w.values[1:2:2]
 	}
 	var lastModified time.Time
 	if lm := firstValue(h, "Last-Modified"); lm != "" {
@@ -402,25 +482,29 @@ func (w *writer) commit(complete bool) bool {
 			lastModified = t
 		}
 	}
-	switch Evaluate(r, State{Exists: true, ETag: etag, LastModified: lastModified}) {
+	result, validator := evaluate(r, State{Exists: true, ETag: etag, LastModified: lastModified})
+	if result != Proceed && w.m.observer != nil {
+		w.m.observe(r, result, validator)
+	}
+	switch result {
 	case NotModified:
 		w.dropBody = true
 		stripForNotModified(h)
-		w.ResponseWriter.WriteHeader(http.StatusNotModified)
+		w.rw.WriteHeader(http.StatusNotModified)
 		return false
 	case PreconditionFailed:
 		w.dropBody = true
 		delete(h, "Content-Length")
-		w.m.preconditionFailed(w.ResponseWriter, r)
+		w.m.preconditionFailed(w.rw, r)
 		return false
 	}
-	w.ResponseWriter.WriteHeader(http.StatusOK)
+	w.rw.WriteHeader(http.StatusOK)
 	if isHead {
 		w.dropBody = true
 		return false
 	}
 	if w.buf.Len() > 0 {
-		if _, err := w.ResponseWriter.Write(w.buf.Bytes()); err != nil {
+		if _, err := w.rw.Write(w.buf.Bytes()); err != nil {
 			w.dropBody = true
 			return false
 		}

@@ -342,24 +342,53 @@ func TestHandlerPanics(t *testing.T) {
 		panic("boom")
 	}))
 	assert.Panics(t, func() { serve(h, "GET") })
-	// The pooled writer was given back clean: the next response is whole.
+	// The pooled buffer was given back clean: the next response is whole.
 	w := serve(m.Handler(resource(nil)), "GET")
 	assert.Equal(t, body, w.Body.String())
 }
 
 func TestNewRefusesBadConfig(t *testing.T) {
-	_, err := conditional.New(conditional.Config{
-		MaxBodyBytes:       -1,
-		PublicCacheControl: "public\r\nX-Evil: 1",
-		Vary:               []string{"Accept", "bad name"},
-	})
-	require.Error(t, err)
-	for _, want := range []string{
-		"conditional: Config.MaxBodyBytes: must not be negative",
-		`conditional: Config.PublicCacheControl: "public\r\nX-Evil: 1" is not a valid field value`,
-		`conditional: Config.Vary[1]: "bad name" is not a field name`,
-	} {
-		assert.Contains(t, err.Error(), want)
+	tests := []struct {
+		name string
+		cfg  conditional.Config
+		want []string
+	}{
+		{
+			name: "every problem at once, the package and field named once",
+			cfg: conditional.Config{
+				MaxBodyBytes:        -1,
+				PublicCacheControl:  "public\r\nX-Evil: 1",
+				PrivateCacheControl: "private\x7f",
+				Vary:                []string{"Accept", "bad name"},
+			},
+			want: []string{
+				"conditional: MaxBodyBytes: must not be negative",
+				`conditional: PublicCacheControl: "public\r\nX-Evil: 1" is not a valid field value`,
+				`conditional: PrivateCacheControl: "private\x7f" is not a valid field value`,
+				`conditional: Vary[1]: "bad name" is not a field name`,
+			},
+		},
+		{
+			name: "bad Cache-Control values are not checked when none is sent",
+			cfg:  conditional.Config{NoCacheControl: true, PublicCacheControl: "\n"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := conditional.New(tt.cfg)
+			if tt.want == nil {
+				require.NoError(t, err)
+				assert.NotNil(t, m)
+				return
+			}
+			require.Error(t, err)
+			assert.Nil(t, m)
+			assert.Equal(t, strings.Join(tt.want, "\n"), err.Error())
+			var ce *apierrors.ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, "conditional", ce.Package)
+			assert.Equal(t, "MaxBodyBytes", ce.Field)
+		})
 	}
 }
 

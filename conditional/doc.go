@@ -41,6 +41,24 @@
 // A handler that gives GET its own ETag from the same version (see ETag)
 // lets clients send back exactly that tag.
 //
+// # Refusals and decisions
+//
+// A 412, from the middleware or from Check, goes to Config.OnError (the
+// one apierrors.Hook shape of every apikit middleware) with the
+// *apierrors.Error it would write, after Cache-Control, Vary and the
+// computed ETag are set and before any status is written; a nil OnError is
+// Config.Errors.WriteError. Config.Observer, when set, hears of every 304
+// (observe.NotModified) and 412 (observe.PreconditionFailed), with Detail
+// "etag" or "last_modified" for the validator that decided.
+//
+// # Late writes
+//
+// The ResponseWriter a handler gets is its own, never handed to another
+// request (only its buffer is pooled). Once the middleware returned, a
+// goroutine the handler left behind may still call it: Write and Flush
+// report an error, WriteHeader and Header do nothing that reaches a
+// client, and no call panics or touches another request's response.
+//
 // # Where it sits
 //
 // Inside the rate limiter, which gives back the quota of a 304 and so must

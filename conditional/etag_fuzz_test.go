@@ -10,8 +10,8 @@ import (
 // and a match is always backed by a member equal to the current tag, or
 // "*".
 func FuzzETagList(f *testing.F) {
-	for _, seed := range []string{`"abc"`, `W/"abc", "x"`, `*`, `"a,b", W/"c"`, `abc, "abc"`, `,,"`, `W/`, `"\"`} {
-		f.Add(seed, `"abc"`)
+	for _, header := range []string{`"abc"`, `W/"abc", "x"`, `*`, `"a,b", W/"c"`, `abc, "abc"`, `,,"`, `W/`, `"\"`} {
+		f.Add(header, `"abc"`)
 	}
 	f.Fuzz(func(t *testing.T, list, current string) {
 		tag, hasTag := parseETag(current)

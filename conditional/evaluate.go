@@ -61,6 +61,21 @@ func (r Result) String() string {
 // for a response that would otherwise be 2xx; a handler about to answer
 // 404 answers 404 (§13.2.1).
 func Evaluate(r *http.Request, s State) Result {
+	result, _ := evaluate(r, s)
+	return result
+}
+
+// The validators that decide a Result, as the Observer's Detail names
+// them.
+const (
+	validatorETag         = "etag"
+	validatorLastModified = "last_modified"
+)
+
+// evaluate is Evaluate, also naming the validator that decided a 304 or
+// 412: validatorETag (If-Match, If-None-Match) or validatorLastModified
+// (If-Unmodified-Since, If-Modified-Since); "" for Proceed.
+func evaluate(r *http.Request, s State) (Result, string) {
 	current, hasTag := parseETag(s.ETag)
 	exists := s.Exists
 	h := r.Header
@@ -68,11 +83,11 @@ func Evaluate(r *http.Request, s State) Result {
 
 	if values := h["If-Match"]; len(values) > 0 {
 		if !matchList(values, current, hasTag && exists, exists, strongMatch) {
-			return PreconditionFailed
+			return PreconditionFailed, validatorETag
 		}
 	} else if values := h["If-Unmodified-Since"]; len(values) > 0 && !lastModified.IsZero() {
 		if since, err := http.ParseTime(values[0]); err == nil && lastModified.After(since) {
-			return PreconditionFailed
+			return PreconditionFailed, validatorLastModified
 		}
 	}
 
@@ -80,14 +95,14 @@ func Evaluate(r *http.Request, s State) Result {
 	if values := h["If-None-Match"]; len(values) > 0 {
 		if matchList(values, current, hasTag && exists, exists, weakMatch) {
 			if safe {
-				return NotModified
+				return NotModified, validatorETag
 			}
-			return PreconditionFailed
+			return PreconditionFailed, validatorETag
 		}
 	} else if values := h["If-Modified-Since"]; safe && len(values) > 0 && !lastModified.IsZero() {
 		if since, err := http.ParseTime(values[0]); err == nil && !lastModified.After(since) {
-			return NotModified
+			return NotModified, validatorLastModified
 		}
 	}
-	return Proceed
+	return Proceed, ""
 }

@@ -43,3 +43,23 @@ func BenchmarkPreflight(b *testing.B) {
 	r.Header.Set("Access-Control-Request-Headers", "authorization,content-type,if-match")
 	benchmarkCORS(b, allowList, r)
 }
+
+// A preflight and a refused actual request with an Observer: no
+// allocation more than without.
+func BenchmarkPreflightObserved(b *testing.B) {
+	r := httptest.NewRequest("OPTIONS", "/posts", nil)
+	r.Header.Set("Origin", "https://app.myblog.dev")
+	r.Header.Set("Access-Control-Request-Method", "PATCH")
+	r.Header.Set("Access-Control-Request-Headers", "authorization,content-type,if-match")
+	cfg := allowList
+	cfg.Observer = &counter{}
+	benchmarkCORS(b, cfg, r)
+}
+
+func BenchmarkActualRefusedObserved(b *testing.B) {
+	r := httptest.NewRequest("GET", "/posts", nil)
+	r.Header.Set("Origin", "https://evil.example")
+	cfg := allowList
+	cfg.Observer = &counter{}
+	benchmarkCORS(b, cfg, r)
+}

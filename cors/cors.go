@@ -1,8 +1,6 @@
 package cors
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -11,30 +9,39 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/myblog/apikit/internal/configerr"
 	"github.com/myblog/apikit/internal/token"
+	"github.com/myblog/apikit/observe"
 )
 
-// DefaultService is the service name in the default header lists
-// (X-myblog-OTP, X-myblog-Media-Type, X-myblog-Request-Id), the seed's.
-const DefaultService = "myblog"
-
-// DefaultMaxAge is how long browsers may cache a preflight: a day, the
-// seed's Access-Control-Max-Age: 86400 and the most browsers honour.
+// DefaultMaxAge is how long browsers may cache a preflight: a day,
+// Access-Control-Max-Age: 86400, the most browsers honour.
 const DefaultMaxAge = 24 * time.Hour
 
 // DefaultMethods are the methods a preflight allows.
 var DefaultMethods = []string{"GET", "POST", "PATCH", "PUT", "DELETE"}
 
-// DefaultHeaders returns the request headers a preflight allows, the
-// seed's list, for service.
-func DefaultHeaders(service string) []string {
-	return []string{"Authorization", "Content-Type", "If-Match", "If-Modified-Since", "If-None-Match", "If-Unmodified-Since", "X-" + service + "-OTP", "X-Requested-With"}
+// DefaultHeaders returns the request headers a preflight allows besides
+// the CORS-safelisted ones: credentials, the JSON body's type, the
+// conditional-request fields (RFC 9110 §13.1) and X-Requested-With.
+func DefaultHeaders() []string {
+	return []string{"Authorization", "Content-Type", "If-Match", "If-Modified-Since", "If-None-Match", "If-Unmodified-Since", "X-Requested-With"}
 }
 
-// DefaultExposedHeaders returns the response headers scripts may read,
-// the spec's list, for service.
-func DefaultExposedHeaders(service string) []string {
-	return []string{"ETag", "Link", "Location", "Retry-After", "X-" + service + "-OTP", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Used", "X-RateLimit-Resource", "X-RateLimit-Reset", "X-OAuth-Scopes", "X-Accepted-OAuth-Scopes", "X-Poll-Interval", "X-" + service + "-Media-Type", "X-" + service + "-Request-Id"}
+// DefaultExposedHeaders returns the response headers scripts may read by
+// default: the validators and links (ETag, Link, Location), Retry-After
+// and GitHub's X-RateLimit-* fields; with a vendor, also the
+// X-<vendor>-Media-Type that package mediatype sends and the
+// X-<vendor>-Request-Id that package requestid sends with that vendor.
+// Headers other middlewares send when configured so (the IETF RateLimit
+// fields, a custom request-id header) are added with Config.Expose.
+func DefaultExposedHeaders(vendor string) []string {
+	exposed := []string{"ETag", "Link", "Location", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "X-RateLimit-Used", "X-RateLimit-Resource"}
+	if vendor == "" {
+		// requestid's header when it has no vendor either.
+		return append(exposed, "X-Request-Id")
+	}
+	return append(exposed, "X-"+vendor+"-Media-Type", "X-"+vendor+"-Request-Id")
 }
 
 // maxRequestHeaders bounds the names read from a preflight's
@@ -42,7 +49,8 @@ func DefaultExposedHeaders(service string) []string {
 const maxRequestHeaders = 32
 
 // Config configures a Middleware. The zero value is GitHub's policy: any
-// origin, no credentials, the seed's methods, headers and exposed headers.
+// origin, no credentials, DefaultMethods, DefaultHeaders and
+// DefaultExposedHeaders("").
 type Config struct {
 	// Origins are the origins allowed: "*" for any (the default, alone),
 	// exact origins ("https://blog.example.com", "http://localhost:8080")
@@ -58,26 +66,33 @@ type Config struct {
 	// POST. Default: DefaultMethods.
 	Methods []string
 	// Headers are the request headers a preflight allows besides the
-	// CORS-safelisted ones. Default: DefaultHeaders(Service).
+	// CORS-safelisted ones. Default: DefaultHeaders().
 	Headers []string
-	// ExposedHeaders are the response headers scripts may read. Default:
-	// DefaultExposedHeaders(Service).
+	// ExposedHeaders, when not nil, replaces the whole list of response
+	// headers scripts may read (an empty list exposes none). Default:
+	// DefaultExposedHeaders(Vendor).
 	ExposedHeaders []string
+	// Expose adds names to the exposed list (the default, or
+	// ExposedHeaders): what the configured middlewares send beyond the
+	// default, such as the rate limiter's ExposedHeaders() with its IETF
+	// RateLimit fields on, or a request-id header of its own name. A name
+	// already listed, in any case, is not repeated.
+	Expose []string
 	// MaxAge is how long a preflight may be cached, whole seconds, at
 	// most a day. Default: a day.
 	MaxAge time.Duration
-	// Service names the service in the default lists. Default "myblog".
-	Service string
+	// Vendor is the name in the X-<Vendor>-... headers of the default
+	// exposed list (X-<Vendor>-Media-Type, X-<Vendor>-Request-Id), a
+	// token. Default: none, and the default list names no vendor header.
+	Vendor string
+	// Observer, when set, sees each decision: observe.Preflight for a
+	// preflight answered with the access it asked for, observe.CORSRefused
+	// (Detail "origin", "method" or "headers") for a preflight refused or
+	// an actual request from an origin not allowed. CORS writes no error:
+	// a refusal is an answer without CORS headers, which the browser
+	// enforces, so there is no error hook.
+	Observer observe.Observer
 }
-
-// ConfigError is one problem with a Config; New returns all of them at
-// once, joined with errors.Join.
-type ConfigError struct {
-	Field  string
-	Reason string
-}
-
-func (e *ConfigError) Error() string { return "cors: Config." + e.Field + ": " + e.Reason }
 
 // Middleware answers CORS preflights and adds CORS headers to actual
 // responses. Build one with New; it is safe for concurrent use.
@@ -88,6 +103,7 @@ type Middleware struct {
 	credentials bool
 	methods     []string
 	headers     []string // lower-case
+	observer    observe.Observer
 
 	// Header values, made once and shared by every response (len == cap,
 	// so an Add elsewhere gets a fresh array).
@@ -115,41 +131,36 @@ type pattern struct {
 
 // New validates cfg and returns its Middleware.
 func New(cfg Config) (*Middleware, error) {
-	var errs []error
-	fail := func(field, reason string, args ...any) {
-		errs = append(errs, &ConfigError{Field: field, Reason: fmt.Sprintf(reason, args...)})
+	problems := configerr.New("cors")
+	vendor := cfg.Vendor
+	if vendor != "" && !token.Valid(vendor) {
+		problems.Addf("Vendor", "%q must be a token", vendor)
+		vendor = "" // reported once, not again in the default list
 	}
-	service := cfg.Service
-	if service == "" {
-		service = DefaultService
-	}
-	if !token.Valid(service) {
-		fail("Service", "%q must be a token", service)
-	}
-	m := &Middleware{credentials: cfg.Credentials}
+	m := &Middleware{credentials: cfg.Credentials, observer: cfg.Observer}
 
 	origins := cfg.Origins
 	if len(origins) == 0 {
 		origins = []string{"*"}
 	}
 	for i, o := range origins {
-		field := fmt.Sprintf("Origins[%d]", i)
+		field := configerr.Index("Origins", i)
 		switch {
 		case o == "*":
 			if len(origins) > 1 {
-				fail(field, `"*" allows every origin and must be the only one`)
+				problems.Add(field, `"*" allows every origin and must be the only one`)
 			}
 			if cfg.Credentials {
-				fail(field, `"*" cannot be used with Credentials: a page from any site could act as the user`)
+				problems.Add(field, `"*" cannot be used with Credentials: a page from any site could act as the user`)
 			}
 			m.anyOrigin = true
 		case o == "null":
-			fail(field, `"null" is the origin of sandboxed and file documents, which anyone can create; it cannot be trusted`)
+			problems.Add(field, `"null" is the origin of sandboxed and file documents, which anyone can create; it cannot be trusted`)
 		default:
 			exact, pat, problem := parseOrigin(o)
 			switch {
 			case problem != "":
-				fail(field, "%q %s", o, problem)
+				problems.Addf(field, "%q %s", o, problem)
 			case exact != "":
 				m.exact = append(m.exact, exact)
 			default:
@@ -166,9 +177,9 @@ func New(cfg Config) (*Middleware, error) {
 	for i, method := range methods {
 		switch {
 		case !token.Valid(method):
-			fail(fmt.Sprintf("Methods[%d]", i), "%q is not a method name", method)
+			problems.Addf(configerr.Index("Methods", i), "%q is not a method name", method)
 		case forbiddenMethod(method):
-			fail(fmt.Sprintf("Methods[%d]", i), "%q is a forbidden method (Fetch §2.2.1)", method)
+			problems.Addf(configerr.Index("Methods", i), "%q is a forbidden method (Fetch §2.2.1)", method)
 		default:
 			m.methods = append(m.methods, method)
 			allowMethods = append(allowMethods, method)
@@ -177,43 +188,50 @@ func New(cfg Config) (*Middleware, error) {
 
 	headers := cfg.Headers
 	if headers == nil {
-		headers = DefaultHeaders(service)
+		headers = DefaultHeaders()
 	}
 	var allowHeaders []string
 	for i, name := range headers {
 		switch {
 		case !token.Valid(name):
-			fail(fmt.Sprintf("Headers[%d]", i), "%q is not a field name", name)
+			problems.Addf(configerr.Index("Headers", i), "%q is not a field name", name)
 		case forbiddenRequestHeader(name):
-			fail(fmt.Sprintf("Headers[%d]", i), "%q is a forbidden request header, which scripts cannot set (Fetch §2.2.2)", name)
+			problems.Addf(configerr.Index("Headers", i), "%q is a forbidden request header, which scripts cannot set (Fetch §2.2.2)", name)
 		default:
 			m.headers = append(m.headers, strings.ToLower(name))
 			allowHeaders = append(allowHeaders, name)
 		}
 	}
 
-	exposed := cfg.ExposedHeaders
-	if exposed == nil {
-		exposed = DefaultExposedHeaders(service)
+	base := cfg.ExposedHeaders
+	if base == nil {
+		base = DefaultExposedHeaders(vendor)
 	}
-	for i, name := range exposed {
-		switch {
-		case !token.Valid(name):
-			fail(fmt.Sprintf("ExposedHeaders[%d]", i), "%q is not a field name", name)
-		case strings.EqualFold(name, "Set-Cookie") || strings.EqualFold(name, "Set-Cookie2"):
-			fail(fmt.Sprintf("ExposedHeaders[%d]", i), "%q is never exposed to scripts (Fetch §2.2.6)", name)
+	var exposed []string
+	addExposed := func(field string, names []string) {
+		for i, name := range names {
+			switch {
+			case !token.Valid(name):
+				problems.Addf(configerr.Index(field, i), "%q is not a field name", name)
+			case strings.EqualFold(name, "Set-Cookie") || strings.EqualFold(name, "Set-Cookie2"):
+				problems.Addf(configerr.Index(field, i), "%q is never exposed to scripts (Fetch §2.2.6)", name)
+			case !containsFold(exposed, name):
+				exposed = append(exposed, name)
+			}
 		}
 	}
+	addExposed("ExposedHeaders", base)
+	addExposed("Expose", cfg.Expose)
 
 	maxAge := cfg.MaxAge
 	switch {
 	case maxAge == 0:
 		maxAge = DefaultMaxAge
 	case maxAge < 0 || maxAge > DefaultMaxAge || maxAge%time.Second != 0:
-		fail("MaxAge", "must be whole seconds, at most a day")
+		problems.Add("MaxAge", "must be whole seconds, at most a day")
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
 
 	m.star = []string{"*"}
@@ -228,6 +246,17 @@ func New(cfg Config) (*Middleware, error) {
 	m.varyPreflight = []string{"Origin, Access-Control-Request-Method, Access-Control-Request-Headers"}
 	m.varyPreflight0 = []string{"Access-Control-Request-Method, Access-Control-Request-Headers"}
 	return m, nil
+}
+
+// containsFold reports whether list holds name in any case: header names
+// are case-insensitive (RFC 9110 §5.1).
+func containsFold(list []string, name string) bool {
+	for _, item := range list {
+		if strings.EqualFold(item, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // parseOrigin validates an origin or pattern from the config and returns
@@ -363,10 +392,22 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			if m.exposed != nil {
 				h["Access-Control-Expose-Headers"] = m.exposed
 			}
+		} else if len(origin) > 0 && m.observer != nil {
+			// The browser keeps the answer from the script. A same-origin
+			// page of an origin not listed is counted too: browsers send
+			// Origin on its POSTs.
+			m.observer.Observe(observe.Event{Middleware: "cors", Decision: observe.CORSRefused, Detail: refusedOrigin, Request: r})
 		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// The Details of observe.CORSRefused: what was not allowed.
+const (
+	refusedOrigin  = "origin"
+	refusedMethod  = "method"
+	refusedHeaders = "headers"
+)
 
 func (m *Middleware) preflight(w http.ResponseWriter, r *http.Request, origin []string, method string) {
 	h := w.Header()
@@ -375,7 +416,16 @@ func (m *Middleware) preflight(w http.ResponseWriter, r *http.Request, origin []
 	} else {
 		addVary(h, m.varyPreflight)
 	}
-	if len(origin) == 1 && m.allowed(origin[0]) && m.methodAllowed(method) && m.headersAllowed(r.Header["Access-Control-Request-Headers"]) {
+	refused := ""
+	switch {
+	case len(origin) != 1 || !m.allowed(origin[0]):
+		refused = refusedOrigin
+	case !m.methodAllowed(method):
+		refused = refusedMethod
+	case !m.headersAllowed(r.Header["Access-Control-Request-Headers"]):
+		refused = refusedHeaders
+	}
+	if refused == "" {
 		if m.anyOrigin {
 			h["Access-Control-Allow-Origin"] = m.star
 		} else {
@@ -391,6 +441,15 @@ func (m *Middleware) preflight(w http.ResponseWriter, r *http.Request, origin []
 		// from the actual response only, when it filters that response
 		// for the script.
 	}
+	if m.observer != nil {
+		ev := observe.Event{Middleware: "cors", Decision: observe.Preflight, Request: r}
+		if refused != "" {
+			ev.Decision, ev.Detail = observe.CORSRefused, refused
+		}
+		m.observer.Observe(ev)
+	}
+	// A refusal is this same 204 without the CORS headers: the Fetch
+	// standard's CORS check fails in the browser, which is what refuses.
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -3,6 +3,7 @@ package cors_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -11,11 +12,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/myblog/apikit/cors"
+	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/observe"
 )
 
 const (
-	exposed      = "ETag, Link, Location, Retry-After, X-myblog-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, X-Poll-Interval, X-myblog-Media-Type, X-myblog-Request-Id"
-	allowHeaders = "Authorization, Content-Type, If-Match, If-Modified-Since, If-None-Match, If-Unmodified-Since, X-myblog-OTP, X-Requested-With"
+	exposed      = "ETag, Link, Location, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Used, X-RateLimit-Resource, X-Request-Id"
+	allowHeaders = "Authorization, Content-Type, If-Match, If-Modified-Since, If-None-Match, If-Unmodified-Since, X-Requested-With"
 	allowMethods = "GET, POST, PATCH, PUT, DELETE"
 )
 
@@ -68,7 +71,7 @@ func TestDefaultAnyOrigin(t *testing.T) {
 		header []string
 		code   int
 	}{
-		{"the seed's example", "/", []string{"Origin", "http://example.com"}, 200},
+		{"a cross-origin GET", "/", []string{"Origin", "http://example.com"}, 200},
 		{"a redirect", "/old", []string{"Origin", "http://example.com"}, 302},
 		{"an error", "/missing", []string{"Origin", "http://example.com"}, 404},
 		{"no Origin: the same headers, as GitHub", "/", nil, 200},
@@ -107,9 +110,9 @@ func TestPreflight(t *testing.T) {
 		header  []string
 		want    http.Header
 	}{
-		{"the seed's preflight", anyOrigin, []string{"Origin", "http://example.com", "Access-Control-Request-Method", "PATCH", "Access-Control-Request-Headers", "authorization, if-match, content-type"}, full},
+		{"a PATCH preflight with headers", anyOrigin, []string{"Origin", "http://example.com", "Access-Control-Request-Method", "PATCH", "Access-Control-Request-Headers", "authorization, if-match, content-type"}, full},
 		{"a safelisted method", anyOrigin, []string{"Origin", "http://example.com", "Access-Control-Request-Method", "POST"}, full},
-		{"several header lines", anyOrigin, []string{"Origin", "http://example.com", "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "authorization", "Access-Control-Request-Headers", "x-myblog-otp"}, full},
+		{"several header lines", anyOrigin, []string{"Origin", "http://example.com", "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "authorization", "Access-Control-Request-Headers", "if-none-match"}, full},
 		{"a method not allowed: no CORS headers", anyOrigin, []string{"Origin", "http://example.com", "Access-Control-Request-Method", "PROPFIND"}, refusedAny},
 		{"methods are case-sensitive (Fetch)", anyOrigin, []string{"Origin", "http://example.com", "Access-Control-Request-Method", "patch"}, refusedAny},
 		{"a header not allowed: no CORS headers", anyOrigin, []string{"Origin", "http://example.com", "Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "x-secret"}, refusedAny},
@@ -272,7 +275,7 @@ func TestCustomLists(t *testing.T) {
 		Headers:        []string{"X-Api-Key"},
 		ExposedHeaders: []string{},
 		MaxAge:         10 * time.Minute,
-		Service:        "acme",
+		Vendor:         "acme",
 	}).Handler(next)
 	w := do(h, "OPTIONS", "/", "Origin", "https://x.test", "Access-Control-Request-Method", "PURGE", "Access-Control-Request-Headers", "x-api-key")
 	assert.Equal(t, "GET, PURGE", w.Header().Get("Access-Control-Allow-Methods"))
@@ -280,8 +283,6 @@ func TestCustomLists(t *testing.T) {
 	assert.Equal(t, "600", w.Header().Get("Access-Control-Max-Age"))
 	assert.Empty(t, w.Header().Values("Access-Control-Expose-Headers"))
 
-	assert.Contains(t, cors.DefaultHeaders("acme"), "X-acme-OTP")
-	assert.Contains(t, cors.DefaultExposedHeaders("acme"), "X-acme-Request-Id")
 }
 
 func TestNewRefusesBadConfig(t *testing.T) {
@@ -290,9 +291,9 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		cfg  cors.Config
 		want []string
 	}{
-		{"credentials with *", cors.Config{Credentials: true}, []string{`cors: Config.Origins[0]: "*" cannot be used with Credentials`}},
-		{"* with others", cors.Config{Origins: []string{"*", "https://a.com"}}, []string{`cors: Config.Origins[0]: "*" allows every origin and must be the only one`}},
-		{"null", cors.Config{Origins: []string{"null"}}, []string{`cors: Config.Origins[0]: "null" is the origin of sandboxed and file documents`}},
+		{"credentials with *", cors.Config{Credentials: true}, []string{`cors: Origins[0]: "*" cannot be used with Credentials`}},
+		{"* with others", cors.Config{Origins: []string{"*", "https://a.com"}}, []string{`cors: Origins[0]: "*" allows every origin and must be the only one`}},
+		{"null", cors.Config{Origins: []string{"null"}}, []string{`cors: Origins[0]: "null" is the origin of sandboxed and file documents`}},
 		{"malformed origins", cors.Config{Origins: []string{"example.com", "https://a.com/path", "https://a.com?q", "https://user@a.com", "https://A.com", "HTTPS://a.com", "https://a.*.com", "https://*.com", "https://a.com:99999", "https://"}},
 			[]string{
 				`Origins[0]: "example.com" is not an origin: it needs "scheme://host"`,
@@ -306,7 +307,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 				`Origins[8]: "https://a.com:99999" has an invalid port`,
 				`Origins[9]: "https://" is not an origin`,
 			}},
-		{"forbidden names", cors.Config{Methods: []string{"TRACE", "bad method"}, Headers: []string{"Cookie", "Sec-Fetch-Mode", "Proxy-Authorization", "x y"}, ExposedHeaders: []string{"Set-Cookie", "a b"}},
+		{"forbidden names", cors.Config{Methods: []string{"TRACE", "bad method"}, Headers: []string{"Cookie", "Sec-Fetch-Mode", "Proxy-Authorization", "x y"}, ExposedHeaders: []string{"Set-Cookie", "a b"}, Expose: []string{"ETag", "set-cookie2", "x:y"}},
 			[]string{
 				`Methods[0]: "TRACE" is a forbidden method`,
 				`Methods[1]: "bad method" is not a method name`,
@@ -316,17 +317,24 @@ func TestNewRefusesBadConfig(t *testing.T) {
 				`Headers[3]: "x y" is not a field name`,
 				`ExposedHeaders[0]: "Set-Cookie" is never exposed to scripts`,
 				`ExposedHeaders[1]: "a b" is not a field name`,
+				`Expose[1]: "set-cookie2" is never exposed to scripts`,
+				`Expose[2]: "x:y" is not a field name`,
 			}},
-		{"max age", cors.Config{MaxAge: 48 * time.Hour}, []string{"cors: Config.MaxAge: must be whole seconds, at most a day"}},
-		{"service", cors.Config{Service: "my blog"}, []string{`cors: Config.Service: "my blog" must be a token`}},
+		{"max age", cors.Config{MaxAge: 48 * time.Hour}, []string{"cors: MaxAge: must be whole seconds, at most a day"}},
+		{"vendor", cors.Config{Vendor: "my blog"}, []string{`cors: Vendor: "my blog" must be a token`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := cors.New(tt.cfg)
 			require.Error(t, err)
-			for _, want := range tt.want {
-				assert.Contains(t, err.Error(), want)
+			problems := strings.Split(err.Error(), "\n")
+			require.Len(t, problems, len(tt.want), "every problem at once, each on its own line:\n%v", err)
+			for i, want := range tt.want {
+				assert.Contains(t, problems[i], want)
 			}
+			var configErr *apierrors.ConfigError
+			require.ErrorAs(t, err, &configErr)
+			assert.Equal(t, "cors", configErr.Package)
 		})
 	}
 	t.Run("default ports are normalized", func(t *testing.T) {
@@ -336,22 +344,142 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	})
 }
 
-func TestActualRequestAllocatesNothing(t *testing.T) {
-	for name, cfg := range map[string]cors.Config{
-		"any origin": {},
-		"allow-list": {Origins: []string{"https://blog.example.com", "https://*.myblog.dev"}, Credentials: true},
-	} {
-		t.Run(name, func(t *testing.T) {
-			h := newMiddleware(t, cfg).Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-			r := httptest.NewRequest("GET", "/posts", nil)
-			r.Header.Set("Origin", "https://app.myblog.dev")
-			w := &headerOnly{header: http.Header{}}
-			allocs := testing.AllocsPerRun(100, func() {
-				clear(w.header)
-				h.ServeHTTP(w, r)
-			})
-			assert.Zero(t, allocs)
+func TestExposedHeaders(t *testing.T) {
+	const neutral = "ETag, Link, Location, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Used, X-RateLimit-Resource"
+	tests := []struct {
+		name string
+		cfg  cors.Config
+		want []string // nil: no Access-Control-Expose-Headers
+	}{
+		{name: "no vendor: requestid's vendor-neutral X-Request-Id", cfg: cors.Config{}, want: []string{neutral + ", X-Request-Id"}},
+		{name: "a vendor: its media type and request id", cfg: cors.Config{Vendor: "acme"}, want: []string{neutral + ", X-acme-Media-Type, X-acme-Request-Id"}},
+		{
+			name: "Expose adds the IETF RateLimit fields",
+			cfg:  cors.Config{Vendor: "acme", Expose: []string{"RateLimit", "RateLimit-Policy"}},
+			want: []string{neutral + ", X-acme-Media-Type, X-acme-Request-Id, RateLimit, RateLimit-Policy"},
+		},
+		{
+			name: "RFC 9110 5.1: a name already listed, in any case, is not repeated",
+			cfg:  cors.Config{Vendor: "acme", Expose: []string{"x-ratelimit-limit", "X-Acme-Request-Id", "X-Request-Id", "x-request-id", "RateLimit"}},
+			want: []string{neutral + ", X-acme-Media-Type, X-acme-Request-Id, X-Request-Id, RateLimit"},
+		},
+		{name: "ExposedHeaders replaces the default", cfg: cors.Config{Vendor: "acme", ExposedHeaders: []string{"ETag", "etag", "Link"}}, want: []string{"ETag, Link"}},
+		{name: "Expose adds to ExposedHeaders", cfg: cors.Config{ExposedHeaders: []string{"ETag"}, Expose: []string{"X-Request-Id"}}, want: []string{"ETag, X-Request-Id"}},
+		{name: "an empty ExposedHeaders exposes none", cfg: cors.Config{ExposedHeaders: []string{}}, want: nil},
+		{name: "an empty ExposedHeaders with Expose", cfg: cors.Config{ExposedHeaders: []string{}, Expose: []string{"RateLimit"}}, want: []string{"RateLimit"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := do(newMiddleware(t, tt.cfg).Handler(next), "GET", "/", "Origin", "https://app.example.com")
+			assert.Equal(t, tt.want, w.Header()["Access-Control-Expose-Headers"])
 		})
+	}
+
+	assert.Equal(t, append(strings.Split(neutral, ", "), "X-Request-Id"), cors.DefaultExposedHeaders(""))
+	assert.Equal(t, append(strings.Split(neutral, ", "), "X-acme-Media-Type", "X-acme-Request-Id"), cors.DefaultExposedHeaders("acme"))
+	assert.Equal(t, strings.Split(allowHeaders, ", "), cors.DefaultHeaders())
+	for _, name := range append(cors.DefaultExposedHeaders(""), cors.DefaultHeaders()...) {
+		assert.NotContains(t, strings.ToLower(name), "myblog", "a library default names no vendor")
+	}
+}
+
+// recorder is an Observer that keeps what it saw.
+type recorder struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (o *recorder) Observe(ev observe.Event) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.events = append(o.events, ev.Middleware+" "+string(ev.Decision)+" "+ev.Detail+" "+ev.Request.Method)
+}
+
+func TestObserver(t *testing.T) {
+	var anyOrigin, listed recorder
+	anyH := newMiddleware(t, cors.Config{Observer: &anyOrigin}).Handler(next)
+	listedH := newMiddleware(t, cors.Config{Origins: []string{"https://blog.example.com"}, Observer: &listed}).Handler(next)
+	preflight := func(h http.Handler, origin, method, headers string) {
+		header := []string{"Origin", origin, "Access-Control-Request-Method", method}
+		if headers != "" {
+			header = append(header, "Access-Control-Request-Headers", headers)
+		}
+		do(h, "OPTIONS", "/posts", header...)
+	}
+
+	preflight(anyH, "http://example.com", "PATCH", "authorization")
+	preflight(anyH, "http://example.com", "PROPFIND", "")
+	preflight(anyH, "http://example.com", "GET", "x-secret")
+	do(anyH, "GET", "/", "Origin", "http://example.com")
+	do(anyH, "OPTIONS", "/", "Origin", "http://example.com")
+	assert.Equal(t, []string{
+		"cors preflight  OPTIONS",
+		"cors cors_refused method OPTIONS",
+		"cors cors_refused headers OPTIONS",
+	}, anyOrigin.events, "with any origin, actual requests and plain OPTIONS are no decision")
+
+	preflight(listedH, "https://blog.example.com", "DELETE", "")
+	preflight(listedH, "https://evil.example", "GET", "")
+	do(listedH, "GET", "/", "Origin", "https://blog.example.com")
+	do(listedH, "POST", "/", "Origin", "https://evil.example")
+	do(listedH, "GET", "/")
+	assert.Equal(t, []string{
+		"cors preflight  OPTIONS",
+		"cors cors_refused origin OPTIONS",
+		"cors cors_refused origin POST",
+	}, listed.events, "an allowed origin and a request without Origin are no refusal")
+}
+
+// counter is an Observer that allocates nothing itself.
+type counter struct{ n int }
+
+func (c *counter) Observe(observe.Event) { c.n++ }
+
+func TestAllocatesNothing(t *testing.T) {
+	noop := func(http.ResponseWriter, *http.Request) {}
+	actual := httptest.NewRequest("GET", "/posts", nil)
+	actual.Header.Set("Origin", "https://app.myblog.dev")
+	refusedActual := httptest.NewRequest("GET", "/posts", nil)
+	refusedActual.Header.Set("Origin", "https://evil.example")
+	preflight := httptest.NewRequest("OPTIONS", "/posts", nil)
+	preflight.Header.Set("Origin", "https://app.myblog.dev")
+	preflight.Header.Set("Access-Control-Request-Method", "PATCH")
+	preflight.Header.Set("Access-Control-Request-Headers", "authorization,content-type,if-match")
+	refusedPreflight := preflight.Clone(preflight.Context())
+	refusedPreflight.Header.Set("Access-Control-Request-Headers", "x-secret")
+
+	allowList := cors.Config{Origins: []string{"https://blog.example.com", "https://*.myblog.dev"}, Credentials: true}
+	for _, tt := range []struct {
+		name string
+		cfg  cors.Config
+		r    *http.Request
+	}{
+		{"actual, any origin", cors.Config{}, actual},
+		{"actual, allow-list", allowList, actual},
+		{"actual, refused origin", allowList, refusedActual},
+		{"preflight", allowList, preflight},
+		{"preflight refused", allowList, refusedPreflight},
+	} {
+		for _, observer := range []*counter{nil, {}} {
+			name := tt.name
+			cfg := tt.cfg
+			if observer != nil {
+				name += ", with an Observer"
+				cfg.Observer = observer
+			}
+			t.Run(name, func(t *testing.T) {
+				h := newMiddleware(t, cfg).Handler(http.HandlerFunc(noop))
+				w := &headerOnly{header: http.Header{}}
+				allocs := testing.AllocsPerRun(100, func() {
+					clear(w.header)
+					h.ServeHTTP(w, tt.r)
+				})
+				assert.Zero(t, allocs)
+				if observer != nil && tt.name != "actual, any origin" && tt.name != "actual, allow-list" {
+					assert.Positive(t, observer.n, "the observer saw the decisions")
+				}
+			})
+		}
 	}
 }
 

@@ -40,5 +40,26 @@ func Example() {
 	// Output:
 	// 204 https://pr-42.preview.example.com true
 	// 200 ""
-	// cors: Config.Origins[0]: "*" cannot be used with Credentials: a page from any site could act as the user
+	// cors: Origins[0]: "*" cannot be used with Credentials: a page from any site could act as the user
+}
+
+// The exposed list follows what the stack sends: the default (no vendor
+// header unless a Vendor is named), plus what the configured middlewares
+// add, such as the rate limiter's IETF RateLimit fields.
+func ExampleConfig_expose() {
+	c, err := cors.New(cors.Config{
+		Vendor: "acme",
+		Expose: []string{"RateLimit", "RateLimit-Policy"},
+	})
+	if err != nil {
+		panic(err)
+	}
+	api := c.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	r := httptest.NewRequest("GET", "/posts", nil)
+	r.Header.Set("Origin", "https://app.example.net")
+	w := httptest.NewRecorder()
+	api.ServeHTTP(w, r)
+	fmt.Println(w.Header().Get("Access-Control-Expose-Headers"))
+	// Output:
+	// ETag, Link, Location, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Used, X-RateLimit-Resource, X-acme-Media-Type, X-acme-Request-Id, RateLimit, RateLimit-Policy
 }

@@ -9,8 +9,8 @@ import (
 // the pattern's scheme, then one or more DNS labels, then the suffix; and
 // parsing any configured origin never panics.
 func FuzzPatternMatch(f *testing.F) {
-	for _, seed := range []string{"https://app.myblog.dev", "https://myblog.dev", "https://a..myblog.dev", "https://.myblog.dev", "https://x.myblog.dev:8443", "http://app.myblog.dev", "https://a.b-c.myblog.dev"} {
-		f.Add(seed, "https://*.myblog.dev")
+	for _, origin := range []string{"https://app.myblog.dev", "https://myblog.dev", "https://a..myblog.dev", "https://.myblog.dev", "https://x.myblog.dev:8443", "http://app.myblog.dev", "https://a.b-c.myblog.dev"} {
+		f.Add(origin, "https://*.myblog.dev")
 	}
 	f.Fuzz(func(t *testing.T, origin, configured string) {
 		_, pat, problem := parseOrigin(configured)

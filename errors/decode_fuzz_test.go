@@ -23,7 +23,7 @@ var documentedCodes = map[string]bool{
 	"already_exists": true, "unprocessable": true, "custom": true,
 }
 
-func addDecodeSeeds(f *testing.F) {
+func addDecodeCorpus(f *testing.F) {
 	bodies := []string{
 		`{"title":"Hello","count":1,"tags":["a"],"published":true,"meta":{"k":[1,2]}}`,
 		`{"title":`, `["a"]`, `"s"`, `42`, `null`, ``, " \n\t", `{"title":5}`, `{"count":1.5}`,
@@ -104,14 +104,14 @@ func fuzzDecode(t *testing.T, cfg DecoderConfig, body []byte, contentType string
 }
 
 func FuzzDecode(f *testing.F) {
-	addDecodeSeeds(f)
+	addDecodeCorpus(f)
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
 		fuzzDecode(t, DecoderConfig{MaxBytes: 4096}, body, contentType)
 	})
 }
 
 func FuzzDecodeDisallowUnknown(f *testing.F) {
-	addDecodeSeeds(f)
+	addDecodeCorpus(f)
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
 		fuzzDecode(t, DecoderConfig{MaxBytes: 4096, DisallowUnknownFields: true}, body, contentType)
 	})

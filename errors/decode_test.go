@@ -62,7 +62,7 @@ func TestDecode(t *testing.T) {
 			header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}},
 		{name: "exactly MaxBytes", cfg: DecoderConfig{MaxBytes: int64(len(long))}, body: long},
 
-		{name: "seed: invalid JSON", body: `{"title":`, wantStatus: 400, wantMessage: MsgProblemsParsingJSON},
+		{name: "GitHub: invalid JSON is 400 Problems parsing JSON", body: `{"title":`, wantStatus: 400, wantMessage: MsgProblemsParsingJSON},
 		{name: "empty body", body: ``, wantStatus: 400, wantMessage: MsgProblemsParsingJSON},
 		{name: "whitespace only", body: " \n", wantStatus: 400, wantMessage: MsgProblemsParsingJSON},
 		{name: "two objects", body: `{"title":"a"}{"title":"b"}`, wantStatus: 400, wantMessage: MsgProblemsParsingJSON},
@@ -70,7 +70,7 @@ func TestDecode(t *testing.T) {
 		{name: "byte order mark", body: "\ufeff{}", wantStatus: 400, wantMessage: MsgProblemsParsingJSON},
 		{name: "nesting deeper than encoding/json allows", body: strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
 			cfg: DecoderConfig{MaxBytes: 1 << 16}, wantStatus: 400, wantMessage: MsgProblemsParsingJSON},
-		{name: "seed: array is not an object", body: `[{"title":"a"}]`, wantStatus: 400, wantMessage: MsgBodyNotObject},
+		{name: "GitHub: an array is not an object", body: `[{"title":"a"}]`, wantStatus: 400, wantMessage: MsgBodyNotObject},
 		{name: "string is not an object", body: `"hello"`, wantStatus: 400, wantMessage: MsgBodyNotObject},
 		{name: "number is not an object", body: `42`, wantStatus: 400, wantMessage: MsgBodyNotObject},
 		{name: "null is not an object", body: `null`, wantStatus: 400, wantMessage: MsgBodyNotObject},

@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// Messages of the errors the kit itself produces. They are GitHub's and
-// the seed's texts, byte for byte, because clients match on them.
+// Messages of the errors the kit itself produces. They are GitHub's texts
+// where GitHub has one, byte for byte, because clients match on them.
 const (
 	MsgProblemsParsingJSON  = "Problems parsing JSON"
 	MsgBodyNotObject        = "Body should be a JSON object"
@@ -85,9 +85,10 @@ type Error struct {
 	// "bad_credentials"): the Heroku format's "id". Empty: derived from
 	// the status ("not_found", "unprocessable_entity").
 	ID string
-	// Code is the seed format's "err_code" ("1001"). Empty: the status as
-	// a decimal string ("422"), as the seed's success envelope carries the
-	// status in "code".
+	// Code is FormatErrCode's "err_code" ("1001") and the "code" of the
+	// task error body (Writer.WriteJobError). Empty: the status as a
+	// decimal string ("422"), as the envelope {"data", "code", "msg"} of
+	// the conventions carries the status in "code".
 	Code string
 	// DocumentationURL points at the docs for this error. An absolute URL
 	// is used as it is; anything else ("#rate-limiting",

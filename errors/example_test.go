@@ -55,13 +55,13 @@ func ExampleFormat() {
 		ID:               "rate_limit",
 		DocumentationURL: "#rate-limiting",
 	}
-	for _, format := range []apierrors.Format{apierrors.FormatGitHub, apierrors.FormatSeed, apierrors.FormatHeroku, apierrors.FormatProblem} {
+	for _, format := range []apierrors.Format{apierrors.FormatGitHub, apierrors.FormatErrCode, apierrors.FormatHeroku, apierrors.FormatProblem} {
 		errs, _ := apierrors.NewWriter(apierrors.Config{Format: format, DocumentationURL: "https://developer.myblog.com/v3"})
 		fmt.Printf("%s: %s\n", format, errs.AppendBody(nil, e))
 	}
 	// Output:
 	// github: {"message":"API rate limit exceeded for 203.0.113.9.","documentation_url":"https://developer.myblog.com/v3/#rate-limiting"}
-	// seed: {"err_code":"429","err_msg":"API rate limit exceeded for 203.0.113.9."}
+	// err_code: {"err_code":"429","err_msg":"API rate limit exceeded for 203.0.113.9."}
 	// heroku: {"id":"rate_limit","message":"API rate limit exceeded for 203.0.113.9.","url":"https://developer.myblog.com/v3/#rate-limiting"}
 	// problem: {"type":"https://developer.myblog.com/v3/#rate-limiting","title":"Too Many Requests","status":429,"detail":"API rate limit exceeded for 203.0.113.9."}
 }
@@ -117,17 +117,27 @@ func ExampleWriter_Handler() {
 	// 405 GET, HEAD {"message":"Method Not Allowed"}
 }
 
-// The seed's task interface: 202 with the job id.
-func ExampleWriteJob() {
+// A task that could not be queued, in the task error body. A task queued
+// is render's to answer (Renderer.Accepted).
+func ExampleWriter_WriteJobError() {
+	errs, _ := apierrors.NewWriter(apierrors.Config{})
 	rec := httptest.NewRecorder()
-	apierrors.WriteJob(rec, httptest.NewRequest(http.MethodPost, "/exports", nil), "70a599e0-31e7-49b7-b260-868f441e862b", "/jobs/70a599e0-31e7-49b7-b260-868f441e862b")
-	fmt.Println(rec.Code, rec.Header().Get("Location"), rec.Body)
+	errs.WriteJobError(rec, httptest.NewRequest(http.MethodPost, "/exports", nil), &apierrors.Error{
+		Status:  http.StatusServiceUnavailable,
+		Message: "Export queue is full",
+		Code:    "Job.QueueFull",
+		Header:  http.Header{"Retry-After": {"30"}},
+	})
+	fmt.Println(rec.Code, rec.Header().Get("Retry-After"), rec.Body)
 	// Output:
-	// 202 /jobs/70a599e0-31e7-49b7-b260-868f441e862b {"job_id":"70a599e0-31e7-49b7-b260-868f441e862b"}
+	// 503 30 {"error":{"message":"Export queue is full","code":"Job.QueueFull"}}
 }
 
-// The seed's batch interface: which items failed, which succeeded.
-func ExampleWriteBatch() {
+// The batch error body: which items failed, which succeeded. A batch in
+// which every item succeeded is render's to answer (Renderer.Batch, which
+// hands a batch with failures to its Writer's WriteBatch).
+func ExampleWriter_WriteBatch() {
+	errs, _ := apierrors.NewWriter(apierrors.Config{})
 	var batch apierrors.Batch
 	for _, id := range []string{"616fb98f", "516fb98f"} {
 		if id == "516fb98f" {
@@ -137,7 +147,7 @@ func ExampleWriteBatch() {
 		batch.Succeed(id)
 	}
 	rec := httptest.NewRecorder()
-	apierrors.WriteBatch(rec, httptest.NewRequest(http.MethodDelete, "/posts", nil), &batch)
+	errs.WriteBatch(rec, httptest.NewRequest(http.MethodDelete, "/posts", nil), &batch)
 	fmt.Println(rec.Code, rec.Body)
 	// Output:
 	// 422 {"error":{"code":"422","message":"1 of 2 operations failed"},"internalError":[{"id":"516fb98f","error_code":"Post.NotFound","error_message":"Post not found"}],"response":[{"id":"616fb98f"}]}

@@ -1,78 +1,58 @@
 package errors
 
 import (
+	"bytes"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
-func TestTaskShapes(t *testing.T) {
+func TestTaskAndBatchErrorShapes(t *testing.T) {
 	tests := []struct {
 		name       string
-		write      func(w http.ResponseWriter, r *http.Request)
+		write      func(wr *Writer, w http.ResponseWriter, r *http.Request)
 		status     int
 		body       string
 		wantHeader http.Header
 	}{
 		{
-			name: "seed: job accepted with the job's URL",
-			write: func(w http.ResponseWriter, r *http.Request) {
-				WriteJob(w, r, "70a599e0-31e7-49b7-b260-868f441e862b", "/jobs/70a599e0-31e7-49b7-b260-868f441e862b")
-			},
-			status:     http.StatusAccepted,
-			body:       `{"job_id":"70a599e0-31e7-49b7-b260-868f441e862b"}`,
-			wantHeader: http.Header{"Location": {"/jobs/70a599e0-31e7-49b7-b260-868f441e862b"}},
-		},
-		{
-			name:       "job accepted without a location",
-			write:      func(w http.ResponseWriter, r *http.Request) { WriteJob(w, r, "j1", "") },
-			status:     http.StatusAccepted,
-			body:       `{"job_id":"j1"}`,
-			wantHeader: http.Header{},
-		},
-		{
-			name: "seed: task error with its own code",
-			write: func(w http.ResponseWriter, r *http.Request) {
-				WriteJobError(w, r, &Error{Status: http.StatusServiceUnavailable, Message: "Export queue is full", Code: "Job.QueueFull", Header: http.Header{"Retry-After": {"30"}}})
+			name: "conventions: task error with its own code",
+			write: func(wr *Writer, w http.ResponseWriter, r *http.Request) {
+				wr.WriteJobError(w, r, &Error{Status: http.StatusServiceUnavailable, Message: "Export queue is full", Code: "Job.QueueFull", Header: http.Header{"Retry-After": {"30"}}})
 			},
 			status:     http.StatusServiceUnavailable,
 			body:       `{"error":{"message":"Export queue is full","code":"Job.QueueFull"}}`,
 			wantHeader: http.Header{"Retry-After": {"30"}},
 		},
 		{
-			name:       "task error code defaults to the status",
-			write:      func(w http.ResponseWriter, r *http.Request) { WriteJobError(w, r, &Error{Status: http.StatusConflict}) },
+			name: "task error code defaults to the status",
+			write: func(wr *Writer, w http.ResponseWriter, r *http.Request) {
+				wr.WriteJobError(w, r, &Error{Status: http.StatusConflict})
+			},
 			status:     http.StatusConflict,
 			body:       `{"error":{"message":"Conflict","code":"409"}}`,
 			wantHeader: http.Header{},
 		},
 		{
-			name: "seed: batch where everything succeeded",
-			write: func(w http.ResponseWriter, r *http.Request) {
-				WriteBatch(w, r, &Batch{Succeeded: []string{"616fb98f", "516fb98f"}})
-			},
-			status:     http.StatusOK,
-			body:       `{"response":[{"id":"616fb98f"},{"id":"516fb98f"}]}`,
+			name:       "a nil task error is a 500",
+			write:      func(wr *Writer, w http.ResponseWriter, r *http.Request) { wr.WriteJobError(w, r, nil) },
+			status:     http.StatusInternalServerError,
+			body:       `{"error":{"message":"Internal Server Error","code":"500"}}`,
 			wantHeader: http.Header{},
 		},
 		{
-			name:       "empty batch is an empty list, not null",
-			write:      func(w http.ResponseWriter, r *http.Request) { WriteBatch(w, r, &Batch{}) },
-			status:     http.StatusOK,
-			body:       `{"response":[]}`,
-			wantHeader: http.Header{},
-		},
-		{
-			name: "seed: batch with failures lists them and the ids that succeeded",
-			write: func(w http.ResponseWriter, r *http.Request) {
+			name: "conventions: batch with failures lists them and the ids that succeeded",
+			write: func(wr *Writer, w http.ResponseWriter, r *http.Request) {
 				var b Batch
 				b.Succeed("a")
 				b.Fail("b", "Post.NotFound", "Post not found")
 				b.Fail("c", "Post.Forbidden", "Not your post")
-				WriteBatch(w, r, &b)
+				wr.WriteBatch(w, r, &b)
 			},
 			status: http.StatusUnprocessableEntity,
 			body: `{"error":{"code":"422","message":"2 of 3 operations failed"},` +
@@ -82,33 +62,126 @@ func TestTaskShapes(t *testing.T) {
 		},
 		{
 			name: "batch failure with its own code and message, none succeeded",
-			write: func(w http.ResponseWriter, r *http.Request) {
+			write: func(wr *Writer, w http.ResponseWriter, r *http.Request) {
 				b := Batch{Code: "Ecs.Batch", Message: "Nothing was deleted"}
 				b.Fail("x", "E1", "boom")
-				WriteBatch(w, r, &b)
+				wr.WriteBatch(w, r, &b)
 			},
 			status:     http.StatusUnprocessableEntity,
 			body:       `{"error":{"code":"Ecs.Batch","message":"Nothing was deleted"},"internalError":[{"id":"x","error_code":"E1","error_message":"boom"}],"response":[]}`,
 			wantHeader: http.Header{},
 		},
+		{
+			name: "a batch that fully succeeded is render's to write: a 500 here",
+			write: func(wr *Writer, w http.ResponseWriter, r *http.Request) {
+				wr.WriteBatch(w, r, &Batch{Succeeded: []string{"a"}})
+			},
+			status:     http.StatusInternalServerError,
+			body:       `{"message":"Internal Server Error"}`,
+			wantHeader: http.Header{},
+		},
+		{
+			name:       "a nil batch is a 500",
+			write:      func(wr *Writer, w http.ResponseWriter, r *http.Request) { wr.WriteBatch(w, r, nil) },
+			status:     http.StatusInternalServerError,
+			body:       `{"message":"Internal Server Error"}`,
+			wantHeader: http.Header{},
+		},
+	}
+	for _, tt := range tests {
+		for _, wr := range []*Writer{nil, mustWriter(t, Config{Format: FormatHeroku})} {
+			t.Run(fmt.Sprintf("%s/nil writer=%t", tt.name, wr == nil), func(t *testing.T) {
+				body := tt.body
+				if wr != nil && body == `{"message":"Internal Server Error"}` {
+					// The misuse 500 is a plain error, in the Writer's format.
+					body = `{"id":"internal_server_error","message":"Internal Server Error"}`
+				}
+				rec := httptest.NewRecorder()
+				// The validators of the representation the error replaces go.
+				rec.Header().Set("ETag", `"v1"`)
+				rec.Header().Set("Last-Modified", "Tue, 01 Dec 2026 10:00:00 GMT")
+				rec.Header().Set("Content-Encoding", "gzip")
+				tt.write(wr, rec, httptest.NewRequest(http.MethodPost, "/", nil))
+				assert.Equal(t, tt.status, rec.Code)
+				assert.Equal(t, body, rec.Body.String())
+				want := tt.wantHeader.Clone()
+				want["Content-Type"] = []string{"application/json; charset=utf-8"}
+				want["X-Content-Type-Options"] = []string{"nosniff"}
+				want["Content-Length"] = []string{fmt.Sprint(len(body))}
+				assert.Equal(t, want, rec.Header())
+			})
+		}
+	}
+}
+
+// The Writer's Logger sees every 5xx it writes, in a task or batch shape
+// too: a failed export's 500 is logged with its cause.
+func TestTaskAndBatchErrorsLogServerErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		write     func(wr *Writer, w http.ResponseWriter, r *http.Request)
+		wantLog   []string
+		wantNoLog bool
+	}{
+		{
+			name: "task 500 logged with its cause, method and path, not the query",
+			write: func(wr *Writer, w http.ResponseWriter, r *http.Request) {
+				wr.WriteJobError(w, r, Internal(fmt.Errorf("export: disk full")))
+			},
+			wantLog: []string{"level=ERROR", "status=500", `error="500 Internal Server Error: export: disk full"`, "method=POST", "path=/exports"},
+		},
+		{
+			name: "task 4xx not logged",
+			write: func(wr *Writer, w http.ResponseWriter, r *http.Request) {
+				wr.WriteJobError(w, r, New(http.StatusConflict, "Export already running"))
+			},
+			wantNoLog: true,
+		},
+		{
+			name: "batch 422 not logged",
+			write: func(wr *Writer, w http.ResponseWriter, r *http.Request) {
+				var b Batch
+				b.Fail("x", "E1", "boom")
+				wr.WriteBatch(w, r, &b)
+			},
+			wantNoLog: true,
+		},
+		{
+			name: "batch without failures logged as the misuse it is",
+			write: func(wr *Writer, w http.ResponseWriter, r *http.Request) {
+				wr.WriteBatch(w, r, &Batch{Succeeded: []string{"a"}})
+			},
+			wantLog: []string{"level=ERROR", "status=500", "render.Renderer.Batch"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := httptest.NewRecorder()
-			tt.write(rec, httptest.NewRequest(http.MethodPost, "/", nil))
-			assert.Equal(t, tt.status, rec.Code)
-			assert.Equal(t, tt.body, rec.Body.String())
-			want := tt.wantHeader.Clone()
-			want["Content-Type"] = []string{"application/json; charset=utf-8"}
-			want["X-Content-Type-Options"] = []string{"nosniff"}
-			want["Content-Length"] = []string{fmt.Sprint(len(tt.body))}
-			assert.Equal(t, want, rec.Header())
+			var logs bytes.Buffer
+			wr := mustWriter(t, Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			tt.write(wr, httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/exports?token=s3cret", nil))
+			if tt.wantNoLog {
+				assert.Empty(t, logs.String())
+				return
+			}
+			for _, want := range tt.wantLog {
+				assert.Contains(t, logs.String(), want)
+			}
+			assert.NotContains(t, logs.String(), "s3cret")
 		})
 	}
 }
 
-func TestTaskShapesPretty(t *testing.T) {
+// WriteJobError has a Hook's shape, so it can be any middleware's OnError.
+func TestWriteJobErrorIsAHook(t *testing.T) {
+	var hook Hook = (*Writer)(nil).WriteJobError
 	rec := httptest.NewRecorder()
-	WriteJob(rec, httptest.NewRequest(http.MethodPost, "/exports?pretty=1", nil), "j1", "")
-	assert.Equal(t, "{\n  \"job_id\": \"j1\"\n}\n", rec.Body.String())
+	hook(rec, httptest.NewRequest(http.MethodPost, "/exports", nil), New(http.StatusTooManyRequests, "Slow down"))
+	require.Equal(t, http.StatusTooManyRequests, rec.Code)
+	assert.Equal(t, `{"error":{"message":"Slow down","code":"429"}}`, rec.Body.String())
+}
+
+func TestTaskAndBatchErrorsPretty(t *testing.T) {
+	rec := httptest.NewRecorder()
+	(*Writer)(nil).WriteJobError(rec, httptest.NewRequest(http.MethodPost, "/exports?pretty=1", nil), New(http.StatusConflict, "Busy"))
+	assert.Equal(t, "{\n  \"error\": {\n    \"message\": \"Busy\",\n    \"code\": \"409\"\n  }\n}\n", rec.Body.String())
 }

@@ -22,9 +22,10 @@ const (
 	// documentation_url only when there is one, errors only when there are
 	// field problems. GitHub's clients (go-github, Octokit) decode it.
 	FormatGitHub Format = iota
-	// FormatSeed is the seed document's {"err_code": "1001", "err_msg": "..."},
-	// plus "errors" when there are field problems, so none are lost.
-	FormatSeed
+	// FormatErrCode is {"err_code": "1001", "err_msg": "..."}, a numeric
+	// code and a message (docs/conventions.md), plus "errors" when there
+	// are field problems, so none are lost.
+	FormatErrCode
 	// FormatHeroku is the Heroku HTTP API design guide's
 	// {"id": "rate_limit", "message": "...", "url": "..."}, plus "errors"
 	// when there are field problems.
@@ -40,8 +41,8 @@ func (f Format) String() string {
 	switch f {
 	case FormatGitHub:
 		return "github"
-	case FormatSeed:
-		return "seed"
+	case FormatErrCode:
+		return "err_code"
 	case FormatHeroku:
 		return "heroku"
 	case FormatProblem:
@@ -63,7 +64,8 @@ type Config struct {
 	// ("https://developer.myblog.com/v3"): every error's documentation_url
 	// (url in FormatHeroku, type in FormatProblem) unless the error names
 	// its own, and the base its relative ones ("#rate-limiting") join to.
-	// Empty: bodies carry no documentation URL, as the seed's 400 examples.
+	// Empty: bodies carry no documentation URL
+	// ({"message": "Problems parsing JSON"}).
 	DocumentationURL string
 	// Logger, when set, receives one record per 5xx written, with the
 	// hidden cause. The client never sees the cause.
@@ -153,17 +155,7 @@ func (wr *Writer) WriteError(w http.ResponseWriter, r *http.Request, e *Error) {
 	if e == nil {
 		e = Internal(stderrors.New("errors: WriteError with a nil *Error"))
 	}
-	status := e.status()
-	if status >= 500 && wr.logger != nil {
-		wr.log(r, status, e)
-	}
-
-	h := w.Header()
-	e.setHeader(h)
-	delete(h, "Content-Encoding")
-	delete(h, "Etag")
-	delete(h, "Last-Modified")
-
+	status := wr.setErrorHeader(w, r, e)
 	buf := jsonbody.GetBytes()
 	body := wr.AppendBody(*buf, e)
 	contentType := jsonbody.ContentTypeJSON
@@ -176,8 +168,7 @@ func (wr *Writer) WriteError(w http.ResponseWriter, r *http.Request, e *Error) {
 }
 
 // Handler returns an http.Handler that answers every request with e: a
-// router's not-found or method-not-allowed handler, or a middleware's
-// replaceable rejection (OnLimited, OnUnauthorized, ...).
+// router's not-found or method-not-allowed handler.
 func (wr *Writer) Handler(e *Error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		wr.Write(w, r, e)
@@ -207,12 +198,12 @@ func (wr *Writer) log(r *http.Request, status int, err error) {
 		attrs = append(attrs, slog.Any("error", err))
 	}
 	if r == nil {
-		wr.logger.LogAttrs(context.Background(), slog.LevelError, "apikit: server error", attrs...)
+		wr.logger.LogAttrs(context.Background(), slog.LevelError, "errors: server error", attrs...)
 		return
 	}
 	// The path only: a query string may carry client_secret or tokens.
 	attrs = append(attrs, slog.String("method", r.Method), slog.String("path", r.URL.Path))
-	wr.logger.LogAttrs(r.Context(), slog.LevelError, "apikit: server error", attrs...)
+	wr.logger.LogAttrs(r.Context(), slog.LevelError, "errors: server error", attrs...)
 }
 
 // documentationURL resolves e's documentation URL against the Writer's.
@@ -261,7 +252,7 @@ func (wr *Writer) AppendBody(dst []byte, e *Error) []byte {
 	docURL := wr.documentationURL(e)
 
 	switch wr.format {
-	case FormatSeed:
+	case FormatErrCode:
 		dst = append(dst, `{"err_code":`...)
 		dst = appendCode(dst, e.Code, status)
 		dst = append(dst, `,"err_msg":`...)

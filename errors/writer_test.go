@@ -41,28 +41,28 @@ func TestWriterFormats(t *testing.T) {
 		body        string
 	}{
 		{
-			name:        "seed: 400 Problems parsing JSON without a documentation URL",
+			name:        "GitHub: 400 Problems parsing JSON without a documentation URL",
 			err:         &Error{Status: http.StatusBadRequest, Message: MsgProblemsParsingJSON},
 			status:      400,
 			contentType: "application/json; charset=utf-8",
 			body:        `{"message":"Problems parsing JSON"}`,
 		},
 		{
-			name:        "seed: 400 Body should be a JSON object",
+			name:        "GitHub: 400 Body should be a JSON object",
 			err:         &Error{Status: http.StatusBadRequest, Message: MsgBodyNotObject},
 			status:      400,
 			contentType: "application/json; charset=utf-8",
 			body:        `{"message":"Body should be a JSON object"}`,
 		},
 		{
-			name:        "seed: 422 Validation Failed with one missing_field entry",
+			name:        "GitHub: 422 Validation Failed with one missing_field entry",
 			err:         validation,
 			status:      422,
 			contentType: "application/json; charset=utf-8",
 			body:        `{"message":"Validation Failed","errors":[{"resource":"Issue","field":"title","code":"missing_field"}]}`,
 		},
 		{
-			name:        "seed: 401 Bad credentials with the documentation URL",
+			name:        "GitHub: 401 Bad credentials with the documentation URL",
 			cfg:         Config{DocumentationURL: docURL},
 			err:         New(http.StatusUnauthorized, "Bad credentials"),
 			status:      401,
@@ -70,7 +70,7 @@ func TestWriterFormats(t *testing.T) {
 			body:        `{"message":"Bad credentials","documentation_url":"https://developer.myblog.com/v3"}`,
 		},
 		{
-			name:        "seed: rate limit documentation_url joins #rate-limiting with one slash",
+			name:        "GitHub: rate limit documentation_url joins #rate-limiting with one slash",
 			cfg:         Config{DocumentationURL: docURL},
 			err:         rateLimited,
 			status:      403,
@@ -107,24 +107,24 @@ func TestWriterFormats(t *testing.T) {
 			body:        `{"message":"Validation Failed","errors":[{"resource":"Post","field":"published_at","code":"custom","message":"must be in the past"}]}`,
 		},
 		{
-			name:        "seed format: err_code and err_msg",
-			cfg:         Config{Format: FormatSeed},
+			name:        "err_code format: err_code and err_msg",
+			cfg:         Config{Format: FormatErrCode},
 			err:         rateLimited,
 			status:      403,
 			contentType: "application/json; charset=utf-8",
 			body:        `{"err_code":"1001","err_msg":"API rate limit exceeded for 203.0.113.9."}`,
 		},
 		{
-			name:        "seed format: err_code defaults to the status",
-			cfg:         Config{Format: FormatSeed, DocumentationURL: docURL},
+			name:        "err_code format: err_code defaults to the status",
+			cfg:         Config{Format: FormatErrCode, DocumentationURL: docURL},
 			err:         New(http.StatusUnauthorized, "Bad credentials"),
 			status:      401,
 			contentType: "application/json; charset=utf-8",
 			body:        `{"err_code":"401","err_msg":"Bad credentials"}`,
 		},
 		{
-			name:        "seed format keeps the field problems",
-			cfg:         Config{Format: FormatSeed},
+			name:        "err_code format keeps the field problems",
+			cfg:         Config{Format: FormatErrCode},
 			err:         validation,
 			status:      422,
 			contentType: "application/json; charset=utf-8",
@@ -421,7 +421,7 @@ func TestErrorString(t *testing.T) {
 }
 
 func TestFormatString(t *testing.T) {
-	for format, want := range map[Format]string{FormatGitHub: "github", FormatSeed: "seed", FormatHeroku: "heroku", FormatProblem: "problem", 7: "Format(7)"} {
+	for format, want := range map[Format]string{FormatGitHub: "github", FormatErrCode: "err_code", FormatHeroku: "heroku", FormatProblem: "problem", 7: "Format(7)"} {
 		assert.Equal(t, want, format.String())
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/myblog/apikit/jsonp"
+	"github.com/myblog/apikit/observe"
 )
 
 // BenchmarkWrap wraps a 1 KiB JSON body with rate-limit headers and a
@@ -23,6 +26,28 @@ func BenchmarkWrap(b *testing.B) {
 	for b.Loop() {
 		clear(w.header)
 		h.ServeHTTP(w, r)
+	}
+}
+
+// BenchmarkRefused answers an invalid callback with its 400, with no
+// Observer and with one (which must cost no allocation).
+func BenchmarkRefused(b *testing.B) {
+	var refused int
+	for _, bc := range []struct {
+		name     string
+		observer observe.Observer
+	}{{"observer=nil", nil}, {"observer=set", observe.Func(func(observe.Event) { refused++ })}} {
+		b.Run(bc.name, func(b *testing.B) {
+			m := newMiddleware(b, func(c *jsonp.Config) { c.Observer = bc.observer })
+			h := m.Handler(handler(200, jsonType, `{}`))
+			r := httptest.NewRequest("GET", "/posts?callback=alert(1)", nil)
+			w := &discard{header: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.header)
+				h.ServeHTTP(w, r)
+			}
+		})
 	}
 }
 

@@ -25,6 +25,21 @@
 // carried as a JSON string. The /**/ prefix keeps the response from being
 // read as anything but script. Only GET is wrapped.
 //
+// # Refusals and decisions
+//
+// The 400 of an invalid callback goes to Config.OnError (the one
+// apierrors.Hook shape of every apikit middleware) with the
+// *apierrors.Error it would write, before any status is written and
+// before the handler runs; a nil OnError is Config.Errors.WriteError.
+// Config.Observer, when set, hears of each refused callback
+// (observe.Invalid, Detail "callback").
+//
+// The ResponseWriter a handler gets is its own, never handed to another
+// request (only its buffer is pooled): once the middleware returned, a
+// goroutine the handler left behind may still call it, and every call is
+// a no-op (Write reports an error) that neither panics nor reaches
+// another request's script.
+//
 // # Where it sits
 //
 // Inside the rate limiter, whose headers it reads into meta (and which

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"mime"
 	"net/http"
 	"net/textproto"
@@ -13,11 +12,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/internal/configerr"
 	"github.com/myblog/apikit/internal/jsonbody"
 	"github.com/myblog/apikit/internal/token"
 	"github.com/myblog/apikit/link"
+	"github.com/myblog/apikit/observe"
 )
 
 // ContentType is the Content-Type of every JSON-P response.
@@ -50,26 +52,25 @@ type Config struct {
 	// Param is the query parameter naming the callback. Default "callback".
 	Param string
 	// Headers are more response headers to copy into meta, as they should
-	// be spelled there ("X-myblog-Media-Type"). Every X-RateLimit-*
+	// be spelled there ("X-Acme-Media-Type"). Every X-RateLimit-*
 	// header and Link are always copied. Default: DefaultHeaders.
 	Headers []string
 	// MaxBodyBytes caps the body wrapped. A larger one is answered with
 	// meta.status 500 and an error in data, since a script tag cannot
 	// stream. Default 4 MiB.
 	MaxBodyBytes int
-	// Errors writes the 400 for a bad callback. Default: a nil
-	// *apierrors.Writer.
+	// OnError answers a refused request: 400 for a callback that is not a
+	// JavaScript identifier path (MsgInvalidCallback). It gets the
+	// *apierrors.Error the middleware would write, before any status is
+	// written; the handler has not run. Nil: Errors.WriteError.
+	OnError apierrors.Hook
+	// Errors writes refusals when OnError is nil. Default: a nil
+	// *apierrors.Writer (the zero apierrors.Config).
 	Errors *apierrors.Writer
+	// Observer, when set, is told of every refused callback
+	// (observe.Invalid, Detail "callback"). Nil costs nothing.
+	Observer observe.Observer
 }
-
-// ConfigError is one problem with a Config; New returns all of them at
-// once, joined with errors.Join.
-type ConfigError struct {
-	Field  string
-	Reason string
-}
-
-func (e *ConfigError) Error() string { return "jsonp: Config." + e.Field + ": " + e.Reason }
 
 // Middleware wraps GET responses in a JSON-P callback. Build one with New;
 // it is safe for concurrent use.
@@ -77,8 +78,13 @@ type Middleware struct {
 	param        string
 	headers      []metaHeader
 	maxBodyBytes int
-	errors       *apierrors.Writer
-	writers      sync.Pool
+	onError      apierrors.Hook
+	observer     observe.Observer
+	// buffers holds the *bytes.Buffer of finished responses. Only the
+	// buffers are pooled, never a writer: a writer handed to a handler is
+	// never handed to another, so a goroutine the handler left behind
+	// cannot reach another request's response through it.
+	buffers sync.Pool
 }
 
 type metaHeader struct {
@@ -86,24 +92,25 @@ type metaHeader struct {
 	name string // as meta spells it
 }
 
-// New validates cfg and returns its Middleware.
+// New validates cfg and returns its Middleware. Every problem is an
+// *apierrors.ConfigError, all of them joined with errors.Join.
 func New(cfg Config) (*Middleware, error) {
-	var errs []error
-	fail := func(field, reason string, args ...any) {
-		errs = append(errs, &ConfigError{Field: field, Reason: fmt.Sprintf(reason, args...)})
+	problems := configerr.New("jsonp")
+	m := &Middleware{param: cfg.Param, maxBodyBytes: cfg.MaxBodyBytes, onError: cfg.OnError, observer: cfg.Observer}
+	if m.onError == nil {
+		m.onError = cfg.Errors.WriteError
 	}
-	m := &Middleware{param: cfg.Param, maxBodyBytes: cfg.MaxBodyBytes, errors: cfg.Errors}
 	if m.param == "" {
 		m.param = DefaultParam
 	}
 	if url.QueryEscape(m.param) != m.param {
-		fail("Param", "%q must not need escaping in a query", m.param)
+		problems.Addf("Param", "%q must not need escaping in a query", m.param)
 	}
 	switch {
 	case m.maxBodyBytes == 0:
 		m.maxBodyBytes = DefaultMaxBodyBytes
 	case m.maxBodyBytes < 0:
-		fail("MaxBodyBytes", "must not be negative")
+		problems.Add("MaxBodyBytes", "must not be negative")
 	}
 	headers := cfg.Headers
 	if headers == nil {
@@ -116,17 +123,17 @@ func New(cfg Config) (*Middleware, error) {
 		key := textproto.CanonicalMIMEHeaderKey(name)
 		switch {
 		case !token.Valid(name):
-			fail(fmt.Sprintf("Headers[%d]", i), "%q is not a field name", name)
+			problems.Addf(configerr.Index("Headers", i), "%q is not a field name", name)
 		case key == "Link" || strings.HasPrefix(key, "X-Ratelimit-"):
 			// Always there.
 		default:
 			m.headers = append(m.headers, metaHeader{key: key, name: name})
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
-	m.writers.New = func() any { return new(writer) }
+	m.buffers.New = func() any { return new(bytes.Buffer) }
 	return m, nil
 }
 
@@ -136,8 +143,12 @@ func New(cfg Config) (*Middleware, error) {
 //
 // with status 200 and Content-Type application/javascript; meta.status
 // is the status the handler answered. Anything that is not a JavaScript
-// identifier path in callback is a 400, so no script can be injected.
-// Other requests pass through untouched.
+// identifier path in callback is a 400, handed to Config.OnError, so no
+// script can be injected. Other requests pass through untouched.
+//
+// The ResponseWriter the handler gets is its own: once Handler returned,
+// its calls from a goroutine the handler left behind do nothing (Write
+// reports an error), and none reaches this response or another one.
 //
 // It belongs inside the rate limiter (whose headers it copies into meta)
 // and outside the conditional middleware: it takes the request's
@@ -156,24 +167,30 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		}
 		callback, err := url.QueryUnescape(raw)
 		if err != nil || !ValidCallback(callback) {
-			m.errors.Write(w, r, &apierrors.Error{Status: http.StatusBadRequest, Message: MsgInvalidCallback, ID: "invalid_callback"})
+			if m.observer != nil {
+				m.observer.Observe(observe.Event{Middleware: "jsonp", Decision: observe.Invalid, Detail: "callback", Request: r})
+			}
+			m.onError(w, r, &apierrors.Error{Status: http.StatusBadRequest, Message: MsgInvalidCallback, ID: "invalid_callback"})
 			return
 		}
-		jw := m.writers.Get().(*writer)
-		jw.reset(w, m.maxBodyBytes)
+		jw := &writer{rw: w, max: m.maxBodyBytes, buf: m.buffers.Get().(*bytes.Buffer)}
 		defer m.release(jw)
 		next.ServeHTTP(jw, stripValidators(r))
 		m.respond(w, r, jw, callback)
 	})
 }
 
+// release marks jw released, so that its late calls do nothing, and
+// gives its buffer back for another response. jw itself is never reused.
 func (m *Middleware) release(jw *writer) {
-	if jw.buf.Cap() > 2*m.maxBodyBytes {
-		jw.buf = bytes.Buffer{}
+	jw.released.Store(true)
+	buf := jw.buf
+	jw.buf = nil
+	if buf.Cap() > 2*m.maxBodyBytes {
+		return
 	}
-	jw.buf.Reset()
-	jw.ResponseWriter = nil
-	m.writers.Put(jw)
+	buf.Reset()
+	m.buffers.Put(buf)
 }
 
 // stripValidators returns r without the headers that could make the
@@ -318,13 +335,18 @@ func (m *Middleware) respond(w http.ResponseWriter, r *http.Request, jw *writer,
 	jsonbody.Write(w, http.StatusOK, ContentType, b, false)
 }
 
-func knownRateLimitKey(key string) bool {
-	for _, name := range rateLimitHeaders {
-		if textproto.CanonicalMIMEHeaderKey(name) == key {
-			return true
-		}
+// rateLimitKeys are rateLimitHeaders as header map keys, canonicalised
+// once rather than per response.
+var rateLimitKeys = func() []string {
+	keys := make([]string, len(rateLimitHeaders))
+	for i, name := range rateLimitHeaders {
+		keys[i] = textproto.CanonicalMIMEHeaderKey(name)
 	}
-	return false
+	return keys
+}()
+
+func knownRateLimitKey(key string) bool {
+	return slices.Contains(rateLimitKeys, key)
 }
 
 func isJSON(contentType string) bool {
@@ -354,29 +376,54 @@ func appendEscapingLineSeparators(dst, data []byte) []byte {
 	}
 }
 
-// writer captures the handler's response for the wrapper.
+// errReleased is what a writer's Write and FlushError return once the
+// middleware returned.
+var errReleased = errors.New("jsonp: ResponseWriter used after the handler returned")
+
+// writer captures the handler's response for the wrapper. One is made per
+// request and never reused; only its buffer is pooled.
 type writer struct {
-	http.ResponseWriter
-	buf      bytes.Buffer
+	rw  http.ResponseWriter
+	buf *bytes.Buffer
+	// released is set when the middleware returned: every later call is a
+	// no-op, and buf belongs to the pool.
+	released atomic.Bool
 	status   int
 	max      int
 	tooLarge bool
 }
 
-func (w *writer) reset(rw http.ResponseWriter, maxBytes int) {
-	w.ResponseWriter, w.max, w.status, w.tooLarge = rw, maxBytes, 0, false
+// Unwrap returns the wrapped ResponseWriter, for http.ResponseController;
+// once the middleware returned, a writer that drops everything.
+func (w *writer) Unwrap() http.ResponseWriter {
+	if w.released.Load() {
+		return releasedWriter{}
+	}
+	return w.rw
 }
 
-// Unwrap returns the wrapped ResponseWriter, for http.ResponseController.
-func (w *writer) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+// Header returns the response's header map, which the wrapper reads for
+// meta; once the middleware returned, a fresh map nobody reads.
+func (w *writer) Header() http.Header {
+	if w.released.Load() {
+		return http.Header{}
+	}
+	return w.rw.Header()
+}
 
 func (w *writer) WriteHeader(code int) {
+	if w.released.Load() {
+		return
+	}
 	if w.status == 0 && (code < 100 || code >= 200) {
 		w.status = code
 	}
 }
 
 func (w *writer) Write(b []byte) (int, error) {
+	if w.released.Load() {
+		return 0, errReleased
+	}
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
@@ -390,3 +437,22 @@ func (w *writer) Write(b []byte) (int, error) {
 // Flush does nothing: a JSON-P response is sent whole, once the handler
 // is done.
 func (w *writer) Flush() {}
+
+// FlushError is Flush for http.ResponseController; once the middleware
+// returned it reports an error.
+func (w *writer) FlushError() error {
+	if w.released.Load() {
+		return errReleased
+	}
+	return nil
+}
+
+// releasedWriter is what a released writer unwraps to: it drops every
+// call, so http.ResponseController on a late goroutine reaches nothing.
+type releasedWriter struct{}
+
+func (releasedWriter) Header() http.Header         { return http.Header{} }
+func (releasedWriter) Write([]byte) (int, error)   { return 0, errReleased }
+func (releasedWriter) WriteHeader(int)             {}
+func (releasedWriter) FlushError() error           { return errReleased }
+func (releasedWriter) Unwrap() http.ResponseWriter { return nil }

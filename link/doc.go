@@ -15,7 +15,9 @@
 //
 // # Where it sits
 //
-// link is a leaf: it imports nothing of apikit's. Package pagination
+// link is a leaf: it imports nothing of apikit's but an internal helper
+// for header tokens, and takes no configuration, hooks or observer: it
+// parses and formats, and never answers a request. Package pagination
 // builds its Link headers with it, and package jsonp parses them into the
 // [url, {params}] tuples of its meta object.
 //

@@ -11,7 +11,7 @@ import (
 // FuzzParse: the parser never panics, never returns more than MaxLinks
 // links, and every URL it returns was written between < and > in the input.
 func FuzzParse(f *testing.F) {
-	for _, seed := range []string{
+	for _, header := range []string{
 		`<https://x/p?page=3>; rel="next", <https://x/p?page=5>; rel="last"`,
 		`<a,b;c>; rel="next"; title="x, \"y\"; z"`,
 		`<a>; rel=next; REL=prev; t`,
@@ -19,7 +19,7 @@ func FuzzParse(f *testing.F) {
 		`,,, <a>;;; rel = "next" ,`,
 		`<a>; rel="next\`,
 	} {
-		f.Add(seed)
+		f.Add(header)
 	}
 	f.Fuzz(func(t *testing.T, header string) {
 		links := link.Parse(header, header)

@@ -29,7 +29,7 @@ func TestParse(t *testing.T) {
 			[]link.Link{{URL: "a", Rel: "next", Params: []link.Param{{Name: "title", Value: "T"}}}}},
 		{"RFC 8288 3.3: several relation types", []string{`<a>; rel="next last"`}, []link.Link{{URL: "a", Rel: "next last"}}},
 		{"RFC 8288 3.3: the first rel wins", []string{`<a>; rel="next"; rel="prev"`}, []link.Link{{URL: "a", Rel: "next"}}},
-		{"the seed's JSON-P example", []string{`<url1>; rel="next", <url2>; rel="foo"; bar="baz"`},
+		{"GitHub's JSON-P Link example: a parameter besides rel", []string{`<url1>; rel="next", <url2>; rel="foo"; bar="baz"`},
 			[]link.Link{{URL: "url1", Rel: "next"}, {URL: "url2", Rel: "foo", Params: []link.Param{{Name: "bar", Value: "baz"}}}}},
 		{"a parameter without a value", []string{`<a>; rel="next"; crossorigin`},
 			[]link.Link{{URL: "a", Rel: "next", Params: []link.Param{{Name: "crossorigin"}}}}},

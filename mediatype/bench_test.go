@@ -17,8 +17,8 @@ var commonAccepts = []struct {
 	{"application-json", "application/json"},
 	{"any", "*/*"},
 	{"github-v3", "application/vnd.github.v3+json"},
-	{"myblog-v3", "application/vnd.myblog.v3+json"},
-	{"myblog-v3-raw", "application/vnd.myblog.v3.raw+json"},
+	{"acme-v3", "application/vnd.acme.v3+json"},
+	{"acme-v3-raw", "application/vnd.acme.v3.raw+json"},
 	{"browser", "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"},
 }
 
@@ -30,7 +30,7 @@ func (w *headerOnly) Write(b []byte) (int, error) { return len(b), nil }
 func (w *headerOnly) WriteHeader(int)             {}
 
 func BenchmarkHandler(b *testing.B) {
-	n, err := mediatype.New(mediatype.Config{Params: []string{"raw", "full"}})
+	n, err := mediatype.New(mediatype.Config{Vendor: "acme", Params: []string{"raw", "full"}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func BenchmarkHandler(b *testing.B) {
 }
 
 func BenchmarkNegotiate(b *testing.B) {
-	n, err := mediatype.New(mediatype.Config{Params: []string{"raw", "full"}})
+	n, err := mediatype.New(mediatype.Config{Vendor: "acme", Params: []string{"raw", "full"}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -73,13 +73,30 @@ func BenchmarkNegotiate(b *testing.B) {
 }
 
 func BenchmarkNotAcceptable(b *testing.B) {
-	n, err := mediatype.New(mediatype.Config{})
+	n, err := mediatype.New(mediatype.Config{Vendor: "acme"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	h := n.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	r := httptest.NewRequest("GET", "/posts", nil)
-	r.Header.Set("Accept", "application/vnd.myblog.v9+json")
+	r.Header.Set("Accept", "application/vnd.acme.v9+json")
+	w := &headerOnly{header: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.header)
+		h.ServeHTTP(w, r)
+	}
+}
+
+// The 406 with an Observer: no allocation more than BenchmarkNotAcceptable.
+func BenchmarkNotAcceptableObserved(b *testing.B) {
+	n, err := mediatype.New(mediatype.Config{Vendor: "acme", Observer: &counter{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := n.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	r := httptest.NewRequest("GET", "/posts", nil)
+	r.Header.Set("Accept", "application/vnd.acme.v9+json")
 	w := &headerOnly{header: http.Header{}}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -2,18 +2,19 @@
 // GitHub's v3 API does: a client asks for a version, and optionally an
 // alternative representation, with a vendor media type,
 //
-//	Accept: application/vnd.myblog.v3+json
-//	Accept: application/vnd.myblog.v3.raw+json
+//	Accept: application/vnd.acme.v3+json
+//	Accept: application/vnd.acme.v3.raw+json
 //
 // and every response says what it is:
 //
-//	X-myblog-Media-Type: myblog.v3; format=json
-//	X-myblog-Media-Type: myblog.v3; param=raw; format=json
+//	X-acme-Media-Type: acme.v3; format=json
+//	X-acme-Media-Type: acme.v3; param=raw; format=json
 //
-// A Negotiator is built once from a Config (vendor, versions served, the
-// params handlers offer) and its Handler wraps the API:
+// A Negotiator is built once from a Config (the vendor, which is
+// required, the versions served, the params handlers offer) and its
+// Handler wraps the API:
 //
-//	n, err := mediatype.New(mediatype.Config{Params: []string{"raw", "full"}, Errors: errs})
+//	n, err := mediatype.New(mediatype.Config{Vendor: "acme", Params: []string{"raw", "full"}, Errors: errs})
 //	...
 //	api := n.Handler(mux)
 //
@@ -24,7 +25,7 @@
 // # What a request gets
 //
 // No Accept, application/json, application/*, */* and the vendor type
-// without a version (application/vnd.myblog+json) get the default: the
+// without a version (application/vnd.acme+json) get the default: the
 // first of Config.Versions, no param. So does every type the service does
 // not serve, another vendor's included: GitHub's own clients send
 // application/vnd.github.v3+json, and a browser sends text/html before
@@ -32,18 +33,24 @@
 // instead of answering 406, and this convention does.
 //
 // The one 406 is for a client that names this service's vendor type with
-// a version it does not serve (application/vnd.myblog.v9+json) and
+// a version it does not serve (application/vnd.acme.v9+json) and
 // accepts nothing else the service serves: answering v3 to a client that
 // asked for v9 would break it quietly. The body, written through
 // Config.Errors, says what to send instead:
 //
-//	{"message":"Unsupported 'Accept' header: \"application/vnd.myblog.v9+json\". Must accept one of: application/vnd.myblog.v3+json, application/json."}
+//	{"message":"Unsupported 'Accept' header: \"application/vnd.acme.v9+json\". Must accept one of: application/vnd.acme.v3+json, application/json."}
+//
+// Config.OnError may answer it instead: the hook gets the
+// *apierrors.Error (ID "not_acceptable") after X-<Vendor>-Media-Type and
+// Vary are set and before anything is written, so its own status, headers
+// and body reach the client whole. Config.Observer sees each 406 as
+// observe.NotAcceptable, Detail "version".
 //
 // A vendor type is application/vnd.<vendor>[.<version>][.<param>][+json],
 // as GitHub's. Without a version it is the default version; the suffix
-// may be left out (application/vnd.myblog.v3.raw), and a type with another
+// may be left out (application/vnd.acme.v3.raw), and a type with another
 // suffix (+xml) is a type the service does not serve. A param the service
-// does not list (application/vnd.myblog.v3.diff+json) is no param: the
+// does not list (application/vnd.acme.v3.diff+json) is no param: the
 // default representation of that version, not a 406.
 //
 // # Precedence
@@ -54,7 +61,7 @@
 // the more specific (type/subtype over type/* over */*); among equal
 // specificity the first in the header. Ranges that select nothing the
 // service serves are passed over, so
-// "application/vnd.myblog.v9+json, application/json;q=0.5" is answered
+// "application/vnd.acme.v9+json, application/json;q=0.5" is answered
 // with application/json, not 406.
 //
 //   - q=0 means "not acceptable": such a range is never chosen. When every
@@ -79,6 +86,8 @@
 // redirects and 304s written further in carry it; the 406 carries the
 // default's, the representation its body is in. It also merges Accept
 // into Vary (RFC 9110 §12.5.5), since the representation depends on it.
+// ExposedHeaders names the header for a CORS expose list
+// (cors.Config.Expose), so that scripts on other origins may read it.
 //
 // # Cost
 //
@@ -93,7 +102,8 @@
 //
 // # Where it sits
 //
-// Fourth in the stack: after recovery, request ids, the User-Agent check
+// Fourth in the stack (the stack order in the module doc, go doc
+// github.com/myblog/apikit): after recovery, request ids, the User-Agent check
 // and CORS (a preflight never reaches it), before authentication and the
 // rate limiter, so a 406 costs neither a credential check nor quota, and
 // the 401s and 429s they answer carry X-<Vendor>-Media-Type.

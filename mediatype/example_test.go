@@ -11,7 +11,7 @@ import (
 
 // A post offered in its default representation and as raw Markdown.
 func Example() {
-	n, err := mediatype.New(mediatype.Config{Params: []string{"raw"}})
+	n, err := mediatype.New(mediatype.Config{Vendor: "acme", Params: []string{"raw"}})
 	if err != nil {
 		panic(err) // a misconfiguration fails at start-up
 	}
@@ -27,8 +27,8 @@ func Example() {
 	for _, accept := range []string{
 		"",
 		"application/vnd.github.v3+json",
-		"application/vnd.myblog.v3.raw+json",
-		"application/vnd.myblog.v9+json",
+		"application/vnd.acme.v3.raw+json",
+		"application/vnd.acme.v9+json",
 	} {
 		r := httptest.NewRequest("GET", "/posts/1", nil)
 		if accept != "" {
@@ -36,36 +36,36 @@ func Example() {
 		}
 		w := httptest.NewRecorder()
 		post.ServeHTTP(w, r)
-		fmt.Println(w.Code, w.Header().Get("X-myblog-Media-Type"))
+		fmt.Println(w.Code, w.Header().Get("X-acme-Media-Type"))
 		fmt.Println(w.Body.String())
 	}
 	// Output:
-	// 200 myblog.v3; format=json
+	// 200 acme.v3; format=json
 	// {"title":"Hello"}
-	// 200 myblog.v3; format=json
+	// 200 acme.v3; format=json
 	// {"title":"Hello"}
-	// 200 myblog.v3; param=raw; format=json
+	// 200 acme.v3; param=raw; format=json
 	// "# Hello"
-	// 406 myblog.v3; format=json
-	// {"message":"Unsupported 'Accept' header: \"application/vnd.myblog.v9+json\". Must accept one of: application/vnd.myblog.v3+json, application/json."}
+	// 406 acme.v3; format=json
+	// {"message":"Unsupported 'Accept' header: \"application/vnd.acme.v9+json\". Must accept one of: application/vnd.acme.v3+json, application/json."}
 }
 
 // The precedence rules of RFC 9110 §12.5.1, on a service that serves v3
 // and v4.
 func ExampleNegotiator_Negotiate() {
-	n, err := mediatype.New(mediatype.Config{Versions: []string{"v3", "v4"}, Params: []string{"raw", "full"}})
+	n, err := mediatype.New(mediatype.Config{Vendor: "acme", Versions: []string{"v3", "v4"}, Params: []string{"raw", "full"}})
 	if err != nil {
 		panic(err)
 	}
 	for _, accept := range []string{
-		"application/vnd.myblog.v4+json",                             // a version
-		"application/vnd.myblog.full+json",                           // a param, the default version
-		"*/*, application/vnd.myblog.v4.raw+json",                    // the more specific range
-		"application/vnd.myblog.v4.raw+json;q=0.5, application/json", // the higher weight
-		"application/vnd.myblog.v9+json, application/json;q=0.1",     // v9 is not served, json is acceptable
-		"application/json;q=0",                                       // only an exclusion: the default
-		"application/vnd.myblog.v3.diff+json",                        // a param not offered: none
-		"application/vnd.myblog.v9+json",                             // nothing else acceptable: 406
+		"application/vnd.acme.v4+json",                             // a version
+		"application/vnd.acme.full+json",                           // a param, the default version
+		"*/*, application/vnd.acme.v4.raw+json",                    // the more specific range
+		"application/vnd.acme.v4.raw+json;q=0.5, application/json", // the higher weight
+		"application/vnd.acme.v9+json, application/json;q=0.1",     // v9 is not served, json is acceptable
+		"application/json;q=0",                                     // only an exclusion: the default
+		"application/vnd.acme.v3.diff+json",                        // a param not offered: none
+		"application/vnd.acme.v9+json",                             // nothing else acceptable: 406
 	} {
 		m, err := n.Negotiate([]string{accept})
 		if err != nil {
@@ -75,14 +75,14 @@ func ExampleNegotiator_Negotiate() {
 		fmt.Println(n.HeaderValue(m))
 	}
 	// Output:
-	// myblog.v4; format=json
-	// myblog.v3; param=full; format=json
-	// myblog.v4; param=raw; format=json
-	// myblog.v3; format=json
-	// myblog.v3; format=json
-	// myblog.v3; format=json
-	// myblog.v3; format=json
-	// 406 Unsupported 'Accept' header: "application/vnd.myblog.v9+json". Must accept one of: application/vnd.myblog.v3+json, application/vnd.myblog.v4+json, application/json.
+	// acme.v4; format=json
+	// acme.v3; param=full; format=json
+	// acme.v4; param=raw; format=json
+	// acme.v3; format=json
+	// acme.v3; format=json
+	// acme.v3; format=json
+	// acme.v3; format=json
+	// 406 Unsupported 'Accept' header: "application/vnd.acme.v9+json". Must accept one of: application/vnd.acme.v3+json, application/vnd.acme.v4+json, application/json.
 }
 
 // Testing a handler without the middleware.
@@ -102,10 +102,10 @@ func ExampleWithMediaType() {
 
 // Every problem in a Config is reported at once.
 func ExampleNew() {
-	_, err := mediatype.New(mediatype.Config{Vendor: "MyBlog", Versions: []string{"3"}, Params: []string{"raw", "v2"}})
+	_, err := mediatype.New(mediatype.Config{Vendor: "Acme", Versions: []string{"3"}, Params: []string{"raw", "v2"}})
 	fmt.Println(err)
 	// Output:
-	// mediatype: Config.Vendor: "MyBlog" must be a lower-case token: a letter, then letters, digits and '-'
-	// mediatype: Config.Versions[0]: "3" must be "v" followed by digits, without a leading zero ("v3")
-	// mediatype: Config.Params[1]: "v2" is shaped like a version: application/vnd.<vendor>.v2+json would ask for version v2
+	// mediatype: Vendor: "Acme" must be a lower-case token: a letter, then letters, digits and '-'
+	// mediatype: Versions[0]: "3" must be "v" followed by digits, without a leading zero ("v3")
+	// mediatype: Params[1]: "v2" is shaped like a version: application/vnd.<vendor>.v2+json would ask for version v2
 }

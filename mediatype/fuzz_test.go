@@ -16,24 +16,24 @@ import (
 // not mention it always gets the default; and two field lines are the
 // same list as one line holding both.
 func FuzzAccept(f *testing.F) {
-	for _, seed := range [][2]string{
+	for _, accept := range [][2]string{
 		{"", ""},
 		{"application/json", ""},
 		{"*/*", "application/*"},
 		{"application/vnd.github.v3+json", ""},
-		{"application/vnd.myblog.v3+json", ""},
-		{"application/vnd.myblog.v9+json", "application/json;q=0.5"},
-		{"application/vnd.myblog.v4.raw+json; charset=utf-8; q=0.8", "*/*;q=0.1"},
-		{"Application/VND.MyBlog.V03.FULL+JSON;Q=1.000", ""},
-		{`text/html;a="x, application/vnd.myblog.v9+json", application/vnd.myblog.raw`, ""},
-		{"application/vnd.myblog.v9+json;q=0, application/json;q=0", "text/html;q=abc"},
-		{strings.Repeat("text/html, ", 31) + "application/vnd.myblog.v9+json", "application/vnd.myblog.v9+json"},
-		{"application/vnd.myblog.v3.raw+json;;q=1;", " , ,\t"},
-		{"application/vnd.myblog", "application/vnd.myblog+xml"},
+		{"application/vnd.acme.v3+json", ""},
+		{"application/vnd.acme.v9+json", "application/json;q=0.5"},
+		{"application/vnd.acme.v4.raw+json; charset=utf-8; q=0.8", "*/*;q=0.1"},
+		{"Application/VND.Acme.V03.FULL+JSON;Q=1.000", ""},
+		{`text/html;a="x, application/vnd.acme.v9+json", application/vnd.acme.raw`, ""},
+		{"application/vnd.acme.v9+json;q=0, application/json;q=0", "text/html;q=abc"},
+		{strings.Repeat("text/html, ", 31) + "application/vnd.acme.v9+json", "application/vnd.acme.v9+json"},
+		{"application/vnd.acme.v3.raw+json;;q=1;", " , ,\t"},
+		{"application/vnd.acme", "application/vnd.acme+xml"},
 	} {
-		f.Add(seed[0], seed[1])
+		f.Add(accept[0], accept[1])
 	}
-	n, err := mediatype.New(mediatype.Config{Versions: []string{"v3", "v4"}, Params: []string{"raw", "full"}})
+	n, err := mediatype.New(mediatype.Config{Vendor: "acme", Versions: []string{"v3", "v4"}, Params: []string{"raw", "full"}})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func FuzzAccept(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line1, line2 string) {
 		accept := []string{line1, line2}
 		got, err := n.Negotiate(accept)
-		mentioned := strings.Contains(strings.ToLower(line1+"\n"+line2), "vnd.myblog")
+		mentioned := strings.Contains(strings.ToLower(line1+"\n"+line2), "vnd.acme")
 		if err != nil {
 			var e *apierrors.Error
 			if !errors.As(err, &e) || e.Status != http.StatusNotAcceptable || e.ID != "not_acceptable" {

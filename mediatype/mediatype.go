@@ -2,18 +2,15 @@ package mediatype
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
 	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/internal/configerr"
+	"github.com/myblog/apikit/observe"
 )
-
-// DefaultVendor is the seed's vendor name: application/vnd.myblog.v3+json
-// and X-myblog-Media-Type.
-const DefaultVendor = "myblog"
 
 // DefaultVersion is the version served when Config.Versions is empty.
 const DefaultVersion = "v3"
@@ -25,13 +22,15 @@ const MsgNotAcceptable = "Unsupported 'Accept' header: %s. Must accept one of: %
 // maxQuoted bounds the bytes of the client's media range echoed in a 406.
 const maxQuoted = 100
 
-// Config configures a Negotiator. The zero value is the seed's: vendor
-// "myblog", version v3 only, no alternative representations.
+// Config configures a Negotiator. Vendor is required; the rest defaults
+// to version v3 only and no alternative representations, GitHub's.
 type Config struct {
 	// Vendor is the name in application/vnd.<Vendor>... and in the
-	// X-<Vendor>-Media-Type header. Default "myblog". It must be a
-	// lower-case token without '.' or '+', which would make the media
-	// type ambiguous: a letter, then letters, digits and '-'.
+	// X-<Vendor>-Media-Type header: "acme" for application/vnd.acme.v3+json,
+	// as "github" is GitHub's. Required: a vendor type names its owner,
+	// and no default could be yours. It must be a lower-case token
+	// without '.' or '+', which would make the media type ambiguous: a
+	// letter, then letters, digits and '-'.
 	Vendor string
 	// Versions are the versions served, the first being the default.
 	// Default []string{"v3"}. Each is "v" followed by digits, without a
@@ -41,19 +40,19 @@ type Config struct {
 	// "full", "text", "html"): lower-case tokens, a letter then letters,
 	// digits and '-', not shaped like a version. Default: none.
 	Params []string
-	// Errors writes the 406. Default: a nil *apierrors.Writer, GitHub's
-	// shape.
+	// OnError answers a request refused with 406 Not Acceptable. It gets
+	// the *apierrors.Error (ID "not_acceptable") after X-<Vendor>-Media-Type
+	// (the default representation's, the one the error is in) and Vary:
+	// Accept are set, before anything is written. Default:
+	// Errors.WriteError.
+	OnError apierrors.Hook
+	// Errors writes the 406 when OnError is nil. Default: a nil
+	// *apierrors.Writer, GitHub's shape.
 	Errors *apierrors.Writer
+	// Observer, when set, sees each 406: observe.NotAcceptable, Detail
+	// "version" (the one refusal: a version not served).
+	Observer observe.Observer
 }
-
-// ConfigError is one problem with a Config; New returns all of them at
-// once, joined with errors.Join.
-type ConfigError struct {
-	Field  string
-	Reason string
-}
-
-func (e *ConfigError) Error() string { return "mediatype: Config." + e.Field + ": " + e.Reason }
 
 // MediaType is the representation a request negotiated.
 type MediaType struct {
@@ -67,18 +66,20 @@ type MediaType struct {
 }
 
 // formatJSON is the one format served: a vendor type without a suffix
-// (application/vnd.myblog.v3.raw) or with "+json" is JSON.
+// (application/vnd.acme.v3.raw) or with "+json" is JSON.
 const formatJSON = "json"
 
 // Negotiator chooses the representation of each request from its Accept
 // field. Build one with New; it is safe for concurrent use.
 type Negotiator struct {
-	vendor    string
-	prefix    string // "vnd.myblog", lower-case, matched against subtypes
-	versions  []string
-	params    []string
-	headerKey string // "X-Myblog-Media-Type", canonical
-	errors    *apierrors.Writer
+	vendor     string
+	prefix     string // "vnd.acme", lower-case, matched against subtypes
+	versions   []string
+	params     []string
+	headerName string // "X-acme-Media-Type", as ExposedHeaders gives it
+	headerKey  string // "X-Acme-Media-Type", canonical
+	onError    apierrors.Hook
+	observer   observe.Observer
 
 	// reps[v][0] is version v's default representation, reps[v][p+1] its
 	// params[p]; reps[0][0] is the default. The context holds pointers
@@ -107,17 +108,13 @@ type representation struct {
 
 // New validates cfg and returns its Negotiator.
 func New(cfg Config) (*Negotiator, error) {
-	var errs []error
-	fail := func(field, reason string, args ...any) {
-		errs = append(errs, &ConfigError{Field: field, Reason: fmt.Sprintf(reason, args...)})
-	}
-
+	problems := configerr.New("mediatype")
 	vendor := cfg.Vendor
-	if vendor == "" {
-		vendor = DefaultVendor
-	}
-	if !isName(vendor) {
-		fail("Vendor", "%q must be a lower-case token: a letter, then letters, digits and '-'", vendor)
+	switch {
+	case vendor == "":
+		problems.Add("Vendor", `is required: the name in application/vnd.<Vendor>.v3+json and X-<Vendor>-Media-Type ("acme")`)
+	case !isName(vendor):
+		problems.Addf("Vendor", "%q must be a lower-case token: a letter, then letters, digits and '-'", vendor)
 	}
 
 	versions := cfg.Versions
@@ -125,37 +122,43 @@ func New(cfg Config) (*Negotiator, error) {
 		versions = []string{DefaultVersion}
 	}
 	for i, v := range versions {
-		field := fmt.Sprintf("Versions[%d]", i)
+		field := configerr.Index("Versions", i)
 		switch {
 		case !isVersion(v) || len(v) > 2 && v[1] == '0':
-			fail(field, `%q must be "v" followed by digits, without a leading zero ("v3")`, v)
+			problems.Addf(field, `%q must be "v" followed by digits, without a leading zero ("v3")`, v)
 		case indexOf(versions[:i], v) >= 0:
-			fail(field, "%q is listed twice", v)
+			problems.Addf(field, "%q is listed twice", v)
 		}
 	}
 
 	for i, p := range cfg.Params {
-		field := fmt.Sprintf("Params[%d]", i)
+		field := configerr.Index("Params", i)
 		switch {
 		case !isName(p):
-			fail(field, "%q must be a lower-case token: a letter, then letters, digits and '-'", p)
+			problems.Addf(field, "%q must be a lower-case token: a letter, then letters, digits and '-'", p)
 		case isVersion(p):
-			fail(field, "%q is shaped like a version: application/vnd.<vendor>.%s+json would ask for version %s", p, p, p)
+			problems.Addf(field, "%q is shaped like a version: application/vnd.<vendor>.%s+json would ask for version %s", p, p, p)
 		case indexOf(cfg.Params[:i], p) >= 0:
-			fail(field, "%q is listed twice", p)
+			problems.Addf(field, "%q is listed twice", p)
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
 
+	onError := cfg.OnError
+	if onError == nil {
+		onError = cfg.Errors.WriteError
+	}
 	n := &Negotiator{
-		vendor:    vendor,
-		prefix:    "vnd." + vendor,
-		versions:  append([]string(nil), versions...),
-		params:    append([]string(nil), cfg.Params...),
-		headerKey: http.CanonicalHeaderKey("X-" + vendor + "-Media-Type"),
-		errors:    cfg.Errors,
+		vendor:     vendor,
+		prefix:     "vnd." + vendor,
+		versions:   append([]string(nil), versions...),
+		params:     append([]string(nil), cfg.Params...),
+		headerName: "X-" + vendor + "-Media-Type",
+		headerKey:  http.CanonicalHeaderKey("X-" + vendor + "-Media-Type"),
+		onError:    onError,
+		observer:   cfg.Observer,
 	}
 	n.reps = make([][]representation, len(n.versions))
 	var acceptable []string
@@ -185,7 +188,7 @@ func New(cfg Config) (*Negotiator, error) {
 }
 
 // HeaderValue returns the X-<Vendor>-Media-Type value that describes m, in
-// GitHub's form: "myblog.v3; format=json", "myblog.v3; param=raw;
+// GitHub's form: "acme.v3; format=json", "acme.v3; param=raw;
 // format=json". It is a method of the Negotiator, not of MediaType,
 // because the vendor is the Negotiator's. Handler sets it on every
 // response; a handler that answers with another representation than the
@@ -201,12 +204,18 @@ func (n *Negotiator) HeaderValue(m MediaType) string {
 	return s
 }
 
+// ExposedHeaders returns the name of the header Handler sets,
+// X-<Vendor>-Media-Type, for a CORS expose list (cors.Config.Expose), so
+// that scripts on other origins can read it.
+func (n *Negotiator) ExposedHeaders() []string { return []string{n.headerName} }
+
 // Handler is the middleware. It negotiates the request's Accept field,
 // sets X-<Vendor>-Media-Type and merges Vary: Accept before next runs (so
 // errors, redirects and 304s written further in carry them), puts the
 // MediaType in the request's context for FromContext, and calls next. When
 // Accept asks only for versions the service does not serve, it answers
-// 406 through Config.Errors instead, in the default representation.
+// 406 through Config.OnError instead (by default Config.Errors), with the
+// default representation's X-<Vendor>-Media-Type.
 //
 // It belongs after CORS and before authentication: a preflight never
 // reaches it, and a 406 costs neither a credential check nor quota.
@@ -217,7 +226,10 @@ func (n *Negotiator) Handler(next http.Handler) http.Handler {
 		addVaryAccept(h)
 		if rep == nil {
 			h[n.headerKey] = n.reps[0][0].header
-			n.errors.Write(w, r, n.notAcceptable(unserved))
+			if n.observer != nil {
+				n.observer.Observe(observe.Event{Middleware: "mediatype", Decision: observe.NotAcceptable, Detail: "version", Request: r})
+			}
+			n.onError(w, r, n.notAcceptable(unserved))
 			return
 		}
 		h[n.headerKey] = rep.header
@@ -316,7 +328,7 @@ func (n *Negotiator) match(r mediaRange) (rep *representation, specificity int, 
 		return &n.reps[0][0], 2, false
 	}
 	if rest[0] != '.' {
-		return nil, 0, false // vnd.myblogger: another vendor
+		return nil, 0, false // vnd.acmecorp: another vendor
 	}
 	rest = rest[1:]
 	v, param := 0, rest

@@ -34,34 +34,34 @@ type Cursor struct {
 }
 
 // Cursor reads per_page (as Page does) and at most one of since, after
-// and before from r's query. More than one is a 422 "invalid".
-func (p *Paginator) Cursor(r *http.Request) (Cursor, error) {
-	page, err := p.Page(r)
-	if err != nil {
-		return Cursor{}, err
-	}
+// and before from r's query. More than one, or a value that is not a valid
+// query value, is a refusal, as a bad per_page is: Cursor hands one 422
+// "Validation Failed" with every "invalid" entry to Config.OnError and
+// reports false, and the handler returns.
+func (p *Paginator) Cursor(w http.ResponseWriter, r *http.Request) (Cursor, bool) {
+	page, problems := p.parsePage(r.URL.RawQuery, nil)
 	c := Cursor{PerPage: page.PerPage, perPageGiven: page.perPageGiven}
-	v := apierrors.NewValidation(p.resource)
 	for _, name := range []string{Since, After, Before} {
 		raw, ok := queryValue(r.URL.RawQuery, name)
 		if !ok || raw == "" {
 			continue
 		}
 		if c.Param != "" {
-			v.Add(apierrors.FieldError{Field: name, Code: apierrors.CodeInvalid, Message: "only one of since, after and before may be given"})
+			problems = append(problems, apierrors.FieldError{Resource: p.resource, Field: name, Code: apierrors.CodeInvalid, Message: "only one of since, after and before may be given"})
 			continue
 		}
 		value, err := url.QueryUnescape(raw)
 		if err != nil {
-			v.Add(apierrors.FieldError{Field: name, Code: apierrors.CodeInvalid, Message: name + " is not a valid query value"})
+			problems = append(problems, apierrors.FieldError{Resource: p.resource, Field: name, Code: apierrors.CodeInvalid, Message: name + " is not a valid query value"})
 			continue
 		}
 		c.Param, c.Value = name, value
 	}
-	if err := v.Err(); err != nil {
-		return Cursor{}, err
+	if problems != nil {
+		p.refuseQuery(w, r, problems)
+		return Cursor{}, false
 	}
-	return c, nil
+	return c, true
 }
 
 // CursorLinks returns the links of a cursor-paged list: rel="next" with
@@ -109,21 +109,25 @@ func EncodeCursor(v any) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// DecodeCursor decodes a cursor made by EncodeCursor into v. A cursor
-// that is not one is a 422 "invalid" on param, ready for an
-// apierrors.Writer.
-func (p *Paginator) DecodeCursor(c Cursor, v any) error {
+// DecodeCursor decodes c, a cursor made by EncodeCursor, into v, and
+// reports whether it could. A cursor that is not one is a refusal:
+// DecodeCursor hands a 422 "invalid" on c's parameter to Config.OnError
+// and reports false, and the handler returns.
+func (p *Paginator) DecodeCursor(w http.ResponseWriter, r *http.Request, c Cursor, v any) bool {
 	b, err := base64.RawURLEncoding.DecodeString(c.Value)
 	if err == nil {
 		err = json.Unmarshal(b, v)
 	}
 	if err != nil {
-		return apierrors.ValidationFailed(apierrors.FieldError{
+		e := apierrors.ValidationFailed(apierrors.FieldError{
 			Resource: p.resource, Field: c.Param, Code: apierrors.CodeInvalid,
 			Message: c.Param + " is not a cursor this API gave out",
 		})
+		e.Err = err
+		p.refuse(w, r, "cursor", e)
+		return false
 	}
-	return nil
+	return true
 }
 
 // SinceID returns a Cursor for the page after the item whose id is id, for

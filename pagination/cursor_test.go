@@ -7,42 +7,46 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/pagination"
 )
 
 func TestCursor(t *testing.T) {
 	p := newPaginator(t, pagination.Config{})
 	tests := []struct {
-		name      string
-		query     string
-		want      pagination.Cursor
-		wantField string
+		name       string
+		query      string
+		want       pagination.Cursor
+		wantErrors string
 	}{
 		{"the start", "", pagination.Cursor{PerPage: 30}, ""},
 		{"since", "?since=135&per_page=10", pagination.Cursor{Param: "since", Value: "135", PerPage: 10}, ""},
 		{"after, unescaped", "?after=eyJpZCI6M30%3D", pagination.Cursor{Param: "after", Value: "eyJpZCI6M30=", PerPage: 30}, ""},
 		{"before", "?before=abc", pagination.Cursor{Param: "before", Value: "abc", PerPage: 30}, ""},
-		{"two cursors", "?since=1&after=abc", pagination.Cursor{}, "after"},
-		{"a bad escape", "?after=%zz", pagination.Cursor{}, "after"},
-		{"a bad per_page", "?since=1&per_page=0", pagination.Cursor{}, "per_page"},
+		{"two cursors", "?since=1&after=abc", pagination.Cursor{},
+			`[{"resource":"Query","field":"after","code":"invalid","message":"only one of since, after and before may be given"}]`},
+		{"a bad escape", "?after=%zz", pagination.Cursor{},
+			`[{"resource":"Query","field":"after","code":"invalid","message":"after is not a valid query value"}]`},
+		{"a bad per_page", "?since=1&per_page=0", pagination.Cursor{},
+			`[{"resource":"Query","field":"per_page","code":"invalid","message":"per_page must be a whole number from 1 to 100"}]`},
+		{"every problem in one 422", "?per_page=0&since=1&before=x", pagination.Cursor{},
+			`[{"resource":"Query","field":"per_page","code":"invalid","message":"per_page must be a whole number from 1 to 100"},` +
+				`{"resource":"Query","field":"before","code":"invalid","message":"only one of since, after and before may be given"}]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := p.Cursor(request("/users" + tt.query))
-			if tt.wantField == "" {
-				require.NoError(t, err)
+			w := httptest.NewRecorder()
+			c, ok := p.Cursor(w, request("/users"+tt.query))
+			if tt.wantErrors == "" {
+				require.True(t, ok)
+				assert.Empty(t, w.Body.String(), "nothing written")
 				assert.Equal(t, tt.want.Param, c.Param)
 				assert.Equal(t, tt.want.Value, c.Value)
 				assert.Equal(t, tt.want.PerPage, c.PerPage)
 				return
 			}
-			var e *apierrors.Error
-			require.ErrorAs(t, err, &e)
-			assert.Equal(t, 422, e.Status)
-			require.Len(t, e.Errors, 1)
-			assert.Equal(t, tt.wantField, e.Errors[0].Field)
-			assert.Equal(t, apierrors.CodeInvalid, e.Errors[0].Code)
+			assert.False(t, ok)
+			assert.Equal(t, 422, w.Code)
+			assert.JSONEq(t, `{"message":"Validation Failed","errors":`+tt.wantErrors+`}`, w.Body.String())
 		})
 	}
 }
@@ -68,8 +72,8 @@ func TestCursorLinks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := request(tt.target)
-			current, err := p.Cursor(r)
-			require.NoError(t, err)
+			current, ok := p.Cursor(httptest.NewRecorder(), r)
+			require.True(t, ok)
 			w := httptest.NewRecorder()
 			p.SetCursorLinks(w, r, current, tt.next, tt.prev)
 			assert.Equal(t, tt.want, w.Header().Get("Link"))
@@ -86,14 +90,15 @@ func TestEncodeDecodeCursor(t *testing.T) {
 	token, err := pagination.EncodeCursor(keyset{CreatedAt: "2026-11-26T12:00:00Z", ID: "0f3c"})
 	require.NoError(t, err)
 	var back keyset
-	require.NoError(t, p.DecodeCursor(pagination.Cursor{Param: pagination.After, Value: token}, &back))
+	w := httptest.NewRecorder()
+	require.True(t, p.DecodeCursor(w, request("/posts"), pagination.Cursor{Param: pagination.After, Value: token}, &back))
+	assert.Empty(t, w.Body.String(), "nothing written")
 	assert.Equal(t, keyset{CreatedAt: "2026-11-26T12:00:00Z", ID: "0f3c"}, back)
 
-	err = p.DecodeCursor(pagination.Cursor{Param: pagination.After, Value: "not a cursor"}, &back)
-	var e *apierrors.Error
-	require.ErrorAs(t, err, &e)
-	assert.Equal(t, 422, e.Status)
-	assert.Equal(t, []apierrors.FieldError{{Resource: "Query", Field: "after", Code: apierrors.CodeInvalid, Message: "after is not a cursor this API gave out"}}, e.Errors)
+	w = httptest.NewRecorder()
+	assert.False(t, p.DecodeCursor(w, request("/posts"), pagination.Cursor{Param: pagination.After, Value: "not a cursor"}, &back))
+	assert.Equal(t, 422, w.Code)
+	assert.JSONEq(t, `{"message":"Validation Failed","errors":[{"resource":"Query","field":"after","code":"invalid","message":"after is not a cursor this API gave out"}]}`, w.Body.String())
 
 	_, err = pagination.EncodeCursor(make(chan int))
 	assert.Error(t, err)

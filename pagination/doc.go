@@ -7,13 +7,23 @@
 // at most 100) from the query; a value that is not a whole number in
 // range is a 422 "Validation Failed" with an "invalid" entry per field, or,
 // with Config.Clamp, the nearest valid value. Page.Offset and Page.Limit
-// go straight into SQL. Paginator.SetLinks then writes, from the total:
+// go straight into SQL:
+//
+//	page, ok := pages.Page(w, r)
+//	if !ok {
+//		return // the 422 is answered
+//	}
+//	// SELECT ... LIMIT page.Limit() OFFSET page.Offset()
+//	pages.SetLinks(w, r, page, total)
+//
+// Paginator.SetLinks then writes, from the total:
 //
 //	Link: <https://api.myblog.com/posts?page=3&per_page=10>; rel="next", <https://api.myblog.com/posts?page=10&per_page=10>; rel="last", <https://api.myblog.com/posts?page=1&per_page=10>; rel="first", <https://api.myblog.com/posts?page=1&per_page=10>; rel="prev"
 //
 // on one field line, rel first and quoted, URLs absolute (Config.BaseURL,
 // else the request's scheme and host, believing X-Forwarded-Proto / -Host
-// and Forwarded only from Config.TrustedProxies), every other query
+// and Forwarded only from the proxies Config.Resolver trusts; a nil
+// Resolver believes none), every other query
 // parameter kept where the client put it, per_page kept only when the
 // client gave it, commas percent-encoded. The first page has no first or
 // prev, the last no next or last; a page past the end has first and prev
@@ -35,6 +45,16 @@
 // The Heroku design guide's alternative is there too: Paginator.Range
 // reads "Range: id ]5c1f..; max=10, order=desc", and SetRangeHeaders sets
 // Next-Range and says whether to answer 206 Partial Content.
+//
+// # Refusals and decisions
+//
+// Page, Cursor, DecodeCursor and Range answer a bad request themselves
+// and report false: the 422 (page, per_page, since/after/before, a cursor
+// this API did not give out) or 400 (Range) goes to Config.OnError (the
+// one apierrors.Hook shape of every apikit middleware) before any status
+// is written, and a nil OnError is Config.Errors.WriteError.
+// Config.Observer, when set, hears of each refusal (observe.Invalid,
+// Detail "page", "per_page", "cursor" or "range").
 //
 // # Where it sits
 //

@@ -6,20 +6,20 @@ import (
 	"net/http/httptest"
 
 	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/forwarded"
 	"github.com/myblog/apikit/pagination"
 )
 
 // A list handler reads the page, queries one page of rows, and sets the
 // Link header from the total.
 func Example() {
-	pages, _ := pagination.New(pagination.Config{BaseURL: "https://api.myblog.com"})
 	errs, _ := apierrors.NewWriter(apierrors.Config{})
+	pages, _ := pagination.New(pagination.Config{BaseURL: "https://api.myblog.com", Errors: errs})
 	const total = 95 // SELECT count(*) FROM posts WHERE published
 	listPosts := func(w http.ResponseWriter, r *http.Request) {
-		page, err := pages.Page(r)
-		if err != nil {
-			errs.Write(w, r, err) // 422 for ?page=abc
-			return
+		page, ok := pages.Page(w, r)
+		if !ok {
+			return // 422 for ?page=abc, written by errs
 		}
 		// SELECT ... ORDER BY published_at DESC LIMIT page.Limit() OFFSET page.Offset()
 		pages.SetLinks(w, r, page, total)
@@ -44,11 +44,31 @@ func Example() {
 func ExamplePaginator_SetCursorLinks() {
 	pages, _ := pagination.New(pagination.Config{BaseURL: "https://api.myblog.com"})
 	r := httptest.NewRequest("GET", "/users?since=100&per_page=2", nil)
-	cursor, _ := pages.Cursor(r)
-	// SELECT ... WHERE id > 100 ORDER BY id LIMIT 2: ids 101 and 135
 	w := httptest.NewRecorder()
+	cursor, ok := pages.Cursor(w, r)
+	if !ok {
+		return // 422 for ?since=1&after=x
+	}
+	// SELECT ... WHERE id > 100 ORDER BY id LIMIT 2: ids 101 and 135
 	pages.SetCursorLinks(w, r, cursor, pagination.SinceID(135), pagination.Cursor{})
 	fmt.Println(w.Header().Get("Link"))
 	// Output:
 	// <https://api.myblog.com/users?since=135&per_page=2>; rel="next"
+}
+
+// Behind a load balancer, the links take the scheme and host the client
+// used, believed from the proxies the one Resolver trusts.
+func ExampleConfig_resolver() {
+	proxies, _ := forwarded.New(forwarded.Config{TrustedProxies: []string{"10.0.0.0/8"}})
+	pages, _ := pagination.New(pagination.Config{Resolver: proxies})
+	r := httptest.NewRequest("GET", "/posts?per_page=10", nil)
+	r.RemoteAddr = "10.0.0.2:41000" // the load balancer
+	r.Header.Set("X-Forwarded-Proto", "https")
+	r.Header.Set("X-Forwarded-Host", "api.myblog.com")
+	w := httptest.NewRecorder()
+	page, _ := pages.Page(w, r)
+	pages.SetLinks(w, r, page, 25)
+	fmt.Println(w.Header().Get("Link"))
+	// Output:
+	// <https://api.myblog.com/posts?per_page=10&page=2>; rel="next", <https://api.myblog.com/posts?per_page=10&page=3>; rel="last"
 }

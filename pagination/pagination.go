@@ -1,8 +1,6 @@
 package pagination
 
 import (
-	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -11,11 +9,13 @@ import (
 
 	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/forwarded"
+	"github.com/myblog/apikit/internal/configerr"
 	"github.com/myblog/apikit/internal/token"
 	"github.com/myblog/apikit/link"
+	"github.com/myblog/apikit/observe"
 )
 
-// Defaults of Config: the seed's and GitHub's figures.
+// Defaults of Config: GitHub's figures (30 items a page, at most 100).
 const (
 	DefaultPerPage    = 30
 	DefaultMaxPerPage = 100
@@ -39,28 +39,32 @@ type Config struct {
 	Clamp bool
 	// BaseURL is the scheme and host (and path prefix, if the API lives
 	// under one) of link URLs: "https://api.myblog.com". Default: the
-	// request's own scheme and host, read from X-Forwarded-Proto /
-	// X-Forwarded-Host / Forwarded only when the peer is one of
-	// TrustedProxies.
+	// request's own scheme and host, as Resolver gives them.
 	BaseURL string
-	// TrustedProxies are the proxies whose forwarding headers are
-	// believed (see package forwarded). Default: none.
-	TrustedProxies []string
+	// Resolver gives the scheme and host of link URLs when BaseURL is
+	// empty: X-Forwarded-Proto / X-Forwarded-Host / Forwarded are believed
+	// only from the proxies it trusts. Nil: the direct peer, no proxy
+	// believed (the request's TLS state and Host).
+	Resolver *forwarded.Resolver
 	// Resource names the resource of 422 entries. Default "Query".
 	Resource string
 	// RangeFields are the fields a Heroku-style Range header may name.
 	// Default: "id".
 	RangeFields []string
+	// OnError answers a refused request: the 422 of a bad page, per_page
+	// or cursor, the 400 of a bad Range header. It gets the
+	// *apierrors.Error the Paginator would write, before any status is
+	// written. Nil: Errors.WriteError.
+	OnError apierrors.Hook
+	// Errors writes refusals when OnError is nil. Default: a nil
+	// *apierrors.Writer (the zero apierrors.Config).
+	Errors *apierrors.Writer
+	// Observer, when set, is told of every refusal (observe.Invalid),
+	// with Detail naming what was refused: "page", "per_page", "cursor"
+	// (since, after, before, or a cursor DecodeCursor cannot read) or
+	// "range". Nil costs nothing.
+	Observer observe.Observer
 }
-
-// ConfigError is one problem with a Config; New returns all of them at
-// once, joined with errors.Join.
-type ConfigError struct {
-	Field  string
-	Reason string
-}
-
-func (e *ConfigError) Error() string { return "pagination: Config." + e.Field + ": " + e.Reason }
 
 // Paginator reads page requests and writes Link headers. Build one with
 // New; it is safe for concurrent use.
@@ -69,54 +73,55 @@ type Paginator struct {
 	maxPerPage  int
 	clamp       bool
 	baseURL     string
-	proxies     *forwarded.Resolver
+	resolver    *forwarded.Resolver
 	resource    string
 	rangeFields []string
+	onError     apierrors.Hook
+	observer    observe.Observer
 }
 
-// New validates cfg and returns its Paginator.
+// New validates cfg and returns its Paginator. Every problem is an
+// *apierrors.ConfigError, all of them joined with errors.Join.
 func New(cfg Config) (*Paginator, error) {
-	var errs []error
-	fail := func(field, reason string, args ...any) {
-		errs = append(errs, &ConfigError{Field: field, Reason: fmt.Sprintf(reason, args...)})
-	}
+	problems := configerr.New("pagination")
 	p := &Paginator{
 		perPage:     cfg.PerPage,
 		maxPerPage:  cfg.MaxPerPage,
 		clamp:       cfg.Clamp,
+		resolver:    cfg.Resolver,
 		resource:    cfg.Resource,
 		rangeFields: cfg.RangeFields,
+		onError:     cfg.OnError,
+		observer:    cfg.Observer,
+	}
+	if p.onError == nil {
+		p.onError = cfg.Errors.WriteError
 	}
 	if p.maxPerPage == 0 {
 		p.maxPerPage = DefaultMaxPerPage
 	}
 	if p.maxPerPage < 1 {
-		fail("MaxPerPage", "must be at least 1")
+		problems.Add("MaxPerPage", "must be at least 1")
 	}
 	if p.perPage == 0 {
 		p.perPage = min(DefaultPerPage, max(p.maxPerPage, 1))
 	}
 	if p.perPage < 1 || p.perPage > max(p.maxPerPage, 1) {
-		fail("PerPage", "must be between 1 and MaxPerPage (%d)", p.maxPerPage)
+		problems.Addf("PerPage", "must be between 1 and MaxPerPage (%d)", p.maxPerPage)
 	}
 	if cfg.BaseURL != "" {
 		u, err := url.Parse(cfg.BaseURL)
 		switch {
 		case err != nil:
-			fail("BaseURL", "%v", err)
+			problems.Add("BaseURL", err.Error())
 		case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
-			fail("BaseURL", "%q is not an absolute http(s) URL", cfg.BaseURL)
+			problems.Addf("BaseURL", "%q is not an absolute http(s) URL", cfg.BaseURL)
 		case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
-			fail("BaseURL", "%q must have no query, fragment or user", cfg.BaseURL)
+			problems.Addf("BaseURL", "%q must have no query, fragment or user", cfg.BaseURL)
 		default:
 			p.baseURL = strings.TrimRight(cfg.BaseURL, "/")
 		}
 	}
-	proxies, err := forwarded.New(forwarded.Config{TrustedProxies: cfg.TrustedProxies})
-	if err != nil {
-		fail("TrustedProxies", "%v", err)
-	}
-	p.proxies = proxies
 	if p.resource == "" {
 		p.resource = DefaultResource
 	}
@@ -125,11 +130,11 @@ func New(cfg Config) (*Paginator, error) {
 	}
 	for i, f := range p.rangeFields {
 		if !token.Valid(f) {
-			fail(fmt.Sprintf("RangeFields[%d]", i), "%q is not a token", f)
+			problems.Addf(configerr.Index("RangeFields", i), "%q is not a token", f)
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -152,14 +157,29 @@ func (p Page) Offset() int { return (p.Number - 1) * p.PerPage }
 func (p Page) Limit() int { return p.PerPage }
 
 // Page reads page (from 1, default 1) and per_page (default
-// Config.PerPage, at most Config.MaxPerPage) from r's query. A value that
-// is not a whole number in range is a 422 "Validation Failed" with an
-// "invalid" entry per field, or, with Config.Clamp, the nearest valid
-// value. An empty value is the default.
-func (p *Paginator) Page(r *http.Request) (Page, error) {
-	query := r.URL.RawQuery
+// Config.PerPage, at most Config.MaxPerPage) from r's query. An empty
+// value is the default. A value that is not a whole number in range is,
+// with Config.Clamp, the nearest valid value; without, a refusal: Page
+// hands the 422 "Validation Failed", with an "invalid" entry per field,
+// to Config.OnError and reports false, and the handler returns:
+//
+//	page, ok := pages.Page(w, r)
+//	if !ok {
+//		return // 422 answered
+//	}
+func (p *Paginator) Page(w http.ResponseWriter, r *http.Request) (Page, bool) {
+	page, problems := p.parsePage(r.URL.RawQuery, nil)
+	if problems != nil {
+		p.refuseQuery(w, r, problems)
+		return Page{}, false
+	}
+	return page, true
+}
+
+// parsePage reads page and per_page from a raw query, appending what is
+// wrong with them to problems.
+func (p *Paginator) parsePage(query string, problems []apierrors.FieldError) (Page, []apierrors.FieldError) {
 	page := Page{Number: 1, PerPage: p.perPage}
-	v := apierrors.NewValidation(p.resource)
 	if raw, ok := queryValue(query, "page"); ok && raw != "" {
 		n, ok := parseCount(raw)
 		switch {
@@ -170,7 +190,7 @@ func (p *Paginator) Page(r *http.Request) (Page, error) {
 				page.Number = maxPage
 			}
 		default:
-			v.Add(apierrors.FieldError{Field: "page", Code: apierrors.CodeInvalid, Message: "page must be a whole number from 1"})
+			problems = append(problems, apierrors.FieldError{Resource: p.resource, Field: "page", Code: apierrors.CodeInvalid, Message: "page must be a whole number from 1"})
 		}
 	}
 	if raw, ok := queryValue(query, "per_page"); ok && raw != "" {
@@ -184,13 +204,31 @@ func (p *Paginator) Page(r *http.Request) (Page, error) {
 				page.PerPage = p.maxPerPage
 			}
 		default:
-			v.Add(apierrors.FieldError{Field: "per_page", Code: apierrors.CodeInvalid, Message: "per_page must be a whole number from 1 to " + strconv.Itoa(p.maxPerPage)})
+			problems = append(problems, apierrors.FieldError{Resource: p.resource, Field: "per_page", Code: apierrors.CodeInvalid, Message: "per_page must be a whole number from 1 to " + strconv.Itoa(p.maxPerPage)})
 		}
 	}
-	if err := v.Err(); err != nil {
-		return Page{}, err
+	return page, problems
+}
+
+// refuse reports a refusal to the Observer, with detail naming what was
+// refused, and hands it to the OnError hook.
+func (p *Paginator) refuse(w http.ResponseWriter, r *http.Request, detail string, e *apierrors.Error) {
+	if p.observer != nil {
+		p.observer.Observe(observe.Event{Middleware: "pagination", Decision: observe.Invalid, Detail: detail, Request: r})
 	}
-	return page, nil
+	p.onError(w, r, e)
+}
+
+// refuseQuery refuses a 422 of query parameters; the Observer's Detail is
+// its first field: "page", "per_page", or "cursor" for since, after and
+// before.
+func (p *Paginator) refuseQuery(w http.ResponseWriter, r *http.Request, problems []apierrors.FieldError) {
+	detail := problems[0].Field
+	switch detail {
+	case Since, After, Before:
+		detail = "cursor"
+	}
+	p.refuse(w, r, detail, apierrors.ValidationFailed(problems...))
 }
 
 // parseCount parses a non-negative decimal of digits only, reporting
@@ -315,9 +353,9 @@ func (p *Paginator) buildURL(r *http.Request, set, value string, drop ...string)
 	if p.baseURL != "" {
 		b.WriteString(p.baseURL)
 	} else {
-		b.WriteString(p.proxies.Scheme(r))
+		b.WriteString(p.resolver.Scheme(r))
 		b.WriteString("://")
-		b.WriteString(p.proxies.Host(r))
+		b.WriteString(p.resolver.Host(r))
 	}
 	b.WriteString(r.URL.EscapedPath())
 	b.WriteByte('?')

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/forwarded"
 	"github.com/myblog/apikit/pagination"
 )
 
@@ -17,6 +18,17 @@ func newPaginator(t *testing.T, cfg pagination.Config) *pagination.Paginator {
 	p, err := pagination.New(cfg)
 	require.NoError(t, err)
 	return p
+}
+
+// mustPage reads the page of r, which must not be refused.
+func mustPage(t *testing.T, p *pagination.Paginator, r *http.Request) pagination.Page {
+	t.Helper()
+	w := httptest.NewRecorder()
+	page, ok := p.Page(w, r)
+	require.True(t, ok, "refused: %d %s", w.Code, w.Body)
+	require.Equal(t, http.StatusOK, w.Code, "nothing written")
+	require.Empty(t, w.Body.String())
+	return page
 }
 
 func request(target string, header ...string) *http.Request {
@@ -53,19 +65,19 @@ func TestPage(t *testing.T) {
 		{"per_page over the maximum", "?per_page=101", 0, 0, `[{"resource":"Query","field":"per_page","code":"invalid","message":"per_page must be a whole number from 1 to 100"}]`},
 		{"both wrong: one 422 with both", "?page=x&per_page=0", 0, 0, `[{"resource":"Query","field":"page","code":"invalid","message":"page must be a whole number from 1"},{"resource":"Query","field":"per_page","code":"invalid","message":"per_page must be a whole number from 1 to 100"}]`},
 	}
-	errs, err := apierrors.NewWriter(apierrors.Config{})
-	require.NoError(t, err)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			page, err := p.Page(request("/posts" + tt.query))
+			w := httptest.NewRecorder()
+			page, ok := p.Page(w, request("/posts"+tt.query))
 			if tt.wantErrors == "" {
-				require.NoError(t, err)
+				require.True(t, ok)
 				assert.Equal(t, tt.wantNumber, page.Number)
 				assert.Equal(t, tt.wantPerPage, page.PerPage)
+				assert.Empty(t, w.Body.String(), "nothing written")
 				return
 			}
-			w := httptest.NewRecorder()
-			errs.Write(w, nil, err)
+			assert.False(t, ok)
+			assert.Equal(t, pagination.Page{}, page)
 			assert.Equal(t, 422, w.Code)
 			assert.JSONEq(t, `{"message":"Validation Failed","errors":`+tt.wantErrors+`}`, w.Body.String())
 		})
@@ -86,8 +98,7 @@ func TestPageClamped(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
-			page, err := p.Page(request("/posts" + tt.query))
-			require.NoError(t, err)
+			page := mustPage(t, p, request("/posts"+tt.query))
 			assert.Equal(t, tt.wantNumber, page.Number)
 			assert.Equal(t, tt.wantPerPage, page.PerPage)
 		})
@@ -96,8 +107,7 @@ func TestPageClamped(t *testing.T) {
 
 func TestOffsetAndLimit(t *testing.T) {
 	p := newPaginator(t, pagination.Config{})
-	page, err := p.Page(request("/posts?page=3&per_page=25"))
-	require.NoError(t, err)
+	page := mustPage(t, p, request("/posts?page=3&per_page=25"))
 	assert.Equal(t, 50, page.Offset())
 	assert.Equal(t, 25, page.Limit())
 }
@@ -132,19 +142,24 @@ func TestLinks(t *testing.T) {
 			`<http://api.myblog.com/users/a%2Fb/posts?page=2>; rel="next", <http://api.myblog.com/users/a%2Fb/posts?page=2>; rel="last"`},
 		{"custom base URL", pagination.Config{BaseURL: "https://api.myblog.com/v3/"}, "/posts", nil, 31,
 			`<https://api.myblog.com/v3/posts?page=2>; rel="next", <https://api.myblog.com/v3/posts?page=2>; rel="last"`},
-		{"proxied scheme and host from a trusted proxy", pagination.Config{TrustedProxies: []string{"10.0.0.0/8"}}, "/posts",
+		{"proxied scheme and host from a trusted proxy", pagination.Config{Resolver: trusting10}, "/posts",
 			[]string{"RemoteAddr", "10.0.0.2:1000", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "blog.example.com"}, 31,
 			`<https://blog.example.com/posts?page=2>; rel="next", <https://blog.example.com/posts?page=2>; rel="last"`},
-		{"proxied scheme and host from anyone else: ignored", pagination.Config{TrustedProxies: []string{"10.0.0.0/8"}}, "/posts",
+		{"proxied scheme and host from anyone else: ignored", pagination.Config{Resolver: trusting10}, "/posts",
 			[]string{"X-Forwarded-Proto", "https", "X-Forwarded-Host", "evil.example"}, 31,
 			`<` + base + `?page=2>; rel="next", <` + base + `?page=2>; rel="last"`},
+		{"a nil Resolver believes no proxy", pagination.Config{}, "/posts",
+			[]string{"RemoteAddr", "10.0.0.2:1000", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "blog.example.com"}, 31,
+			`<` + base + `?page=2>; rel="next", <` + base + `?page=2>; rel="last"`},
+		{"BaseURL wins over the Resolver", pagination.Config{BaseURL: "https://api.myblog.com", Resolver: trusting10}, "/posts",
+			[]string{"RemoteAddr", "10.0.0.2:1000", "X-Forwarded-Proto", "http", "X-Forwarded-Host", "blog.example.com"}, 31,
+			`<https://api.myblog.com/posts?page=2>; rel="next", <https://api.myblog.com/posts?page=2>; rel="last"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newPaginator(t, tt.cfg)
 			r := request(tt.target, tt.header...)
-			page, err := p.Page(r)
-			require.NoError(t, err)
+			page := mustPage(t, p, r)
 			w := httptest.NewRecorder()
 			p.SetLinks(w, r, page, tt.total)
 			assert.Equal(t, tt.want, w.Header().Get("Link"))
@@ -169,8 +184,7 @@ func TestLinksMore(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := request(tt.target)
-			page, err := p.Page(r)
-			require.NoError(t, err)
+			page := mustPage(t, p, r)
 			w := httptest.NewRecorder()
 			p.SetLinksMore(w, r, page, tt.more)
 			assert.Equal(t, tt.want, w.Header().Get("Link"))
@@ -181,8 +195,7 @@ func TestLinksMore(t *testing.T) {
 func TestLinksJoinAnExistingLink(t *testing.T) {
 	p := newPaginator(t, pagination.Config{BaseURL: "https://api.myblog.com"})
 	r := request("/posts")
-	page, err := p.Page(r)
-	require.NoError(t, err)
+	page := mustPage(t, p, r)
 	w := httptest.NewRecorder()
 	w.Header().Set("Link", `<https://developer.myblog.com/v3/posts>; rel="help"`)
 	p.SetLinks(w, r, page, 31)
@@ -191,22 +204,31 @@ func TestLinksJoinAnExistingLink(t *testing.T) {
 
 func TestNewRefusesBadConfig(t *testing.T) {
 	_, err := pagination.New(pagination.Config{
-		PerPage:        200,
-		BaseURL:        "api.myblog.com",
-		TrustedProxies: []string{"nonsense"},
-		RangeFields:    []string{"bad field"},
+		PerPage:     200,
+		BaseURL:     "api.myblog.com",
+		RangeFields: []string{"id", "bad field"},
 	})
 	require.Error(t, err)
-	for _, want := range []string{
-		"pagination: Config.PerPage: must be between 1 and MaxPerPage (100)",
-		`pagination: Config.BaseURL: "api.myblog.com" is not an absolute http(s) URL`,
-		"pagination: Config.TrustedProxies:",
-		`pagination: Config.RangeFields[0]: "bad field" is not a token`,
-	} {
-		assert.Contains(t, err.Error(), want)
-	}
+	assert.Equal(t, "pagination: PerPage: must be between 1 and MaxPerPage (100)\n"+
+		`pagination: BaseURL: "api.myblog.com" is not an absolute http(s) URL`+"\n"+
+		`pagination: RangeFields[1]: "bad field" is not a token`, err.Error())
+	var ce *apierrors.ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, &apierrors.ConfigError{Package: "pagination", Field: "PerPage", Reason: "must be between 1 and MaxPerPage (100)"}, ce)
+
 	_, err = pagination.New(pagination.Config{BaseURL: "https://x/?q=1"})
-	assert.ErrorContains(t, err, "must have no query, fragment or user")
+	assert.EqualError(t, err, `pagination: BaseURL: "https://x/?q=1" must have no query, fragment or user`)
+	_, err = pagination.New(pagination.Config{MaxPerPage: -1})
+	assert.EqualError(t, err, "pagination: MaxPerPage: must be at least 1")
 	_, err = pagination.New(pagination.Config{MaxPerPage: 10})
 	assert.NoError(t, err, "PerPage defaults to at most MaxPerPage")
 }
+
+// trusting10 believes the proxies of 10.0.0.0/8.
+var trusting10 = func() *forwarded.Resolver {
+	r, err := forwarded.New(forwarded.Config{TrustedProxies: []string{"10.0.0.0/8"}})
+	if err != nil {
+		panic(err)
+	}
+	return r
+}()

@@ -54,26 +54,36 @@ func (r Range) Next(last string) Range {
 	return r
 }
 
-// Range reads r's Range header. It reports false when there is none; a
-// malformed one, or one over a field not in Config.RangeFields, is a 400.
-// Max defaults to Config.PerPage and is at most Config.MaxPerPage.
-func (p *Paginator) Range(r *http.Request) (Range, bool, error) {
+// Range reads r's Range header: nil when there is none. Max defaults to
+// Config.PerPage and is at most Config.MaxPerPage. A malformed one, or one
+// over a field not in Config.RangeFields, is a refusal: Range hands the
+// 400 to Config.OnError and reports false, and the handler returns:
+//
+//	rg, ok := pages.Range(w, r)
+//	if !ok {
+//		return // 400 answered
+//	}
+//	if rg == nil {
+//		// no Range: the first page
+//	}
+func (p *Paginator) Range(w http.ResponseWriter, r *http.Request) (*Range, bool) {
 	values := r.Header["Range"]
 	if len(values) == 0 || strings.TrimSpace(values[0]) == "" {
-		return Range{}, false, nil
+		return nil, true
 	}
 	rg, problem := p.parseRange(values[0])
 	if problem != "" || len(values) > 1 {
 		if problem == "" {
 			problem = "one Range header at most"
 		}
-		return Range{}, true, &apierrors.Error{
+		p.refuse(w, r, "range", &apierrors.Error{
 			Status:  http.StatusBadRequest,
 			Message: "Invalid Range header: " + problem,
 			ID:      "invalid_range",
-		}
+		})
+		return nil, false
 	}
-	return rg, true, nil
+	return &rg, true
 }
 
 func (p *Paginator) parseRange(s string) (Range, string) {

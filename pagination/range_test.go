@@ -2,12 +2,12 @@ package pagination_test
 
 import (
 	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/pagination"
 )
 
@@ -35,25 +35,32 @@ func TestRange(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rg, present, err := p.Range(request("/apps", tt.header...))
-			assert.Equal(t, tt.present, present)
+			w := httptest.NewRecorder()
+			rg, ok := p.Range(w, request("/apps", tt.header...))
 			if tt.wantErr != "" {
-				var e *apierrors.Error
-				require.ErrorAs(t, err, &e)
-				assert.Equal(t, 400, e.Status)
-				assert.Equal(t, tt.wantErr, e.Message)
+				assert.False(t, ok)
+				assert.Nil(t, rg)
+				assert.Equal(t, 400, w.Code)
+				assert.JSONEq(t, `{"message":`+strconv.Quote(tt.wantErr)+`}`, w.Body.String())
 				return
 			}
-			require.NoError(t, err)
-			assert.Equal(t, tt.want, rg)
+			require.True(t, ok)
+			assert.Empty(t, w.Body.String(), "nothing written")
+			if !tt.present {
+				assert.Nil(t, rg)
+				return
+			}
+			require.NotNil(t, rg)
+			assert.Equal(t, tt.want, *rg)
 		})
 	}
 }
 
 func TestRangeHeaders(t *testing.T) {
 	p := newPaginator(t, pagination.Config{})
-	rg, _, err := p.Range(request("/apps", "Range", "id ..; max=2, order=desc"))
-	require.NoError(t, err)
+	rg, ok := p.Range(httptest.NewRecorder(), request("/apps", "Range", "id ..; max=2, order=desc"))
+	require.True(t, ok)
+	require.NotNil(t, rg)
 
 	w := httptest.NewRecorder()
 	next := rg.Next("0f3c")
@@ -65,7 +72,8 @@ func TestRangeHeaders(t *testing.T) {
 	assert.Equal(t, 200, p.SetRangeHeaders(w, nil), "the last page is a 200")
 	assert.Empty(t, w.Header().Get("Next-Range"))
 
-	back, _, err := p.Range(request("/apps", "Range", next.String()))
-	require.NoError(t, err)
-	assert.Equal(t, next, back, "Next-Range is a valid Range")
+	back, ok := p.Range(httptest.NewRecorder(), request("/apps", "Range", next.String()))
+	require.True(t, ok)
+	require.NotNil(t, back)
+	assert.Equal(t, next, *back, "Next-Range is a valid Range")
 }

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/myblog/apikit/observe"
 	"github.com/myblog/apikit/ratelimit"
 )
 
@@ -14,7 +15,33 @@ import (
 // of 10,000 client IPs, headers included, over a handler that does nothing,
 // with a quota of 5000 an hour that no IP exhausts during a run.
 func BenchmarkHandler(b *testing.B) {
-	limiter, err := ratelimit.New(ratelimit.Config{Resources: []ratelimit.Resource{{Name: "core", AnonymousLimit: 5000}}})
+	benchmarkAnonymous(b, ratelimit.Config{}, nil)
+}
+
+// BenchmarkHandlerObserved is BenchmarkHandler with an Observer, which
+// must cost no allocation: the Event is passed by value.
+func BenchmarkHandlerObserved(b *testing.B) {
+	var admitted atomic.Int64
+	benchmarkAnonymous(b, ratelimit.Config{Observer: observe.Func(func(ev observe.Event) {
+		if ev.Decision == observe.Admitted {
+			admitted.Add(1)
+		}
+	})}, nil)
+	if admitted.Load() == 0 {
+		b.Fatal("the Observer saw no admitted request")
+	}
+}
+
+// BenchmarkHandlerConditional is BenchmarkHandler for a GET with
+// If-None-Match, which may end as 304 and so goes through the refund
+// writer (one allocation: the writer, made for the request).
+func BenchmarkHandlerConditional(b *testing.B) {
+	benchmarkAnonymous(b, ratelimit.Config{}, http.Header{"If-None-Match": {`"v1"`}})
+}
+
+func benchmarkAnonymous(b *testing.B, cfg ratelimit.Config, header http.Header) {
+	cfg.Resources = []ratelimit.Resource{{Name: "core", AnonymousLimit: 5000}}
+	limiter, err := ratelimit.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -27,6 +54,9 @@ func BenchmarkHandler(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		r := httptest.NewRequest("GET", "/posts", nil)
+		for name, values := range header {
+			r.Header[name] = values
+		}
 		w := httptest.NewRecorder()
 		i := int(next.Add(1000))
 		for pb.Next() {

@@ -17,21 +17,21 @@ const concurrencySlots = 1 << 13
 // flight together reach it: with 8,192 slots and the few thousand
 // requests a process has in flight, that is rare enough to ignore.
 type concurrency struct {
-	max   int32
-	seed  maphash.Seed
-	slots []atomic.Int32
+	max     int32
+	hashKey maphash.Seed
+	slots   []atomic.Int32
 }
 
 func newConcurrency(limit int) *concurrency {
 	return &concurrency{
-		max:   int32(min(limit, 1<<30)),
-		seed:  maphash.MakeSeed(),
-		slots: make([]atomic.Int32, concurrencySlots),
+		max:     int32(min(limit, 1<<30)),
+		hashKey: maphash.MakeSeed(),
+		slots:   make([]atomic.Int32, concurrencySlots),
 	}
 }
 
 func (c *concurrency) slot(caller Caller) *atomic.Int32 {
-	h := maphash.String(c.seed, caller.ID) + uint64(caller.Kind)*0x9e3779b97f4a7c15
+	h := maphash.String(c.hashKey, caller.ID) + uint64(caller.Kind)*0x9e3779b97f4a7c15
 	return &c.slots[h%concurrencySlots]
 }
 

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -14,13 +14,15 @@ import (
 
 	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/forwarded"
+	"github.com/myblog/apikit/internal/configerr"
+	"github.com/myblog/apikit/observe"
 	"github.com/myblog/apikit/render"
 )
 
-// Messages of the limits' refusals. The primary ones are the seed's (and
-// GitHub's) texts; clients match on their beginning, "API rate limit
-// exceeded". The secondary one keeps the seed's words and adds "secondary
-// rate limit", the phrase Octokit's throttling plugin looks for.
+// Messages of the limits' refusals. The primary ones are GitHub's texts;
+// clients match on their beginning, "API rate limit exceeded". The
+// secondary one is GitHub's abuse-detection text with "secondary rate
+// limit" added, the phrase Octokit's throttling plugin looks for.
 const (
 	MsgAnonymousLimited = "API rate limit exceeded for %s. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)"
 	MsgUserLimited      = "API rate limit exceeded for user ID %s."
@@ -28,6 +30,26 @@ const (
 	MsgSecondaryLimited = "You have triggered an abuse detection mechanism (a secondary rate limit) and have been temporarily blocked from content creation. Please retry your request again later."
 	MsgBadClient        = "Bad credentials"
 	MsgUnavailable      = "Rate limiting is temporarily unavailable. Please try again later."
+)
+
+// IDs of the refusals: the ID of the *apierrors.Error the Limiter hands
+// to Config.OnError (and the "id" of a Heroku-format body), one per kind
+// of refusal, so that one hook can tell them apart.
+const (
+	// IDLimited: the request is over its primary quota (403 or 429,
+	// X-RateLimit-Remaining: 0, Retry-After). "rate_limit" is Heroku's id
+	// for the same refusal.
+	IDLimited = "rate_limit"
+	// IDSecondaryLimited: the request is over a secondary limit (403 or
+	// 429, Retry-After).
+	IDSecondaryLimited = "secondary_rate_limit"
+	// IDBadClient: client_id and client_secret were sent and CheckClient
+	// refused them (401, WWW-Authenticate: Basic). It is the id apikit's
+	// auth gives its own "Bad credentials".
+	IDBadClient = "bad_credentials"
+	// IDUnavailable: the store failed and Config.FailClosed is set (503,
+	// Retry-After).
+	IDUnavailable = "rate_limit_unavailable"
 )
 
 // Documentation URL fragments of the refusals, joined to the error
@@ -42,7 +64,8 @@ const (
 type Kind uint8
 
 const (
-	// Anonymous callers are counted by client IP (IPv6 by prefix).
+	// Anonymous callers are counted by client address
+	// (forwarded.Resolver.ClientKey: IPv6 by prefix).
 	Anonymous Kind = iota
 	// User callers are authenticated users, counted by user ID.
 	User
@@ -66,7 +89,7 @@ func (k Kind) String() string {
 // Caller is who a request counts against.
 type Caller struct {
 	Kind Kind
-	// ID is the user ID, the client ID, or the client IP ("192.0.2.7",
+	// ID is the user ID, the client ID, or the client key ("192.0.2.7",
 	// "2001:db8:1:2::/64").
 	ID string
 }
@@ -87,7 +110,8 @@ type Resource struct {
 	AnonymousLimit int
 }
 
-// Default resources: GitHub's and the seed's figures.
+// Default resources: GitHub's figures, 5000 (60 anonymous) an hour for
+// most routes and 30 (10) a minute for search.
 var (
 	Core   = Resource{Name: "core", Window: time.Hour, Limit: 5000, AnonymousLimit: 60}
 	Search = Resource{Name: "search", Window: time.Minute, Limit: 30, AnonymousLimit: 10}
@@ -98,13 +122,20 @@ const (
 	DefaultCreatesPerMinute = 80
 	DefaultCreatesPerHour   = 500
 	DefaultMaxConcurrent    = 100
-	DefaultIPv6Prefix       = 64
 	DefaultStatusPath       = "/rate_limit"
+	// DefaultRealm is the realm of the Basic challenge of a wrong client
+	// secret, the same as apikit's auth's default.
+	DefaultRealm = "API"
 )
 
-// Config configures a Limiter. The zero value gives the seed's quotas:
-// 5000 requests an hour for users and applications, 60 for anonymous
-// clients by IP, search at 30 (10) a minute, and GitHub's secondary limits.
+// UnavailableRetryAfter is the Retry-After of the 503 a FailClosed
+// Limiter answers while its store fails: long enough for a breaker or a
+// failover to act, short enough that clients come back soon after.
+const UnavailableRetryAfter = 30 * time.Second
+
+// Config configures a Limiter. The zero value gives GitHub's quotas: 5000
+// requests an hour for users and applications, 60 for anonymous clients
+// by address, search at 30 (10) a minute, and GitHub's secondary limits.
 type Config struct {
 	// Resources are the quotas, by name. Core and Search are always
 	// there; a Resource with their name replaces them.
@@ -112,25 +143,37 @@ type Config struct {
 	// Resource names the resource a request counts against. Default: "core".
 	Resource func(*http.Request) string
 
-	// User returns the authenticated user's ID, for example from
-	// auth.IdentityFrom. Default: no request is a user's.
+	// User returns the authenticated user's ID. With apikit's auth, read
+	// the identity it put in the context:
+	//
+	//	User: func(r *http.Request) (string, bool) {
+	//		id, ok := auth.FromContext(r.Context())
+	//		return id.Subject, ok
+	//	},
+	//
+	// Default: no request is a user's.
 	User func(*http.Request) (id string, ok bool)
 	// CheckClient verifies the client_id and client_secret query
 	// parameters of an application (secrets compared in constant time).
-	// false means a wrong secret: 401 "Bad credentials", never a silent
-	// fall back to the anonymous quota. Nil: the parameters are ignored.
+	// false means a wrong secret: 401 "Bad credentials" with a Basic
+	// challenge, never a silent fall back to the anonymous quota; an
+	// error is a 500. Nil: the parameters are ignored.
 	CheckClient func(ctx context.Context, clientID, clientSecret string) (bool, error)
-	// Caller, when set, replaces User, CheckClient and the client IP:
-	// it picks who a request counts against. An *apierrors.Error it
-	// returns is written as it is.
+	// Realm is the realm of the WWW-Authenticate: Basic challenge of that
+	// 401 (RFC 7617 §2): printable ASCII without '"' or '\'. Give it the
+	// realm auth's challenges name. Default "API".
+	Realm string
+	// Caller, when set, replaces User, CheckClient and the client
+	// address: it picks who a request counts against. An *apierrors.Error
+	// it returns is the refusal handed to OnError, its Header set on the
+	// response first; any other error is a 500.
 	Caller func(*http.Request) (Caller, error)
-	// TrustedProxies are the proxies whose X-Forwarded-For and Forwarded
-	// headers name the client (see package forwarded). Default: none.
-	TrustedProxies []string
-	// IPv6Prefix is the prefix length anonymous IPv6 clients are counted
-	// by: one subscriber holds a whole /64. Default 64; 128 counts each
-	// address.
-	IPv6Prefix int
+	// Resolver finds the client of a request: anonymous callers are
+	// counted by Resolver.ClientKey, IPv6 clients by network
+	// (forwarded.Config.IPv6Prefix, default /64). Hand the Limiter the
+	// one Resolver the service gives every package. Nil: the direct peer
+	// (RemoteAddr); no forwarding header is believed.
+	Resolver *forwarded.Resolver
 
 	// CreatesPerMinute and CreatesPerHour are the secondary limits on
 	// content creation (POST, PATCH, PUT, DELETE) per caller: token
@@ -148,7 +191,7 @@ type Config struct {
 	// have limits of their own.
 	CreatesContent func(*http.Request) bool
 
-	// Status is the status of refusals: 403 (the default, the seed's and
+	// Status is the status of the limits' refusals: 403 (the default,
 	// GitHub's) or 429.
 	Status int
 	// IETFHeaders adds the IETF draft's RateLimit-Policy and RateLimit
@@ -169,37 +212,39 @@ type Config struct {
 	// Buckets keeps the secondary buckets. Default: Store, when it is a
 	// BucketStore, else a Memory.
 	Buckets BucketStore
-	// FailClosed refuses requests with 503 when the store fails. Default:
-	// they go on, unlimited and without X-RateLimit-* headers, and the
-	// failure is logged.
+	// FailClosed refuses requests with 503 and Retry-After
+	// (UnavailableRetryAfter) when the store fails, logged at Error.
+	// Default: they go on, unlimited and without X-RateLimit-* headers,
+	// and the failure is logged at Warn.
 	FailClosed bool
 
-	// OnLimited, when set, answers a request over its primary quota
-	// instead of the seed's 403; the X-RateLimit-* and Retry-After
-	// headers are already set.
-	OnLimited http.Handler
-	// OnSecondary, when set, answers a request over a secondary limit;
-	// Retry-After is already set.
-	OnSecondary http.Handler
+	// OnError answers every refusal: the limits' 403 or 429, the 401 of a
+	// wrong client secret, the 503 of a failing store with FailClosed,
+	// the 500 of a failing CheckClient. When it runs, the Limiter has set
+	// its headers (X-RateLimit-*, Retry-After, WWW-Authenticate) and
+	// written nothing; e is the error it would write, e.ID one of the ID
+	// constants (a 500 has none). Default: Errors.WriteError.
+	OnError apierrors.Hook
 	// Render writes the Status document. Default: a bare body, GitHub's
-	// shape.
+	// shape (render.New with only Errors).
 	Render *render.Renderer
-	// Errors writes every refusal. Default: a nil *apierrors.Writer.
+	// Errors writes every refusal when OnError is nil. Default: a nil
+	// *apierrors.Writer.
 	Errors *apierrors.Writer
-	// Logger receives store failures.
+	// Observer, when set, receives every decision: observe.Admitted,
+	// Limited, SecondaryLimited, Refunded (a 304), Exempt (Exempt
+	// requests and the status document) with the resource's name as
+	// Detail; TokenRefused (a wrong client secret) with the resource's
+	// name; StoreError with the failed operation ("take", "peek",
+	// "refund", "allow", "check_client") as Detail and the failure as Err.
+	Observer observe.Observer
+	// Logger receives store failures: Warn when the request went on
+	// without limits (or a 304 was not refunded), Error when it was
+	// answered with a 5xx.
 	Logger *slog.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 }
-
-// ConfigError is one problem with a Config; New returns all of them at
-// once, joined with errors.Join.
-type ConfigError struct {
-	Field  string
-	Reason string
-}
-
-func (e *ConfigError) Error() string { return "ratelimit: Config." + e.Field + ": " + e.Reason }
 
 // Limiter enforces the primary and secondary limits. Build one with New;
 // it is safe for concurrent use.
@@ -210,9 +255,9 @@ type Limiter struct {
 	resourceOf  func(*http.Request) string
 	user        func(*http.Request) (string, bool)
 	checkClient func(context.Context, string, string) (bool, error)
+	challenge   string
 	caller      func(*http.Request) (Caller, error)
-	proxies     *forwarded.Resolver
-	ipv6Prefix  int
+	resolver    *forwarded.Resolver
 	buckets     []Bucket
 	creates     func(*http.Request) bool
 	concurrency *concurrency
@@ -224,10 +269,9 @@ type Limiter struct {
 	store       Store
 	bucketStore BucketStore
 	failClosed  bool
-	onLimited   http.Handler
-	onSecondary http.Handler
+	onError     apierrors.Hook
 	render      *render.Renderer
-	errors      *apierrors.Writer
+	observer    observe.Observer
 	logger      *slog.Logger
 	now         func() time.Time
 	lastReset   atomic.Pointer[resetCache]
@@ -271,19 +315,17 @@ func (r *resource) limit(kind Kind) int {
 	return r.Limit
 }
 
-// New validates cfg and returns its Limiter.
+// New validates cfg and returns its Limiter. Every problem is an
+// *apierrors.ConfigError, all of them joined with errors.Join.
 func New(cfg Config) (*Limiter, error) {
-	var errs []error
-	fail := func(field, reason string, args ...any) {
-		errs = append(errs, &ConfigError{Field: field, Reason: fmt.Sprintf(reason, args...)})
-	}
+	problems := configerr.New("ratelimit")
 	l := &Limiter{
 		resources:   make(map[string]*resource),
 		resourceOf:  cfg.Resource,
 		user:        cfg.User,
 		checkClient: cfg.CheckClient,
 		caller:      cfg.Caller,
-		ipv6Prefix:  cfg.IPv6Prefix,
+		resolver:    cfg.Resolver,
 		status:      cfg.Status,
 		ietf:        cfg.IETFHeaders,
 		heroku:      cfg.HerokuHeader,
@@ -293,10 +335,9 @@ func New(cfg Config) (*Limiter, error) {
 		store:       cfg.Store,
 		bucketStore: cfg.Buckets,
 		failClosed:  cfg.FailClosed,
-		onLimited:   cfg.OnLimited,
-		onSecondary: cfg.OnSecondary,
+		onError:     cfg.OnError,
 		render:      cfg.Render,
-		errors:      cfg.Errors,
+		observer:    cfg.Observer,
 		logger:      cfg.Logger,
 		now:         cfg.Now,
 	}
@@ -305,7 +346,7 @@ func New(cfg Config) (*Limiter, error) {
 	resources := []Resource{Core, Search}
 	seen := make(map[string]bool, len(cfg.Resources))
 	for i, res := range cfg.Resources {
-		field := fmt.Sprintf("Resources[%d]", i)
+		field := configerr.Index("Resources", i)
 		if res.Window == 0 {
 			res.Window = time.Hour
 		}
@@ -317,15 +358,20 @@ func New(cfg Config) (*Limiter, error) {
 		}
 		switch {
 		case !isResourceName(res.Name):
-			fail(field+".Name", "%q must be lower-case letters, digits, '_' or '-'", res.Name)
+			problems.Addf(field+".Name", "%q must be lower-case letters, digits, '_' or '-'", res.Name)
 			continue
 		case seen[res.Name]:
-			fail(field+".Name", "%q is listed twice", res.Name)
+			problems.Addf(field+".Name", "%q is listed twice", res.Name)
 			continue
-		case res.Window < time.Second || res.Window%time.Second != 0:
-			fail(field+".Window", "must be a whole number of seconds, at least one")
-		case res.Limit < 0 || res.AnonymousLimit < 0:
-			fail(field, "limits must not be negative")
+		}
+		if res.Window < time.Second || res.Window%time.Second != 0 {
+			problems.Add(field+".Window", "must be a whole number of seconds, at least one")
+		}
+		if res.Limit < 0 {
+			problems.Add(field+".Limit", "must not be negative")
+		}
+		if res.AnonymousLimit < 0 {
+			problems.Add(field+".AnonymousLimit", "must not be negative")
 		}
 		seen[res.Name] = true
 		switch res.Name {
@@ -349,17 +395,14 @@ func New(cfg Config) (*Limiter, error) {
 		l.ordered = append(l.ordered, r)
 	}
 	l.core = l.resources[Core.Name]
-	proxies, err := forwarded.New(forwarded.Config{TrustedProxies: cfg.TrustedProxies})
-	if err != nil {
-		fail("TrustedProxies", "%v", err)
-	}
-	l.proxies = proxies
+	realm := cfg.Realm
 	switch {
-	case l.ipv6Prefix == 0:
-		l.ipv6Prefix = DefaultIPv6Prefix
-	case l.ipv6Prefix < 1 || l.ipv6Prefix > 128:
-		fail("IPv6Prefix", "must be between 1 and 128")
+	case realm == "":
+		realm = DefaultRealm
+	case !isRealm(realm):
+		problems.Addf("Realm", "%q must be printable ASCII without '\"' or '\\'", realm)
 	}
+	l.challenge = `Basic realm="` + realm + `"`
 	perMinute, perHour := defaulted(cfg.CreatesPerMinute, DefaultCreatesPerMinute), defaulted(cfg.CreatesPerHour, DefaultCreatesPerHour)
 	if perMinute > 0 {
 		l.buckets = append(l.buckets, Bucket{Limit: perMinute, Per: time.Minute})
@@ -375,13 +418,13 @@ func New(cfg Config) (*Limiter, error) {
 		l.status = http.StatusForbidden
 	case http.StatusForbidden, http.StatusTooManyRequests:
 	default:
-		fail("Status", "must be 403 or 429, not %d", l.status)
+		problems.Addf("Status", "must be 403 or 429, not %d", l.status)
 	}
 	switch {
 	case l.statusPath == "":
 		l.statusPath = DefaultStatusPath
 	case !strings.HasPrefix(l.statusPath, "/"):
-		fail("StatusPath", `must start with "/"`)
+		problems.Add("StatusPath", `must start with "/"`)
 	}
 	if l.store == nil {
 		l.store = new(Memory)
@@ -393,6 +436,9 @@ func New(cfg Config) (*Limiter, error) {
 			l.bucketStore = new(Memory)
 		}
 	}
+	if l.onError == nil {
+		l.onError = cfg.Errors.WriteError
+	}
 	if l.render == nil {
 		l.render = render.New(render.Config{Errors: cfg.Errors})
 	}
@@ -402,8 +448,8 @@ func New(cfg Config) (*Limiter, error) {
 	if l.creates == nil {
 		l.creates = createsContent
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
 	return l, nil
 }
@@ -428,22 +474,53 @@ func isResourceName(s string) bool {
 	return true
 }
 
+// isRealm reports whether s can be sent as a quoted-string without
+// escapes (RFC 9110 §5.6.4: qdtext is printable ASCII but '"' and '\').
+func isRealm(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
 // policy is a RateLimit-Policy item: "core";q=5000;w=3600.
 func policy(name string, quota int, windowSeconds int64) string {
 	return `"` + name + `";q=` + strconv.Itoa(quota) + ";w=" + strconv.FormatInt(windowSeconds, 10)
 }
 
+// ExposedHeaders returns the response headers the Limiter sends that a
+// cross-origin script must be allowed to read
+// (Access-Control-Expose-Headers): the X-RateLimit-* fields and
+// Retry-After, plus RateLimit and RateLimit-Policy with IETFHeaders and
+// RateLimit-Remaining with HerokuHeader. Each call returns a new slice.
+func (l *Limiter) ExposedHeaders() []string {
+	names := []string{
+		"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset",
+		"X-RateLimit-Used", "X-RateLimit-Resource", "Retry-After",
+	}
+	if l.ietf {
+		names = append(names, "RateLimit", "RateLimit-Policy")
+	}
+	if l.heroku {
+		names = append(names, "RateLimit-Remaining")
+	}
+	return names
+}
+
 // Canonical header keys, set by direct map assignment.
 const (
-	headerLimit      = "X-Ratelimit-Limit"
-	headerRemaining  = "X-Ratelimit-Remaining"
-	headerReset      = "X-Ratelimit-Reset"
-	headerUsed       = "X-Ratelimit-Used"
-	headerResource   = "X-Ratelimit-Resource"
-	headerPolicy     = "Ratelimit-Policy"
-	headerRateLimit  = "Ratelimit"
-	headerHeroku     = "Ratelimit-Remaining"
-	headerRetryAfter = "Retry-After"
+	headerLimit           = "X-Ratelimit-Limit"
+	headerRemaining       = "X-Ratelimit-Remaining"
+	headerReset           = "X-Ratelimit-Reset"
+	headerUsed            = "X-Ratelimit-Used"
+	headerResource        = "X-Ratelimit-Resource"
+	headerPolicy          = "Ratelimit-Policy"
+	headerRateLimit       = "Ratelimit"
+	headerHeroku          = "Ratelimit-Remaining"
+	headerRetryAfter      = "Retry-After"
+	headerWWWAuthenticate = "Www-Authenticate"
 )
 
 // Handler is the middleware. It counts the request against its caller's
@@ -455,15 +532,18 @@ const (
 func (l *Limiter) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if l.exempt != nil && l.exempt(r) {
+			if l.observer != nil {
+				l.observe(r, observe.Exempt, l.resourceFor(r).Name, nil)
+			}
 			next.ServeHTTP(w, r)
 			return
 		}
-		caller, err := l.callerOf(r)
-		if err != nil {
-			l.writeError(w, r, err)
+		res := l.resourceFor(r)
+		caller, refusal := l.callerOf(r, res)
+		if refusal != nil {
+			l.refuse(w, r, refusal)
 			return
 		}
-		res := l.resourceFor(r)
 		ctx := r.Context()
 		now := l.now()
 		key := Key{Resource: res.Name, Caller: caller}
@@ -473,19 +553,21 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 			if usage, err := l.store.Peek(ctx, key, res.Window, now); err == nil {
 				l.setHeaders(w.Header(), res, caller.Kind, usage, now)
 			} else {
-				l.logStoreError(ctx, "peek", err)
+				l.storeFailed(r, "peek", err, slog.LevelWarn)
 			}
+			l.observe(r, observe.Exempt, res.Name, nil)
 			next.ServeHTTP(w, r)
 			return
 		}
 
 		usage, err := l.store.Take(ctx, key, limit, res.Window, now)
 		if err != nil {
-			l.logStoreError(ctx, "take", err)
 			if l.failClosed {
-				l.writeError(w, r, &apierrors.Error{Status: http.StatusServiceUnavailable, Message: MsgUnavailable, ID: "rate_limit_unavailable", Err: err})
+				l.storeFailed(r, "take", err, slog.LevelError)
+				l.unavailable(w, r, err)
 				return
 			}
+			l.storeFailed(r, "take", err, slog.LevelWarn)
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -493,26 +575,22 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 		l.setHeaders(h, res, caller.Kind, usage, now)
 		if !usage.Allowed {
 			h[headerRetryAfter] = []string{retryAfter(usage.Reset.Sub(now))}
-			if l.onLimited != nil {
-				w.WriteHeader(l.status)
-				l.onLimited.ServeHTTP(w, r)
-				return
-			}
-			l.writeError(w, r, &apierrors.Error{
+			l.observe(r, observe.Limited, res.Name, nil)
+			l.refuse(w, r, &apierrors.Error{
 				Status:           l.status,
 				Message:          limitedMessage(caller),
-				ID:               "rate_limit",
+				ID:               IDLimited,
 				DocumentationURL: DocRateLimiting,
 			})
 			return
 		}
 
-		q := quota{limiter: l, ctx: ctx, key: key, res: res, usage: usage, now: now, header: h}
+		q := quota{limiter: l, request: r, key: key, res: res, usage: usage, now: now, header: h}
 		if l.concurrency != nil {
 			slot, ok := l.concurrency.enter(caller)
 			if !ok {
 				q.refund()
-				l.secondary(w, r, time.Second)
+				l.secondary(w, r, res, time.Second)
 				return
 			}
 			defer leave(slot)
@@ -520,46 +598,28 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 		if len(l.buckets) > 0 && l.creates(r) {
 			ok, wait, err := l.bucketStore.Allow(ctx, caller, l.buckets, now)
 			switch {
+			case err != nil && l.failClosed:
+				l.storeFailed(r, "allow", err, slog.LevelError)
+				q.refund()
+				l.unavailable(w, r, err)
+				return
 			case err != nil:
-				l.logStoreError(ctx, "allow", err)
-				if l.failClosed {
-					q.refund()
-					l.writeError(w, r, &apierrors.Error{Status: http.StatusServiceUnavailable, Message: MsgUnavailable, ID: "rate_limit_unavailable", Err: err})
-					return
-				}
+				l.storeFailed(r, "allow", err, slog.LevelWarn)
 			case !ok:
 				q.refund()
-				l.secondary(w, r, wait)
+				l.secondary(w, r, res, wait)
 				return
 			}
 		}
+		l.observe(r, observe.Admitted, res.Name, nil)
 		if isConditional(r) {
-			next.ServeHTTP(&refundWriter{ResponseWriter: w, quota: q}, r)
+			rw := &refundWriter{w: w, quota: q}
+			defer rw.release()
+			next.ServeHTTP(rw, r)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// quota is one request's count, kept so that it can be given back.
-type quota struct {
-	limiter *Limiter
-	ctx     context.Context
-	key     Key
-	res     *resource
-	usage   Usage
-	now     time.Time
-	header  http.Header
-}
-
-// refund gives the request back and corrects the headers already set.
-func (q *quota) refund() {
-	if err := q.limiter.store.Refund(q.ctx, q.key, q.usage.Reset, q.now); err != nil {
-		q.limiter.logStoreError(q.ctx, "refund", err)
-		return
-	}
-	q.usage.Used--
-	q.limiter.setHeaders(q.header, q.res, q.key.Caller.Kind, q.usage, q.now)
 }
 
 func createsContent(r *http.Request) bool {
@@ -590,22 +650,39 @@ func limitedMessage(c Caller) string {
 	return fmt.Sprintf(MsgAnonymousLimited, c.ID)
 }
 
-// secondary answers a request over a secondary limit. X-RateLimit-Remaining
+// secondary refuses a request over a secondary limit. X-RateLimit-Remaining
 // keeps its real value: a 0 would make clients (go-github) report a
 // primary limit instead.
-func (l *Limiter) secondary(w http.ResponseWriter, r *http.Request, wait time.Duration) {
+func (l *Limiter) secondary(w http.ResponseWriter, r *http.Request, res *resource, wait time.Duration) {
 	w.Header()[headerRetryAfter] = []string{retryAfter(wait)}
-	if l.onSecondary != nil {
-		w.WriteHeader(l.status)
-		l.onSecondary.ServeHTTP(w, r)
-		return
-	}
-	l.writeError(w, r, &apierrors.Error{
+	l.observe(r, observe.SecondaryLimited, res.Name, nil)
+	l.refuse(w, r, &apierrors.Error{
 		Status:           l.status,
 		Message:          MsgSecondaryLimited,
-		ID:               "secondary_rate_limit",
+		ID:               IDSecondaryLimited,
 		DocumentationURL: DocAbuseRateLimits,
 	})
+}
+
+// unavailable refuses a request because the store failed and the Limiter
+// fails closed: 503 with Retry-After (RFC 9110 §15.6.4).
+func (l *Limiter) unavailable(w http.ResponseWriter, r *http.Request, err error) {
+	w.Header()[headerRetryAfter] = []string{retryAfter(UnavailableRetryAfter)}
+	l.refuse(w, r, &apierrors.Error{Status: http.StatusServiceUnavailable, Message: MsgUnavailable, ID: IDUnavailable, Err: err})
+}
+
+// refuse hands e to OnError. The Limiter's own headers are already set on
+// w; those e carries (a Basic challenge, a Config.Caller error's) are set
+// now, so that a hook finds every header in place and writes the status
+// itself.
+func (l *Limiter) refuse(w http.ResponseWriter, r *http.Request, e *apierrors.Error) {
+	if len(e.Header) > 0 {
+		h := w.Header()
+		for name, values := range e.Header {
+			h[http.CanonicalHeaderKey(name)] = slices.Clone(values)
+		}
+	}
+	l.onError(w, r, e)
 }
 
 // retryAfter is Retry-After in whole seconds, rounded up (RFC 9110 §10.2.3).
@@ -691,14 +768,20 @@ func (l *Limiter) resourceFor(r *http.Request) *resource {
 	return l.core
 }
 
-// errBadClient marks a wrong client secret.
-var errBadClient = &apierrors.Error{Status: http.StatusUnauthorized, Message: MsgBadClient, ID: "bad_credentials"}
-
 // callerOf picks who r counts against: Config.Caller, else the user,
-// else an application with valid client credentials, else the client IP.
-func (l *Limiter) callerOf(r *http.Request) (Caller, error) {
+// else an application with valid client credentials, else the client's
+// key. It returns the refusal to hand to OnError when there is none.
+func (l *Limiter) callerOf(r *http.Request, res *resource) (Caller, *apierrors.Error) {
 	if l.caller != nil {
-		return l.caller(r)
+		caller, err := l.caller(r)
+		if err == nil {
+			return caller, nil
+		}
+		var e *apierrors.Error
+		if errors.As(err, &e) && e != nil {
+			return Caller{}, e
+		}
+		return Caller{}, apierrors.Internal(fmt.Errorf("ratelimit: Caller: %w", err))
 	}
 	if l.user != nil {
 		if id, ok := l.user(r); ok {
@@ -710,80 +793,49 @@ func (l *Limiter) callerOf(r *http.Request) (Caller, error) {
 		if id := query.Get("client_id"); id != "" {
 			ok, err := l.checkClient(r.Context(), id, query.Get("client_secret"))
 			if err != nil {
+				l.failed(r, "ratelimit: CheckClient failed", "check_client", err, slog.LevelError)
 				return Caller{}, apierrors.Internal(fmt.Errorf("ratelimit: CheckClient: %w", err))
 			}
 			if !ok {
+				l.observe(r, observe.TokenRefused, res.Name, nil)
 				return Caller{}, &apierrors.Error{
-					Status:  errBadClient.Status,
-					Message: errBadClient.Message,
-					ID:      errBadClient.ID,
-					Header:  http.Header{"Www-Authenticate": {`Basic realm="API"`}},
+					Status:  http.StatusUnauthorized,
+					Message: MsgBadClient,
+					ID:      IDBadClient,
+					Header:  http.Header{headerWWWAuthenticate: {l.challenge}},
 				}
 			}
 			return Caller{Kind: App, ID: id}, nil
 		}
 	}
-	return Caller{Kind: Anonymous, ID: l.clientID(r)}, nil
+	return Caller{Kind: Anonymous, ID: l.resolver.ClientKey(r)}, nil
 }
 
-// ClientIP returns the address anonymous requests are counted by: the
-// client's IP (believing forwarding headers only from TrustedProxies),
-// IPv6 reduced to its IPv6Prefix ("2001:db8:1:2::/64"). Pass it to the
-// auth lockout so both agree on who the client is.
-func (l *Limiter) ClientIP(r *http.Request) string { return l.clientID(r) }
-
-func (l *Limiter) clientID(r *http.Request) string {
-	ip := l.proxies.ClientIP(r)
-	if l.ipv6Prefix == 128 || strings.IndexByte(ip, ':') < 0 {
-		return ip
-	}
-	addr, err := netip.ParseAddr(ip)
-	if err != nil {
-		return ip
-	}
-	return netip.PrefixFrom(addr, l.ipv6Prefix).Masked().String()
-}
-
-func (l *Limiter) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	l.errors.Write(w, r, err)
-}
-
-func (l *Limiter) logStoreError(ctx context.Context, op string, err error) {
-	if l.logger != nil {
-		l.logger.LogAttrs(ctx, slog.LevelError, "ratelimit: store failed", slog.String("op", op), slog.Any("error", err))
+// observe reports a decision to the Observer, if there is one. The test
+// comes first, so that a nil Observer builds no Event.
+func (l *Limiter) observe(r *http.Request, decision observe.Decision, detail string, err error) {
+	if l.observer != nil {
+		l.observer.Observe(observe.Event{Middleware: "ratelimit", Decision: decision, Detail: detail, Request: r, Err: err})
 	}
 }
 
-// refundWriter gives the request back to the quota when the response is a
-// 304, before the status line goes out, so the 304's own
-// X-RateLimit-Remaining and -Used already count it out.
-type refundWriter struct {
-	http.ResponseWriter
-	quota       quota
-	wroteHeader bool
+// storeFailed reports a failed store operation: Warn when the request
+// went on without it, Error when it was answered with a 5xx.
+func (l *Limiter) storeFailed(r *http.Request, op string, err error, level slog.Level) {
+	l.failed(r, "ratelimit: store failed", op, err, level)
 }
 
-func (w *refundWriter) WriteHeader(code int) {
-	if !w.wroteHeader && code != http.StatusContinue && code != http.StatusEarlyHints {
-		w.wroteHeader = true
-		if code == http.StatusNotModified {
-			w.quota.refund()
-		}
+// failed reports a failed operation to the Observer (StoreError, op as
+// Detail) and the Logger. The path is logged without the query, which
+// may hold a client_secret.
+func (l *Limiter) failed(r *http.Request, msg, op string, err error, level slog.Level) {
+	l.observe(r, observe.StoreError, op, err)
+	if l.logger == nil {
+		return
 	}
-	w.ResponseWriter.WriteHeader(code)
+	l.logger.LogAttrs(r.Context(), level, msg,
+		slog.String("op", op),
+		slog.Any("error", err),
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path))
 }
-
-func (w *refundWriter) Write(b []byte) (int, error) {
-	w.wroteHeader = true
-	return w.ResponseWriter.Write(b)
-}
-
-// Flush keeps http.Flusher working through the wrapper for handlers that
-// assert it directly; http.ResponseController uses Unwrap.
-func (w *refundWriter) Flush() {
-	w.wroteHeader = true
-	_ = http.NewResponseController(w.ResponseWriter).Flush()
-}
-
-// Unwrap returns the wrapped ResponseWriter, for http.ResponseController.
-func (w *refundWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

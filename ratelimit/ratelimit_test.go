@@ -6,9 +6,13 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +24,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/forwarded"
+	"github.com/myblog/apikit/observe"
 	"github.com/myblog/apikit/ratelimit"
 	"github.com/myblog/apikit/ratelimit/storetest"
 )
@@ -236,7 +242,8 @@ func TestApplications(t *testing.T) {
 	w = f.serve(h, "GET", "/posts?client_id=Iv1.app&client_secret=wrong")
 	assert.Equal(t, 401, w.Code, "a wrong secret is refused, not counted as anonymous")
 	assert.Equal(t, `{"message":"Bad credentials","documentation_url":"https://developer.myblog.com/v3"}`, w.Body.String())
-	assert.NotEmpty(t, w.Header().Get("WWW-Authenticate"))
+	assert.Equal(t, []string{`Basic realm="API"`}, w.Header()["Www-Authenticate"], "RFC 9110 15.5.2: a 401 carries a challenge")
+	assert.Empty(t, rateHeaders(w.Header()), "a refused caller is counted against nothing")
 
 	w = f.serve(h, "GET", "/posts?client_id=broken&client_secret=x")
 	assert.Equal(t, 500, w.Code)
@@ -281,7 +288,7 @@ func TestNotModifiedIsNotCounted(t *testing.T) {
 	for range 3 {
 		get("")
 	}
-	// The seed's example: the 200 and the 304s that follow it all say 4996.
+	// The conventions' example: the 200 and the 304s that follow it all say 4996.
 	first := get("")
 	require.Equal(t, 200, first.StatusCode)
 	assert.Equal(t, "4996", first.Header.Get("X-RateLimit-Remaining"))
@@ -358,21 +365,6 @@ func TestStatus429(t *testing.T) {
 	assert.Equal(t, 429, w.Code)
 }
 
-func TestOnLimited(t *testing.T) {
-	f := newFixture(t, func(c *ratelimit.Config) {
-		c.Resources = []ratelimit.Resource{{Name: "core", AnonymousLimit: 1}}
-		c.OnLimited = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			_, _ = w.Write([]byte("slow down, " + w.Header().Get("Retry-After")))
-		})
-	})
-	h := f.limiter.Handler(ok)
-	f.serve(h, "GET", "/posts")
-	w := f.serve(h, "GET", "/posts")
-	assert.Equal(t, 403, w.Code)
-	assert.Equal(t, "slow down, 3600", w.Body.String())
-	assert.Equal(t, "0", w.Header().Get("X-RateLimit-Remaining"))
-}
-
 func TestExempt(t *testing.T) {
 	f := newFixture(t, func(c *ratelimit.Config) {
 		c.Exempt = func(r *http.Request) bool { return r.URL.Path == "/healthz" }
@@ -447,21 +439,6 @@ func TestSecondaryConcurrency(t *testing.T) {
 	assert.Equal(t, 200, f.serve(h2, "GET", "/posts", "X-Test-User", "42").Code, "free again once they finish")
 }
 
-func TestOnSecondary(t *testing.T) {
-	f := newFixture(t, func(c *ratelimit.Config) {
-		c.CreatesPerMinute = 1
-		c.OnSecondary = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			_, _ = w.Write([]byte("easy"))
-		})
-	})
-	h := f.limiter.Handler(ok)
-	f.serve(h, "POST", "/posts")
-	w := f.serve(h, "POST", "/posts")
-	assert.Equal(t, 403, w.Code)
-	assert.Equal(t, "easy", w.Body.String())
-	assert.Equal(t, "60", w.Header().Get("Retry-After"))
-}
-
 func TestExactCountsUnderConcurrency(t *testing.T) {
 	f := newFixture(t, func(c *ratelimit.Config) {
 		c.Resources = []ratelimit.Resource{{Name: "core", Limit: 10_000}}
@@ -492,33 +469,6 @@ func TestExactCountsUnderConcurrency(t *testing.T) {
 	assert.Equal(t, int64(goroutines*each-10_000), refused.Load())
 }
 
-func TestTrustedProxies(t *testing.T) {
-	f := newFixture(t, func(c *ratelimit.Config) {
-		c.TrustedProxies = []string{"10.0.0.0/8"}
-		c.Resources = []ratelimit.Resource{{Name: "core", AnonymousLimit: 1}}
-	})
-	h := f.limiter.Handler(ok)
-	tests := []struct {
-		name   string
-		header []string
-		want   string
-	}{
-		{"a direct client", []string{"RemoteAddr", "198.51.100.7:1234"}, "198.51.100.7"},
-		{"spoofed X-Forwarded-For from an untrusted peer is ignored", []string{"RemoteAddr", "198.51.100.8:1234", "X-Forwarded-For", "192.0.2.1"}, "198.51.100.8"},
-		{"X-Forwarded-For from a trusted proxy", []string{"RemoteAddr", "10.1.2.3:1234", "X-Forwarded-For", "192.0.2.2"}, "192.0.2.2"},
-		{"a client's own entry left of the proxy's is not believed", []string{"RemoteAddr", "10.1.2.3:1234", "X-Forwarded-For", "192.0.2.99, 192.0.2.3"}, "192.0.2.3"},
-		{"RFC 7239: Forwarded from a trusted proxy", []string{"RemoteAddr", "10.1.2.3:1234", "Forwarded", `for="[2001:db8:cafe::17]:4711"`}, "2001:db8:cafe::/64"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			require.Equal(t, 200, f.serve(h, "GET", "/posts", tt.header...).Code)
-			w := f.serve(h, "GET", "/posts", tt.header...)
-			require.Equal(t, 403, w.Code)
-			assert.Contains(t, w.Body.String(), "exceeded for "+tt.want+".")
-		})
-	}
-}
-
 // failingStore is a Store whose backend is down.
 type failingStore struct{}
 
@@ -528,25 +478,6 @@ func (failingStore) Take(context.Context, ratelimit.Key, int, time.Duration, tim
 func (failingStore) Refund(context.Context, ratelimit.Key, time.Time, time.Time) error { return nil }
 func (failingStore) Peek(context.Context, ratelimit.Key, time.Duration, time.Time) (ratelimit.Usage, error) {
 	return ratelimit.Usage{}, errors.New("connection refused")
-}
-
-func TestStoreFailure(t *testing.T) {
-	t.Run("fail open by default, logged", func(t *testing.T) {
-		f := newFixture(t, func(c *ratelimit.Config) { c.Store = failingStore{} })
-		w := f.serve(f.limiter.Handler(ok), "GET", "/posts")
-		assert.Equal(t, 200, w.Code)
-		assert.Empty(t, rateHeaders(w.Header()), "no figures rather than wrong ones")
-		assert.Contains(t, f.logs.String(), "connection refused")
-	})
-	t.Run("fail closed: 503", func(t *testing.T) {
-		f := newFixture(t, func(c *ratelimit.Config) {
-			c.Store = failingStore{}
-			c.FailClosed = true
-		})
-		w := f.serve(f.limiter.Handler(ok), "GET", "/posts")
-		assert.Equal(t, 503, w.Code)
-		assert.JSONEq(t, `{"message":"Rate limiting is temporarily unavailable. Please try again later.","documentation_url":"https://developer.myblog.com/v3"}`, w.Body.String())
-	})
 }
 
 func TestHeadersNeverShared(t *testing.T) {
@@ -601,19 +532,275 @@ func TestLargeQuotas(t *testing.T) {
 	assert.Equal(t, []string{"19999"}, w.Header()["X-Ratelimit-Remaining"], "an anonymous client's quota has its own table")
 }
 
-func TestFlushAndUnwrapThroughTheRefundWriter(t *testing.T) {
-	f := newFixture(t)
-	var flushed, unwrapped bool
-	h := f.limiter.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, unwrapped = w.(interface{ Unwrap() http.ResponseWriter })
-		w.(http.Flusher).Flush()
-		flushed = true
-		require.NoError(t, http.NewResponseController(w).Flush())
-	}))
-	w := f.serve(h, "GET", "/posts", "If-None-Match", `"x"`)
-	assert.True(t, unwrapped)
-	assert.True(t, flushed)
-	assert.True(t, w.Flushed)
+func TestMemoryConformance(t *testing.T) {
+	storetest.Store(t, func(*testing.T) ratelimit.Store { return new(ratelimit.Memory) })
+	storetest.BucketStore(t, func(*testing.T) ratelimit.BucketStore { return new(ratelimit.Memory) })
+}
+
+// syncBuffer is a bytes.Buffer that a server's goroutines may write to.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// newServer serves h on a real server whose ErrorLog (where net/http
+// reports "superfluous response.WriteHeader call") is the returned buffer.
+func newServer(t *testing.T, h http.Handler) (*httptest.Server, *syncBuffer) {
+	t.Helper()
+	errorLog := new(syncBuffer)
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ErrorLog = log.New(errorLog, "", 0)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, errorLog
+}
+
+// do sends one request to srv and returns the response and its body.
+func do(t *testing.T, srv *httptest.Server, method, target string, header ...string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+target, nil)
+	require.NoError(t, err)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Add(header[i], header[i+1])
+	}
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp, string(body)
+}
+
+// refusalHeaders are the headers the limiter sets on a refusal.
+func refusalHeaders(h http.Header) map[string]string {
+	out := rateHeaders(h)
+	if v := h.Values("WWW-Authenticate"); v != nil {
+		out["Www-Authenticate"] = strings.Join(v, ",")
+	}
+	return out
+}
+
+// TestOnError: on a real server, a custom hook's status, Content-Type,
+// headers and body reach the client whole, the limiter's headers were set
+// before the hook ran, and net/http saw one WriteHeader.
+func TestOnError(t *testing.T) {
+	tests := []struct {
+		name     string
+		config   func(*ratelimit.Config)
+		method   string
+		target   string
+		before   int // identical requests that pass first
+		wantID   string
+		wantCode int // the *apierrors.Error's status
+		want     map[string]string
+	}{
+		{
+			name:   "primary limit",
+			config: func(c *ratelimit.Config) { c.Resources = []ratelimit.Resource{{Name: "core", AnonymousLimit: 1}} },
+			method: "GET", target: "/posts", before: 1,
+			wantID: ratelimit.IDLimited, wantCode: 403,
+			want: map[string]string{
+				"X-Ratelimit-Limit": "1", "X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": resetAt,
+				"X-Ratelimit-Used": "1", "X-Ratelimit-Resource": "core", "Retry-After": "3600",
+			},
+		},
+		{
+			name:   "secondary limit",
+			config: func(c *ratelimit.Config) { c.CreatesPerMinute = 1 },
+			method: "POST", target: "/posts", before: 1,
+			wantID: ratelimit.IDSecondaryLimited, wantCode: 403,
+			want: map[string]string{
+				"X-Ratelimit-Limit": "60", "X-Ratelimit-Remaining": "59", "X-Ratelimit-Reset": resetAt,
+				"X-Ratelimit-Used": "1", "X-Ratelimit-Resource": "core", "Retry-After": "60",
+			},
+		},
+		{
+			name:   "RFC 7617: a wrong client secret",
+			config: func(c *ratelimit.Config) { c.Realm = "myblog" },
+			method: "GET", target: "/posts?client_id=Iv1.app&client_secret=wrong",
+			wantID: ratelimit.IDBadClient, wantCode: 401,
+			want: map[string]string{"Www-Authenticate": `Basic realm="myblog"`},
+		},
+		{
+			name: "RFC 9110 15.6.4: the store is down and the limiter fails closed",
+			config: func(c *ratelimit.Config) {
+				c.Store = failingStore{}
+				c.FailClosed = true
+			},
+			method: "GET", target: "/posts",
+			wantID: ratelimit.IDUnavailable, wantCode: 503,
+			want: map[string]string{"Retry-After": "30"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var atHook map[string]string
+			f := newFixture(t, tt.config, func(c *ratelimit.Config) {
+				c.OnError = func(w http.ResponseWriter, r *http.Request, e *apierrors.Error) {
+					atHook = refusalHeaders(w.Header())
+					w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+					w.Header().Set("X-Hook", "yes")
+					w.WriteHeader(http.StatusTeapot)
+					_, _ = fmt.Fprintf(w, "%s %d: %s", e.ID, e.Status, e.Message)
+				}
+			})
+			srv, errorLog := newServer(t, f.limiter.Handler(ok))
+			for range tt.before {
+				resp, _ := do(t, srv, tt.method, tt.target)
+				require.Equal(t, 200, resp.StatusCode)
+			}
+			resp, body := do(t, srv, tt.method, tt.target)
+			assert.Equal(t, http.StatusTeapot, resp.StatusCode)
+			assert.Equal(t, "text/plain; charset=utf-8", resp.Header.Get("Content-Type"))
+			assert.Equal(t, "yes", resp.Header.Get("X-Hook"))
+			var message string
+			switch tt.wantID {
+			case ratelimit.IDLimited:
+				message = fmt.Sprintf(ratelimit.MsgAnonymousLimited, "127.0.0.1")
+			case ratelimit.IDSecondaryLimited:
+				message = ratelimit.MsgSecondaryLimited
+			case ratelimit.IDBadClient:
+				message = ratelimit.MsgBadClient
+			case ratelimit.IDUnavailable:
+				message = ratelimit.MsgUnavailable
+			}
+			assert.Equal(t, fmt.Sprintf("%s %d: %s", tt.wantID, tt.wantCode, message), body)
+			assert.Equal(t, tt.want, refusalHeaders(resp.Header))
+			assert.Equal(t, tt.want, atHook, "the limiter's headers were set before the hook ran")
+			assert.Empty(t, errorLog.String(), "one WriteHeader: no superfluous call")
+		})
+	}
+}
+
+func TestDefaultOnErrorOnARealServer(t *testing.T) {
+	f := newFixture(t, func(c *ratelimit.Config) { c.Resources = []ratelimit.Resource{{Name: "core", AnonymousLimit: 1}} })
+	srv, errorLog := newServer(t, f.limiter.Handler(ok))
+	do(t, srv, "GET", "/posts")
+	resp, body := do(t, srv, "GET", "/posts")
+	assert.Equal(t, 403, resp.StatusCode)
+	assert.Equal(t, "application/json; charset=utf-8", resp.Header.Get("Content-Type"))
+	assert.Equal(t, `{"message":"API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)","documentation_url":"https://developer.myblog.com/v3/#rate-limiting"}`, body)
+	assert.Equal(t, "3600", resp.Header.Get("Retry-After"))
+	assert.Equal(t, "0", resp.Header.Get("X-RateLimit-Remaining"))
+	assert.Empty(t, errorLog.String())
+}
+
+func TestResolver(t *testing.T) {
+	resolver, err := forwarded.New(forwarded.Config{TrustedProxies: []string{"10.0.0.0/8"}})
+	require.NoError(t, err)
+	tests := []struct {
+		name     string
+		resolver *forwarded.Resolver
+		header   []string
+		want     string
+	}{
+		{"a direct client", resolver, []string{"RemoteAddr", "198.51.100.7:1234"}, "198.51.100.7"},
+		{"spoofed X-Forwarded-For from an untrusted peer is ignored", resolver, []string{"RemoteAddr", "198.51.100.8:1234", "X-Forwarded-For", "192.0.2.1"}, "198.51.100.8"},
+		{"X-Forwarded-For from a trusted proxy", resolver, []string{"RemoteAddr", "10.1.2.3:1234", "X-Forwarded-For", "192.0.2.2"}, "192.0.2.2"},
+		{"a client's own entry left of the proxy's is not believed", resolver, []string{"RemoteAddr", "10.1.2.3:1234", "X-Forwarded-For", "192.0.2.99, 192.0.2.3"}, "192.0.2.3"},
+		{"RFC 7239: Forwarded from a trusted proxy", resolver, []string{"RemoteAddr", "10.1.2.3:1234", "Forwarded", `for="[2001:db8:cafe::17]:4711"`}, "2001:db8:cafe::/64"},
+		{"no Resolver: the peer, whatever it forwards", nil, []string{"RemoteAddr", "10.1.2.3:1234", "X-Forwarded-For", "192.0.2.4"}, "10.1.2.3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, func(c *ratelimit.Config) {
+				c.Resolver = tt.resolver
+				c.Resources = []ratelimit.Resource{{Name: "core", AnonymousLimit: 1}}
+			})
+			h := f.limiter.Handler(ok)
+			require.Equal(t, 200, f.serve(h, "GET", "/posts", tt.header...).Code)
+			w := f.serve(h, "GET", "/posts", tt.header...)
+			require.Equal(t, 403, w.Code)
+			assert.Contains(t, w.Body.String(), "exceeded for "+tt.want+".")
+		})
+	}
+}
+
+// TestIPv6Grouping: anonymous IPv6 clients are counted by the network
+// forwarded.Config.IPv6Prefix names (RFC 6177: a subscriber holds a /64).
+func TestIPv6Grouping(t *testing.T) {
+	const first = "[2001:db8:1:2:3:4:5:6]:443"
+	tests := []struct {
+		name   string
+		prefix int // 0: no Resolver
+		other  string
+		shared bool
+		key    string
+	}{
+		{"RFC 6177: default /64, same /64", 0, "[2001:db8:1:2:ffff::1]:443", true, "2001:db8:1:2::/64"},
+		{"RFC 6177: default /64, another /64", 0, "[2001:db8:1:3::1]:443", false, "2001:db8:1:2::/64"},
+		{"a /48 holds both /64s", 48, "[2001:db8:1:3::1]:443", true, "2001:db8:1::/48"},
+		{"/128 counts each address", 128, "[2001:db8:1:2:3:4:5:7]:443", false, "2001:db8:1:2:3:4:5:6"},
+		{"IPv4 is counted by address", 48, "192.0.2.1:443", false, "2001:db8:1::/48"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var resolver *forwarded.Resolver
+			if tt.prefix != 0 {
+				var err error
+				resolver, err = forwarded.New(forwarded.Config{IPv6Prefix: tt.prefix})
+				require.NoError(t, err)
+			}
+			f := newFixture(t, func(c *ratelimit.Config) {
+				c.Resolver = resolver
+				c.Resources = []ratelimit.Resource{{Name: "core", AnonymousLimit: 1}}
+			})
+			h := f.limiter.Handler(ok)
+			require.Equal(t, 200, f.serve(h, "GET", "/posts", "RemoteAddr", first).Code)
+			w := f.serve(h, "GET", "/posts", "RemoteAddr", tt.other)
+			if tt.shared {
+				assert.Equal(t, 403, w.Code, "the same quota")
+			} else {
+				assert.Equal(t, 200, w.Code, "a quota of its own")
+			}
+			w = f.serve(h, "GET", "/posts", "RemoteAddr", first)
+			require.Equal(t, 403, w.Code)
+			assert.Contains(t, w.Body.String(), "exceeded for "+tt.key+".")
+		})
+	}
+}
+
+func TestRealm(t *testing.T) {
+	tests := []struct {
+		name  string
+		realm string
+		want  string // the challenge, or the config error
+	}{
+		{"default", "", `Basic realm="API"`},
+		{"configured", "myblog API", `Basic realm="myblog API"`},
+		{"RFC 9110 5.6.4: a quote would need an escape", `my "blog"`, `ratelimit: Realm: "my \"blog\"" must be printable ASCII without '"' or '\'`},
+		{"RFC 9110 5.6.4: a backslash would need an escape", `a\b`, `ratelimit: Realm: "a\\b" must be printable ASCII without '"' or '\'`},
+		{"not ASCII", "caf\u00e9", `ratelimit: Realm: "café" must be printable ASCII without '"' or '\'`},
+		{"a control character", "a\nb", `ratelimit: Realm: "a\nb" must be printable ASCII without '"' or '\'`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			limiter, err := ratelimit.New(ratelimit.Config{Realm: tt.realm, CheckClient: checkClient})
+			if !strings.HasPrefix(tt.want, "Basic") {
+				require.Error(t, err)
+				assert.Equal(t, tt.want, err.Error())
+				return
+			}
+			require.NoError(t, err)
+			r := httptest.NewRequest("GET", "/posts?client_id=Iv1.app&client_secret=wrong", nil)
+			w := httptest.NewRecorder()
+			limiter.Handler(ok).ServeHTTP(w, r)
+			assert.Equal(t, 401, w.Code)
+			assert.Equal(t, []string{tt.want}, w.Header()["Www-Authenticate"])
+		})
+	}
 }
 
 func TestNewRefusesBadConfig(t *testing.T) {
@@ -622,29 +809,265 @@ func TestNewRefusesBadConfig(t *testing.T) {
 			{Name: "Search!"},
 			{Name: "graphql", Window: 500 * time.Millisecond},
 			{Name: "graphql"},
-			{Name: "code", Limit: -1},
+			{Name: "code", Limit: -1, AnonymousLimit: -2},
 		},
-		TrustedProxies: []string{"10.0.0.0/33"},
-		IPv6Prefix:     129,
-		Status:         500,
-		StatusPath:     "rate_limit",
+		Realm:      `"`,
+		Status:     500,
+		StatusPath: "rate_limit",
 	})
 	require.Error(t, err)
-	for _, want := range []string{
-		`ratelimit: Config.Resources[0].Name: "Search!" must be lower-case letters, digits, '_' or '-'`,
-		"ratelimit: Config.Resources[1].Window: must be a whole number of seconds, at least one",
-		`ratelimit: Config.Resources[2].Name: "graphql" is listed twice`,
-		"ratelimit: Config.Resources[3]: limits must not be negative",
-		"ratelimit: Config.TrustedProxies:",
-		"ratelimit: Config.IPv6Prefix: must be between 1 and 128",
-		"ratelimit: Config.Status: must be 403 or 429, not 500",
-		`ratelimit: Config.StatusPath: must start with "/"`,
-	} {
-		assert.Contains(t, err.Error(), want)
+	assert.Equal(t, []string{
+		`ratelimit: Resources[0].Name: "Search!" must be lower-case letters, digits, '_' or '-'`,
+		"ratelimit: Resources[1].Window: must be a whole number of seconds, at least one",
+		`ratelimit: Resources[2].Name: "graphql" is listed twice`,
+		"ratelimit: Resources[3].Limit: must not be negative",
+		"ratelimit: Resources[3].AnonymousLimit: must not be negative",
+		`ratelimit: Realm: "\"" must be printable ASCII without '"' or '\'`,
+		"ratelimit: Status: must be 403 or 429, not 500",
+		`ratelimit: StatusPath: must start with "/"`,
+	}, strings.Split(err.Error(), "\n"), "every problem at once, each named once")
+	var problem *apierrors.ConfigError
+	require.ErrorAs(t, err, &problem)
+	assert.Equal(t, "ratelimit", problem.Package)
+	assert.Equal(t, "Resources[0].Name", problem.Field)
+}
+
+// failingBuckets is a BucketStore whose backend is down.
+type failingBuckets struct{}
+
+func (failingBuckets) Allow(context.Context, ratelimit.Caller, []ratelimit.Bucket, time.Time) (bool, time.Duration, error) {
+	return false, 0, errors.New("connection reset")
+}
+
+func TestStoreFailure(t *testing.T) {
+	tests := []struct {
+		name       string
+		config     func(*ratelimit.Config)
+		method     string
+		target     string
+		wantCode   int
+		wantHeader map[string]string
+		wantLog    []string
+	}{
+		{
+			name:     "the quota store: fail open by default, logged at Warn",
+			config:   func(c *ratelimit.Config) { c.Store = failingStore{} },
+			method:   "GET",
+			target:   "/posts?access_token=hidden",
+			wantCode: 200, wantHeader: map[string]string{}, // no figures rather than wrong ones
+			wantLog: []string{`level=WARN msg="ratelimit: store failed" op=take error="connection refused" method=GET path=/posts`},
+		},
+		{
+			name: "the quota store: fail closed, 503 logged at Error",
+			config: func(c *ratelimit.Config) {
+				c.Store = failingStore{}
+				c.FailClosed = true
+			},
+			method: "GET", target: "/posts",
+			wantCode: 503, wantHeader: map[string]string{"Retry-After": "30"},
+			wantLog: []string{`level=ERROR msg="ratelimit: store failed" op=take error="connection refused" method=GET path=/posts`},
+		},
+		{
+			name:   "the bucket store: fail open, counted, logged at Warn",
+			config: func(c *ratelimit.Config) { c.Buckets = failingBuckets{} },
+			method: "POST", target: "/posts",
+			wantCode: 200,
+			wantHeader: map[string]string{
+				"X-Ratelimit-Limit": "60", "X-Ratelimit-Remaining": "59", "X-Ratelimit-Reset": resetAt,
+				"X-Ratelimit-Used": "1", "X-Ratelimit-Resource": "core",
+			},
+			wantLog: []string{`level=WARN msg="ratelimit: store failed" op=allow error="connection reset" method=POST path=/posts`},
+		},
+		{
+			name: "the bucket store: fail closed, 503 and the request given back",
+			config: func(c *ratelimit.Config) {
+				c.Buckets = failingBuckets{}
+				c.FailClosed = true
+			},
+			method: "POST", target: "/posts",
+			wantCode: 503,
+			wantHeader: map[string]string{
+				"X-Ratelimit-Limit": "60", "X-Ratelimit-Remaining": "60", "X-Ratelimit-Reset": resetAt,
+				"X-Ratelimit-Used": "0", "X-Ratelimit-Resource": "core", "Retry-After": "30",
+			},
+			wantLog: []string{`level=ERROR msg="ratelimit: store failed" op=allow error="connection reset" method=POST path=/posts`},
+		},
+		{
+			name:   "the status document: 503 logged at Error",
+			config: func(c *ratelimit.Config) { c.Store = failingStore{} },
+			method: "GET", target: "/rate_limit",
+			wantCode: 503, wantHeader: map[string]string{"Retry-After": "30"},
+			wantLog: []string{
+				`level=WARN msg="ratelimit: store failed" op=peek error="connection refused" method=GET path=/rate_limit`,
+				`level=ERROR msg="ratelimit: store failed" op=peek error="connection refused" method=GET path=/rate_limit`,
+			},
+		},
+		{
+			name:   "CheckClient fails: 500 logged at Error, the secret not logged",
+			config: func(c *ratelimit.Config) {},
+			method: "GET", target: "/posts?client_id=broken&client_secret=hidden",
+			wantCode: 500, wantHeader: map[string]string{},
+			wantLog: []string{`level=ERROR msg="ratelimit: CheckClient failed" op=check_client error="database is down" method=GET path=/posts`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, tt.config)
+			mux := http.NewServeMux()
+			mux.Handle("/rate_limit", f.limiter.Status())
+			mux.Handle("/", ok)
+			w := f.serve(f.limiter.Handler(mux), tt.method, tt.target)
+			assert.Equal(t, tt.wantCode, w.Code)
+			assert.Equal(t, tt.wantHeader, rateHeaders(w.Header()))
+			var logged []string
+			for _, line := range strings.Split(strings.TrimSpace(f.logs.String()), "\n") {
+				_, rest, _ := strings.Cut(line, " ") // drop time=
+				logged = append(logged, rest)
+			}
+			assert.Equal(t, tt.wantLog, logged)
+			assert.NotContains(t, f.logs.String(), "hidden", "the query is never logged")
+			if tt.wantCode == 503 {
+				assert.JSONEq(t, `{"message":"Rate limiting is temporarily unavailable. Please try again later.","documentation_url":"https://developer.myblog.com/v3"}`, w.Body.String())
+			}
+		})
 	}
 }
 
-func TestMemoryConformance(t *testing.T) {
-	storetest.Store(t, func(*testing.T) ratelimit.Store { return new(ratelimit.Memory) })
-	storetest.BucketStore(t, func(*testing.T) ratelimit.BucketStore { return new(ratelimit.Memory) })
+// recorder is an Observer that keeps what it sees.
+type recorder struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (rec *recorder) Observe(ev observe.Event) {
+	line := ev.Middleware + " " + string(ev.Decision) + " " + ev.Detail
+	if ev.Request != nil {
+		line += " " + ev.Request.Method + " " + ev.Request.URL.Path
+	}
+	if ev.Err != nil {
+		line += " err=" + ev.Err.Error()
+	}
+	rec.mu.Lock()
+	rec.events = append(rec.events, line)
+	rec.mu.Unlock()
+}
+
+func (rec *recorder) take() []string {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	out := rec.events
+	rec.events = nil
+	return out
+}
+
+func TestObserver(t *testing.T) {
+	rec := new(recorder)
+	f := newFixture(t, func(c *ratelimit.Config) {
+		c.Observer = rec
+		c.Resources = []ratelimit.Resource{{Name: "core", AnonymousLimit: 3}}
+		c.CreatesPerMinute = 1
+		c.Exempt = func(r *http.Request) bool { return r.URL.Path == "/healthz" }
+		c.Resource = func(r *http.Request) string {
+			if strings.HasPrefix(r.URL.Path, "/search/") {
+				return "search"
+			}
+			return "core"
+		}
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/rate_limit", f.limiter.Status())
+	mux.Handle("/", etagHandler)
+	h := f.limiter.Handler(mux)
+	const etag = `"644b5b0155e6404a9cc4bd9d8b1ae730"`
+	traffic := []struct {
+		method, target string
+		header         []string
+		wantCode       int
+	}{
+		{"GET", "/healthz", nil, 200},
+		{"GET", "/rate_limit", nil, 200},
+		{"GET", "/user", nil, 200},
+		{"GET", "/user", []string{"If-None-Match", etag}, 304},
+		{"POST", "/user", nil, 200},
+		{"POST", "/user", nil, 403},
+		{"GET", "/user", nil, 200},
+		{"GET", "/user", nil, 403},
+		{"GET", "/search/user", nil, 200},
+		{"GET", "/user?client_id=Iv1.app&client_secret=wrong", nil, 401},
+	}
+	for _, req := range traffic {
+		require.Equal(t, req.wantCode, f.serve(h, req.method, req.target, req.header...).Code, "%s %s", req.method, req.target)
+	}
+	assert.Equal(t, []string{
+		"ratelimit exempt core GET /healthz",
+		"ratelimit exempt core GET /rate_limit",
+		"ratelimit admitted core GET /user",
+		"ratelimit admitted core GET /user",
+		"ratelimit refunded core GET /user",
+		"ratelimit admitted core POST /user",
+		"ratelimit secondary_limited core POST /user",
+		"ratelimit admitted core GET /user",
+		"ratelimit limited core GET /user",
+		"ratelimit admitted search GET /search/user",
+		"ratelimit token_refused core GET /user",
+	}, rec.take())
+
+	down := newFixture(t, func(c *ratelimit.Config) {
+		c.Observer = rec
+		c.Store = failingStore{}
+	})
+	require.Equal(t, 200, down.serve(down.limiter.Handler(ok), "GET", "/posts").Code)
+	assert.Equal(t, []string{"ratelimit store_error take GET /posts err=connection refused"}, rec.take())
+}
+
+func TestExposedHeaders(t *testing.T) {
+	base := []string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "X-RateLimit-Used", "X-RateLimit-Resource", "Retry-After"}
+	tests := []struct {
+		name   string
+		ietf   bool
+		heroku bool
+		want   []string
+	}{
+		{"default", false, false, base},
+		{"draft-ietf-httpapi-ratelimit-headers fields", true, false, append(slices.Clone(base), "RateLimit", "RateLimit-Policy")},
+		{"Heroku's field", false, true, append(slices.Clone(base), "RateLimit-Remaining")},
+		{"both", true, true, append(slices.Clone(base), "RateLimit", "RateLimit-Policy", "RateLimit-Remaining")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			limiter, err := ratelimit.New(ratelimit.Config{IETFHeaders: tt.ietf, HerokuHeader: tt.heroku})
+			require.NoError(t, err)
+			got := limiter.ExposedHeaders()
+			assert.Equal(t, tt.want, got)
+			// Every header the limiter sets on a refusal is in the list.
+			for name := range rateHeaders(refusalOf(t, limiter)) {
+				assert.Contains(t, canonical(got), name)
+			}
+			got[0] = "changed"
+			assert.Equal(t, tt.want, limiter.ExposedHeaders(), "a fresh slice each call")
+		})
+	}
+}
+
+// refusalOf returns the headers of a refusal by limiter: the 61st
+// anonymous request of an hour.
+func refusalOf(t *testing.T, limiter *ratelimit.Limiter) http.Header {
+	t.Helper()
+	h := limiter.Handler(ok)
+	var last http.Header
+	for range 61 {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", "/posts", nil))
+		last = w.Header()
+	}
+	require.NotEmpty(t, last.Get("Retry-After"), "the 61st anonymous request is refused")
+	return last
+}
+
+func canonical(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = http.CanonicalHeaderKey(n)
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"log/slog"
 	"net/http"
 	"time"
 )
@@ -22,12 +23,17 @@ type Limits struct {
 	Rate      Rate            `json:"rate"`
 }
 
-// Limits returns the caller's quotas without counting anything.
+// Limits returns the caller's quotas without counting anything. A
+// refusal of the caller (a wrong client secret) is an *apierrors.Error.
 func (l *Limiter) Limits(r *http.Request) (*Limits, error) {
-	caller, err := l.callerOf(r)
-	if err != nil {
-		return nil, err
+	caller, refusal := l.callerOf(r, l.resourceFor(r))
+	if refusal != nil {
+		return nil, refusal
 	}
+	return l.limits(r, caller)
+}
+
+func (l *Limiter) limits(r *http.Request, caller Caller) (*Limits, error) {
 	now := l.now()
 	out := &Limits{Resources: make(map[string]Rate, len(l.ordered))}
 	for _, res := range l.ordered {
@@ -50,11 +56,19 @@ func (l *Limiter) Limits(r *http.Request) (*Limits, error) {
 
 // Status answers GET with the caller's quotas in GitHub's /rate_limit
 // shape. Mount it at Config.StatusPath: requests there are not counted.
+// Its refusals go through Config.OnError as the middleware's do; a store
+// that fails is a 503 with Retry-After, logged at Error.
 func (l *Limiter) Status() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		limits, err := l.Limits(r)
+		caller, refusal := l.callerOf(r, l.resourceFor(r))
+		if refusal != nil {
+			l.refuse(w, r, refusal)
+			return
+		}
+		limits, err := l.limits(r, caller)
 		if err != nil {
-			l.writeError(w, r, err)
+			l.storeFailed(r, "peek", err, slog.LevelError)
+			l.unavailable(w, r, err)
 			return
 		}
 		// The figures change with every request the caller makes.

@@ -91,9 +91,9 @@ type Memory struct {
 	// expired ones, the store answers ErrFull. Default DefaultMaxKeys.
 	MaxKeys int
 
-	once   sync.Once
-	seed   maphash.Seed
-	shards [shardCount]memoryShard
+	once    sync.Once
+	hashKey maphash.Seed
+	shards  [shardCount]memoryShard
 }
 
 const shardCount = 64
@@ -153,12 +153,12 @@ type bucketSet struct {
 }
 
 func (m *Memory) init() {
-	m.once.Do(func() { m.seed = maphash.MakeSeed() })
+	m.once.Do(func() { m.hashKey = maphash.MakeSeed() })
 }
 
 func (m *Memory) shard(caller Caller) *memoryShard {
 	m.init()
-	h := maphash.String(m.seed, caller.ID) + uint64(caller.Kind)
+	h := maphash.String(m.hashKey, caller.ID) + uint64(caller.Kind)
 	return &m.shards[h%shardCount]
 }
 

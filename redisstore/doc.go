@@ -32,6 +32,19 @@
 // reconnects by itself when Redis comes back. Requests in flight are never
 // held past the timeout.
 //
+// # Its own module
+//
+// redisstore is a module of its own, github.com/myblog/apikit/redisstore,
+// as httprate-redis is beside httprate: go-redis and its dependencies
+// enter a service's module graph only when the service imports this
+// package, never through the library module: a service that imports only
+// cors has nothing of Redis in its module graph.
+//
+//	go get github.com/myblog/apikit/redisstore
+//
+// A bad Config is refused by New with every problem at once, each an
+// *apierrors.ConfigError ("redisstore: Client: is required").
+//
 // # What it does not do
 //
 // It is the one adapter allowed to import the packages whose stores it

@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/myblog/apikit/auth"
+	"github.com/myblog/apikit/internal/configerr"
 	"github.com/myblog/apikit/ratelimit"
 )
 
@@ -36,15 +36,6 @@ type Config struct {
 	Timeout time.Duration
 }
 
-// ConfigError is one problem with a Config; New returns all of them at
-// once, joined with errors.Join.
-type ConfigError struct {
-	Field  string
-	Reason string
-}
-
-func (e *ConfigError) Error() string { return "redisstore: Config." + e.Field + ": " + e.Reason }
-
 // Store keeps the rate limiter's quotas and buckets and the login
 // lockout's counters and refresh-token sessions in Redis, so that every
 // instance of a service shares them. It implements ratelimit.Store,
@@ -64,12 +55,14 @@ var (
 	_ auth.TokenStore       = (*Store)(nil)
 )
 
-// New validates cfg and returns its Store.
+// New validates cfg and returns its Store. A bad Config is refused with
+// every problem at once, each an *apierrors.ConfigError
+// ("redisstore: Client: is required").
 func New(cfg Config) (*Store, error) {
-	var errs []error
+	problems := configerr.New("redisstore")
 	s := &Store{client: cfg.Client, prefix: cfg.Prefix, timeout: cfg.Timeout}
 	if s.client == nil {
-		errs = append(errs, &ConfigError{Field: "Client", Reason: "is required"})
+		problems.Add("Client", "is required")
 	}
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
@@ -78,10 +71,10 @@ func New(cfg Config) (*Store, error) {
 	case s.timeout == 0:
 		s.timeout = DefaultTimeout
 	case s.timeout < 0:
-		errs = append(errs, &ConfigError{Field: "Timeout", Reason: "must not be negative"})
+		problems.Add("Timeout", "must not be negative")
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/myblog/apikit/auth"
 	authstoretest "github.com/myblog/apikit/auth/storetest"
+	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/internal/redistest"
 	"github.com/myblog/apikit/ratelimit"
 	ratestoretest "github.com/myblog/apikit/ratelimit/storetest"
@@ -257,12 +259,59 @@ func TestRedisGoesAway(t *testing.T) {
 }
 
 func TestNewRefusesBadConfig(t *testing.T) {
-	_, err := redisstore.New(redisstore.Config{Timeout: -1})
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:0"})
+	t.Cleanup(func() { _ = client.Close() })
+	tests := []struct {
+		name string
+		cfg  redisstore.Config
+		want []apierrors.ConfigError // every problem, in order
+	}{
+		{
+			name: "every problem at once",
+			cfg:  redisstore.Config{Timeout: -1},
+			want: []apierrors.ConfigError{
+				{Package: "redisstore", Field: "Client", Reason: "is required"},
+				{Package: "redisstore", Field: "Timeout", Reason: "must not be negative"},
+			},
+		},
+		{
+			name: "no client",
+			cfg:  redisstore.Config{Prefix: "svc:"},
+			want: []apierrors.ConfigError{{Package: "redisstore", Field: "Client", Reason: "is required"}},
+		},
+		{
+			name: "negative timeout",
+			cfg:  redisstore.Config{Client: client, Timeout: -time.Second},
+			want: []apierrors.ConfigError{{Package: "redisstore", Field: "Timeout", Reason: "must not be negative"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store, err := redisstore.New(tt.cfg)
+			require.Error(t, err)
+			assert.Nil(t, store)
+			joined, ok := err.(interface{ Unwrap() []error })
+			require.True(t, ok, "joined with errors.Join: %v", err)
+			var got []apierrors.ConfigError
+			for _, e := range joined.Unwrap() {
+				var ce *apierrors.ConfigError
+				require.True(t, errors.As(e, &ce), "%v is an *apierrors.ConfigError", e)
+				got = append(got, *ce)
+			}
+			assert.Equal(t, tt.want, got)
+		})
+	}
+
+	t.Run("the text names the package and the field once", func(t *testing.T) {
+		_, err := redisstore.New(redisstore.Config{Timeout: -1})
+		assert.EqualError(t, err, "redisstore: Client: is required\nredisstore: Timeout: must not be negative")
+	})
+}
+
+func TestNewClientRefusesABadURL(t *testing.T) {
+	_, err := redisstore.NewClient("http://nope", 0)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "redisstore: Config.Client: is required")
-	assert.Contains(t, err.Error(), "redisstore: Config.Timeout: must not be negative")
-	_, err = redisstore.NewClient("http://nope", 0)
-	assert.Error(t, err)
+	assert.Contains(t, err.Error(), "redisstore: ")
 }
 
 // A Redis that accepts connections but never answers must not hang a

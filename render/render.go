@@ -12,13 +12,16 @@ import (
 
 // Config configures a Renderer. The zero value writes bare, minified JSON.
 type Config struct {
-	// Envelope wraps every success body in the seed's envelope:
-	// {"data": <body>, "code": "200", "msg": "SUCCESS"}, code being the
-	// status as a string. Default false: bare bodies, as GitHub's API
-	// answers, which GitHub's client libraries expect.
+	// Envelope wraps every success body in the envelope of the
+	// conventions (docs/conventions.md): {"data": <body>, "code": "200",
+	// "msg": "SUCCESS"}, code being the status as a string. Default false:
+	// bare bodies, as GitHub's API answers, which GitHub's client
+	// libraries expect. The task and batch bodies (Accepted, Batch) are
+	// never wrapped: they are envelopes of their own.
 	Envelope bool
-	// Errors writes the 500 when a value cannot be encoded as JSON. Nil:
-	// the zero apierrors Config.
+	// Errors writes the 500 when a value cannot be encoded as JSON, and
+	// the 422 of a batch in which an item failed (Batch). Nil: the zero
+	// apierrors Config.
 	Errors *apierrors.Writer
 }
 
@@ -77,8 +80,8 @@ func (rd *Renderer) NoContent(w http.ResponseWriter) {
 }
 
 // Done answers an operation that succeeded with nothing to return. With
-// the envelope it is the seed's 200 {"code": "200", "msg": "SUCCESS"};
-// without, 204 No Content, as GitHub answers.
+// the envelope it is 200 {"code": "200", "msg": "SUCCESS"}; without, 204
+// No Content, as GitHub answers.
 func (rd *Renderer) Done(w http.ResponseWriter, r *http.Request) {
 	if !rd.envelope {
 		rd.NoContent(w)
@@ -89,6 +92,56 @@ func (rd *Renderer) Done(w http.ResponseWriter, r *http.Request) {
 	buf.WriteByte('{')
 	appendEnvelopeTail(buf, http.StatusOK)
 	jsonbody.Write(w, http.StatusOK, jsonbody.ContentTypeJSON, buf.Bytes(), jsonbody.Pretty(r))
+}
+
+// Accepted answers a task submission with 202 Accepted and the task body
+// of the conventions, {"job_id": "70a599e0-..."}, never wrapped in the
+// envelope (a task client reads "job_id" at the top level). A non-empty
+// location is sent as Location, where the client can poll the job's state
+// (RFC 9110 §15.3.3). A submission that failed is an error, written with
+// apierrors.Writer.WriteJobError.
+func (rd *Renderer) Accepted(w http.ResponseWriter, r *http.Request, jobID, location string) {
+	buf := jsonbody.GetBytes()
+	body := append(*buf, `{"job_id":`...)
+	body = jsonbody.AppendString(body, jobID)
+	body = append(body, '}')
+	if location != "" {
+		w.Header().Set("Location", location)
+	}
+	jsonbody.Write(w, http.StatusAccepted, jsonbody.ContentTypeJSON, body, jsonbody.Pretty(r))
+	*buf = body
+	jsonbody.PutBytes(buf)
+}
+
+// Batch answers a batch operation with the batch body of the conventions,
+// never wrapped in the envelope. When every item succeeded: 200
+// {"response": [{"id": "..."}, ...]}, an empty list [] rather than null.
+// When any failed, the answer is an error: the Renderer's Errors writes
+// it (apierrors.Writer.WriteBatch: 422 with "error", "internalError" and
+// the ids that succeeded). A nil b is a batch of nothing.
+func (rd *Renderer) Batch(w http.ResponseWriter, r *http.Request, b *apierrors.Batch) {
+	var succeeded []string
+	if b != nil {
+		if len(b.Failed) > 0 {
+			rd.errors.WriteBatch(w, r, b)
+			return
+		}
+		succeeded = b.Succeeded
+	}
+	buf := jsonbody.GetBytes()
+	body := append(*buf, `{"response":[`...)
+	for i, id := range succeeded {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, `{"id":`...)
+		body = jsonbody.AppendString(body, id)
+		body = append(body, '}')
+	}
+	body = append(body, "]}"...)
+	jsonbody.Write(w, http.StatusOK, jsonbody.ContentTypeJSON, body, jsonbody.Pretty(r))
+	*buf = body
+	jsonbody.PutBytes(buf)
 }
 
 // appendEnvelopeTail writes `"code":"201","msg":"SUCCESS"}`, after a

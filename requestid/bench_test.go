@@ -17,10 +17,7 @@ func (w *headerOnly) Write(b []byte) (int, error) { return len(b), nil }
 func (w *headerOnly) WriteHeader(int)             {}
 
 func benchmarkHandler(b *testing.B, r *http.Request) {
-	m, err := requestid.New(requestid.Config{TrustedProxies: []string{"10.0.0.0/8"}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	m := newMiddleware(b, requestid.Config{Resolver: newResolver(b, "10.0.0.0/8")})
 	h := m.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	w := &headerOnly{header: http.Header{}}
 	b.ReportAllocs()

@@ -5,7 +5,7 @@
 //	GET /posts HTTP/1.1
 //
 //	HTTP/1.1 200 OK
-//	X-Myblog-Request-Id: 5d1f3c1e-0c4b-4e5a-9d7e-2f7b1a3c4d5e
+//	X-Request-Id: 5d1f3c1e-0c4b-4e5a-9d7e-2f7b1a3c4d5e
 //
 // The id is a new random UUID v4 (NewUUID: lower-case 8-4-4-4-12, 122 bits
 // from crypto/rand) unless a trusted proxy brought one (below). It is set
@@ -16,17 +16,22 @@
 //
 //	id, _ := requestid.FromContext(r.Context())
 //
-// The header is X-<Service>-Request-Id (Config.Service, default "myblog")
-// or Config.Header. net/http writes header names in canonical form
-// (X-Myblog-Request-Id; HTTP/2 in lower case); names are case-insensitive
-// (RFC 9110 §5.1), so clients and the cors package's exposed list,
-// X-myblog-Request-Id, match it.
+// The header is X-Request-Id, X-<Vendor>-Request-Id with Config.Vendor
+// (as GitHub's X-GitHub-Request-Id), or Config.Header. net/http writes
+// header names in canonical form (X-Acme-Request-Id; HTTP/2 in lower
+// case); names are case-insensitive (RFC 9110 §5.1), so clients and a
+// CORS expose list spelled X-acme-Request-Id match it. ExposedHeaders
+// returns the name, for cors.Config.Expose, so that scripts on other
+// origins may read the id.
 //
-// A minimal use:
+// A minimal use, with the one *forwarded.Resolver the service hands to
+// every package:
 //
-//	ids, err := requestid.New(requestid.Config{
+//	resolver, err := forwarded.New(forwarded.Config{
 //		TrustedProxies: []string{"10.0.0.0/8"}, // the load balancers
 //	})
+//	...
+//	ids, err := requestid.New(requestid.Config{Vendor: "acme", Resolver: resolver})
 //	if err != nil {
 //		log.Fatal(err) // a misconfiguration fails at start-up, never per request
 //	}
@@ -43,10 +48,11 @@
 //     Request-Id; they are read in that order and the first one that is
 //     well-formed wins. A header sent on more than one field line is
 //     skipped: which line came from the proxy cannot be told.
-//  2. The immediate peer (RemoteAddr) is in Config.TrustedProxies, checked
-//     with package forwarded. Anyone can send the header; only a trusted
-//     proxy's word is taken, so a client cannot choose its id and make
-//     its requests collide with another's in the logs.
+//  2. The immediate peer (RemoteAddr) is a trusted proxy of
+//     Config.Resolver (Resolver.Trusted; a nil Resolver trusts none).
+//     Anyone can send the header; only a trusted proxy's word is taken,
+//     so a client cannot choose its id and make its requests collide with
+//     another's in the logs.
 //  3. It is well-formed: 1 to 128 bytes of [A-Za-z0-9._~:/+=-]. That
 //     admits UUIDs, ULIDs, W3C traceparent values and base64, and nothing
 //     that could split a header, forge a log line or break out of a JSON
@@ -67,7 +73,8 @@
 //
 // # Where it sits
 //
-// Item 1 of the stack, with recover and the access log, outside
+// Item 1 of the stack (the stack order in the module doc, go doc
+// github.com/myblog/apikit), with recover and the access log, outside
 // everything else, so that every response carries an id, the User-Agent
 // refusal and the CORS preflight included. In the order recover, request
 // id, access log: the access log, inside, reads FromContext and logs the
@@ -77,7 +84,8 @@
 //
 // # What it does not do
 //
-// It does not log, and does not copy the id onto the request's headers or
+// It refuses nothing, so it has no error hook and no Observer. It does
+// not log, and does not copy the id onto the request's headers or
 // onto outgoing calls: a client that calls other services passes
 // FromContext on itself. It does not read W3C traceparent or any
 // tracing system's headers, and makes no ids but its own UUIDs unless

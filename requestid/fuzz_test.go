@@ -29,20 +29,17 @@ func wellFormed(id string) bool {
 // trusted, and otherwise a new UUID v4; it never holds a byte outside the
 // allowed set.
 func FuzzIncomingID(f *testing.F) {
-	for _, seed := range []string{
+	for _, incoming := range []string{
 		"f058ebd6-02f7-4d3f-942e-904344e8cde5", "01HZX3K7Q9", "a", "", " ", "abc def",
 		"abc\r\nSet-Cookie: a=b", "abc\nlevel=error", "café", "\xff", "a,b", `a"b`, "AZaz09._~:/+=-",
 		string(make([]byte, 128)), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
 	} {
-		f.Add(seed, uint8(0), true)
-		f.Add(seed, uint8(1), false)
+		f.Add(incoming, uint8(0), true)
+		f.Add(incoming, uint8(1), false)
 	}
 	f.Add(string(make([]byte, 129)), uint8(2), true)
-	m, err := requestid.New(requestid.Config{TrustedProxies: []string{"10.0.0.0/8"}})
-	if err != nil {
-		f.Fatal(err)
-	}
-	keys := []string{"X-Myblog-Request-Id", "X-Request-Id", "Request-Id"}
+	m := newMiddleware(f, requestid.Config{Vendor: "acme", Resolver: newResolver(f, "10.0.0.0/8")})
+	keys := []string{"X-Acme-Request-Id", "X-Request-Id", "Request-Id"}
 	f.Fuzz(func(t *testing.T, incoming string, which uint8, trusted bool) {
 		var contextID string
 		var inContext bool
@@ -58,7 +55,7 @@ func FuzzIncomingID(f *testing.F) {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
 
-		got := w.Header()[defaultHeader]
+		got := w.Header()[vendorHeader]
 		if len(got) != 1 {
 			t.Fatalf("header %q, want one value", got)
 		}

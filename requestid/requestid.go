@@ -4,19 +4,19 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"net/http"
 	"net/textproto"
 	"strconv"
 
-	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/forwarded"
+	"github.com/myblog/apikit/internal/configerr"
 	"github.com/myblog/apikit/internal/token"
 )
 
-// DefaultService is the service name in the default header,
-// X-myblog-Request-Id, the seed's.
-const DefaultService = "myblog"
+// DefaultHeader is the header that carries the id when Config names
+// neither a Vendor nor a Header: the common name (Heroku's router, nginx,
+// Envoy).
+const DefaultHeader = "X-Request-Id"
 
 // maxLength is the longest incoming id accepted, in bytes: room for any
 // UUID, ULID or trace id a proxy writes, and a bound on what a request can
@@ -24,20 +24,21 @@ const DefaultService = "myblog"
 const maxLength = 128
 
 // Config configures a Middleware. The zero value generates a UUID v4 for
-// every request, sends it as X-myblog-Request-Id and believes no incoming
-// id.
+// every request, sends it as X-Request-Id and believes no incoming id.
 type Config struct {
-	// Service names the service in the default header. It must be a
-	// token. Default "myblog".
-	Service string
-	// Header is the response header that carries the id; an incoming
-	// one of that name is read too. It must be a token (RFC 9110
-	// §5.6.2). Default "X-" + Service + "-Request-Id".
+	// Vendor names the service in the header, X-<Vendor>-Request-Id, as
+	// GitHub's X-GitHub-Request-Id. It must be a token. Default: none,
+	// and the header is X-Request-Id.
+	Vendor string
+	// Header, when set, is the response header that carries the id,
+	// whatever the Vendor; an incoming one of that name is read too. It
+	// must be a token (RFC 9110 §5.6.2). Default: X-<Vendor>-Request-Id,
+	// or X-Request-Id without a Vendor.
 	Header string
-	// TrustedProxies lists the peers whose incoming id is believed, as
-	// in forwarded.Config: CIDRs ("10.0.0.0/8") or single addresses
-	// ("192.0.2.7"). Default: none, so every request gets a new id.
-	TrustedProxies []string
+	// Resolver says whether the peer is a trusted proxy, whose incoming
+	// id is believed (Resolver.Trusted). Default: nil, no proxy trusted,
+	// so every request gets a new id.
+	Resolver *forwarded.Resolver
 	// Generate makes a new id. It must return 1 to 128 bytes of
 	// [A-Za-z0-9._~:/+=-]; a value that is not is replaced by NewUUID,
 	// so the id is always safe to log and to send. It is called once per
@@ -45,20 +46,10 @@ type Config struct {
 	Generate func() string
 }
 
-// ConfigError is one problem with a Config; New returns all of them at
-// once, joined with errors.Join.
-type ConfigError struct {
-	// Field names the Config field, with its index: "TrustedProxies[2]".
-	Field string
-	// Reason says what is wrong with it.
-	Reason string
-}
-
-func (e *ConfigError) Error() string { return "requestid: Config." + e.Field + ": " + e.Reason }
-
 // Middleware gives every request an id. Build one with New; it is safe
 // for concurrent use.
 type Middleware struct {
+	name     string   // the header as configured or built: "X-acme-Request-Id"
 	header   string   // canonical
 	incoming []string // canonical, in the order they are read, no duplicates
 	resolver *forwarded.Resolver
@@ -67,42 +58,28 @@ type Middleware struct {
 
 // New validates cfg and returns its Middleware.
 func New(cfg Config) (*Middleware, error) {
-	var problems []error
-	fail := func(field, reason string) {
-		problems = append(problems, &ConfigError{Field: field, Reason: reason})
-	}
-	service := cfg.Service
-	if service == "" {
-		service = DefaultService
-	}
-	if !token.Valid(service) {
-		fail("Service", strconv.Quote(service)+" must be a token")
+	problems := configerr.New("requestid")
+	if cfg.Vendor != "" && !token.Valid(cfg.Vendor) {
+		problems.Add("Vendor", strconv.Quote(cfg.Vendor)+" must be a token")
 	}
 	header := cfg.Header
-	if header == "" {
-		header = "X-" + service + "-Request-Id"
-	} else if !token.Valid(header) {
-		fail("Header", strconv.Quote(header)+" must be a token")
-	}
-	resolver, err := forwarded.New(forwarded.Config{TrustedProxies: cfg.TrustedProxies})
-	if err != nil {
-		// Report forwarded's problems as ours, one by one, with their
-		// field and reason.
-		for _, e := range unjoin(err) {
-			var fe *apierrors.ConfigError
-			if errors.As(e, &fe) {
-				fail(fe.Field, fe.Reason)
-			} else {
-				fail("TrustedProxies", e.Error())
-			}
+	switch {
+	case header != "":
+		if !token.Valid(header) {
+			problems.Add("Header", strconv.Quote(header)+" must be a token")
 		}
+	case cfg.Vendor != "":
+		header = "X-" + cfg.Vendor + "-Request-Id"
+	default:
+		header = DefaultHeader
 	}
-	if len(problems) > 0 {
-		return nil, errors.Join(problems...)
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
 	m := &Middleware{
+		name:     header,
 		header:   textproto.CanonicalMIMEHeaderKey(header),
-		resolver: resolver,
+		resolver: cfg.Resolver,
 		generate: cfg.Generate,
 	}
 	// The configured header first: it is the one an instance of this
@@ -117,12 +94,10 @@ func New(cfg Config) (*Middleware, error) {
 	return m, nil
 }
 
-func unjoin(err error) []error {
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		return joined.Unwrap()
-	}
-	return []error{err}
-}
+// ExposedHeaders returns the name of the response header the id is sent
+// in, for a CORS expose list (cors.Config.Expose), so that scripts on
+// other origins can read it.
+func (m *Middleware) ExposedHeaders() []string { return []string{m.name} }
 
 func contains(list []string, s string) bool {
 	for _, item := range list {
@@ -150,8 +125,9 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 }
 
 // incomingID returns the first well-formed incoming id, in the order of
-// m.incoming, when the peer is a trusted proxy. A header with more than
-// one field line is skipped: which line is the proxy's cannot be told.
+// m.incoming, when the peer is a trusted proxy (Resolver.Trusted). A
+// header with more than one field line is skipped: which line is the
+// proxy's cannot be told.
 func (m *Middleware) incomingID(r *http.Request) (string, bool) {
 	checked := false
 	for _, key := range m.incoming {

@@ -16,6 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/forwarded"
 	"github.com/myblog/apikit/requestid"
 )
 
@@ -23,13 +25,25 @@ import (
 // nibble 4, variant bits 10.
 var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
-// defaultHeader is the canonical key of X-myblog-Request-Id.
-const defaultHeader = "X-Myblog-Request-Id"
+// defaultHeader is the header of the zero Config; vendorHeader the
+// canonical key of X-acme-Request-Id, the header with Vendor "acme".
+const (
+	defaultHeader = "X-Request-Id"
+	vendorHeader  = "X-Acme-Request-Id"
+)
 
 const (
 	trustedPeer   = "10.0.0.5:41234"
 	untrustedPeer = "203.0.113.9:5678"
 )
+
+// newResolver returns a Resolver that trusts proxies.
+func newResolver(t testing.TB, proxies ...string) *forwarded.Resolver {
+	t.Helper()
+	resolver, err := forwarded.New(forwarded.Config{TrustedProxies: proxies})
+	require.NoError(t, err)
+	return resolver
+}
 
 func newMiddleware(t testing.TB, cfg requestid.Config) *requestid.Middleware {
 	t.Helper()
@@ -149,7 +163,7 @@ func TestHandlerGenerates(t *testing.T) {
 }
 
 func TestIncomingID(t *testing.T) {
-	h := newMiddleware(t, requestid.Config{TrustedProxies: []string{"10.0.0.0/8", "2001:db8::/32"}}).Handler(http.NotFoundHandler())
+	h := newMiddleware(t, requestid.Config{Vendor: "acme", Resolver: newResolver(t, "10.0.0.0/8", "2001:db8::/32")}).Handler(http.NotFoundHandler())
 	long := strings.Repeat("a", 128)
 	tests := []struct {
 		name   string
@@ -159,7 +173,7 @@ func TestIncomingID(t *testing.T) {
 	}{
 		{name: "trusted X-Request-Id", remote: trustedPeer, lines: []line{{"X-Request-Id", "f058ebd6-02f7-4d3f-942e-904344e8cde5"}}, want: "f058ebd6-02f7-4d3f-942e-904344e8cde5"},
 		{name: "trusted Request-Id (Heroku)", remote: trustedPeer, lines: []line{{"Request-Id", "01HZX3K7Q9"}}, want: "01HZX3K7Q9"},
-		{name: "trusted configured header", remote: trustedPeer, lines: []line{{"X-myblog-Request-Id", "upstream-7"}}, want: "upstream-7"},
+		{name: "trusted configured header", remote: trustedPeer, lines: []line{{"X-acme-Request-Id", "upstream-7"}}, want: "upstream-7"},
 		{name: "trusted IPv6 peer", remote: "[2001:db8::7]:443", lines: []line{{"X-Request-Id", "abc"}}, want: "abc"},
 		{name: "trusted peer without port", remote: "10.1.2.3", lines: []line{{"X-Request-Id", "abc"}}, want: "abc"},
 		{name: "every allowed character", remote: trustedPeer, lines: []line{{"X-Request-Id", "AZaz09._~:/+=-"}}, want: "AZaz09._~:/+=-"},
@@ -167,15 +181,15 @@ func TestIncomingID(t *testing.T) {
 		{name: "128 bytes: the longest", remote: trustedPeer, lines: []line{{"X-Request-Id", long}}, want: long},
 		{name: "one byte: the shortest", remote: trustedPeer, lines: []line{{"X-Request-Id", "7"}}, want: "7"},
 
-		{name: "configured header before X-Request-Id", remote: trustedPeer, lines: []line{{"X-Request-Id", "b"}, {"X-Myblog-Request-Id", "a"}}, want: "a"},
+		{name: "configured header before X-Request-Id", remote: trustedPeer, lines: []line{{"X-Request-Id", "b"}, {"X-Acme-Request-Id", "a"}}, want: "a"},
 		{name: "X-Request-Id before Request-Id", remote: trustedPeer, lines: []line{{"Request-Id", "b"}, {"X-Request-Id", "a"}}, want: "a"},
-		{name: "a malformed header gives way to the next", remote: trustedPeer, lines: []line{{"X-Myblog-Request-Id", "bad id"}, {"X-Request-Id", "good"}}, want: "good"},
+		{name: "a malformed header gives way to the next", remote: trustedPeer, lines: []line{{"X-Acme-Request-Id", "bad id"}, {"X-Request-Id", "good"}}, want: "good"},
 		{name: "a header on two lines is skipped", remote: trustedPeer, lines: []line{{"X-Request-Id", "a"}, {"X-Request-Id", "b"}}},
 		{name: "a header on two lines gives way to the next", remote: trustedPeer, lines: []line{{"X-Request-Id", "a"}, {"X-Request-Id", "b"}, {"Request-Id", "c"}}, want: "c"},
 
 		{name: "spoofed X-Request-Id from an untrusted peer", remote: untrustedPeer, lines: []line{{"X-Request-Id", "f058ebd6-02f7-4d3f-942e-904344e8cde5"}}},
 		{name: "spoofed Request-Id from an untrusted peer", remote: untrustedPeer, lines: []line{{"Request-Id", "chosen"}}},
-		{name: "spoofed configured header from an untrusted peer", remote: untrustedPeer, lines: []line{{"X-Myblog-Request-Id", "chosen"}}},
+		{name: "spoofed configured header from an untrusted peer", remote: untrustedPeer, lines: []line{{"X-Acme-Request-Id", "chosen"}}},
 		{name: "X-Forwarded-For does not make a peer trusted", remote: untrustedPeer, lines: []line{{"X-Forwarded-For", "10.0.0.5"}, {"X-Request-Id", "chosen"}}},
 		{name: "a peer that is not an IP", remote: "pipe", lines: []line{{"X-Request-Id", "chosen"}}},
 
@@ -202,7 +216,7 @@ func TestIncomingID(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := serve(h, tt.remote, tt.lines...)
-			got := w.Header()[defaultHeader]
+			got := w.Header()[vendorHeader]
 			require.Len(t, got, 1)
 			if tt.want != "" {
 				assert.Equal(t, tt.want, got[0])
@@ -244,8 +258,8 @@ func TestGenerate(t *testing.T) {
 func TestGenerateNotCalledForBelievedID(t *testing.T) {
 	calls := 0
 	h := newMiddleware(t, requestid.Config{
-		TrustedProxies: []string{"10.0.0.0/8"},
-		Generate:       func() string { calls++; return "generated" },
+		Resolver: newResolver(t, "10.0.0.0/8"),
+		Generate: func() string { calls++; return "generated" },
 	}).Handler(http.NotFoundHandler())
 	assert.Equal(t, "incoming", serve(h, trustedPeer, line{"X-Request-Id", "incoming"}).Header().Get(defaultHeader))
 	assert.Zero(t, calls)
@@ -258,18 +272,21 @@ func TestHeaderName(t *testing.T) {
 		name    string
 		cfg     requestid.Config
 		key     string // canonical, as set in the map
+		exposed string // the name ExposedHeaders gives
 		readsIt string // a request header read as incoming
 	}{
-		{name: "default", cfg: requestid.Config{}, key: "X-Myblog-Request-Id", readsIt: "X-myblog-Request-Id"},
-		{name: "Service", cfg: requestid.Config{Service: "acme"}, key: "X-Acme-Request-Id", readsIt: "x-acme-request-id"},
-		{name: "GitHub's", cfg: requestid.Config{Header: "X-GitHub-Request-Id"}, key: "X-Github-Request-Id", readsIt: "X-GitHub-Request-Id"},
-		{name: "Heroku's", cfg: requestid.Config{Header: "Request-Id"}, key: "Request-Id", readsIt: "Request-Id"},
-		{name: "lower case is canonicalised", cfg: requestid.Config{Header: "x-request-id"}, key: "X-Request-Id", readsIt: "X-Request-Id"},
+		{name: "default: no vendor", cfg: requestid.Config{}, key: "X-Request-Id", exposed: "X-Request-Id", readsIt: "x-request-id"},
+		{name: "a Vendor", cfg: requestid.Config{Vendor: "acme"}, key: "X-Acme-Request-Id", exposed: "X-acme-Request-Id", readsIt: "x-acme-request-id"},
+		{name: "GitHub's", cfg: requestid.Config{Header: "X-GitHub-Request-Id"}, key: "X-Github-Request-Id", exposed: "X-GitHub-Request-Id", readsIt: "X-GitHub-Request-Id"},
+		{name: "Header wins over Vendor", cfg: requestid.Config{Vendor: "acme", Header: "Request-Id"}, key: "Request-Id", exposed: "Request-Id", readsIt: "Request-Id"},
+		{name: "lower case is canonicalised", cfg: requestid.Config{Header: "x-trace-id"}, key: "X-Trace-Id", exposed: "x-trace-id", readsIt: "X-Trace-Id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.cfg.TrustedProxies = []string{"10.0.0.0/8"}
-			h := newMiddleware(t, tt.cfg).Handler(http.NotFoundHandler())
+			tt.cfg.Resolver = newResolver(t, "10.0.0.0/8")
+			m := newMiddleware(t, tt.cfg)
+			assert.Equal(t, []string{tt.exposed}, m.ExposedHeaders())
+			h := m.Handler(http.NotFoundHandler())
 			w := serve(h, trustedPeer)
 			require.Len(t, w.Header()[tt.key], 1, "set under its canonical key")
 			assert.Regexp(t, uuidV4, w.Header()[tt.key][0])
@@ -279,6 +296,10 @@ func TestHeaderName(t *testing.T) {
 			assert.Equal(t, []string{"from-upstream"}, w.Header()[tt.key])
 		})
 	}
+
+	m := newMiddleware(t, requestid.Config{})
+	m.ExposedHeaders()[0] = "changed"
+	assert.Equal(t, []string{"X-Request-Id"}, m.ExposedHeaders(), "a fresh slice each call")
 }
 
 func TestNewErrors(t *testing.T) {
@@ -289,36 +310,29 @@ func TestNewErrors(t *testing.T) {
 		fields []string
 	}{
 		{
-			name:   "Service not a token",
-			cfg:    requestid.Config{Service: "my blog"},
-			want:   `requestid: Config.Service: "my blog" must be a token`,
-			fields: []string{"Service"},
+			name:   "Vendor not a token",
+			cfg:    requestid.Config{Vendor: "my blog"},
+			want:   `requestid: Vendor: "my blog" must be a token`,
+			fields: []string{"Vendor"},
 		},
 		{
 			name:   "Header not a token",
 			cfg:    requestid.Config{Header: "X-Request-Id:"},
-			want:   `requestid: Config.Header: "X-Request-Id:" must be a token`,
+			want:   `requestid: Header: "X-Request-Id:" must be a token`,
 			fields: []string{"Header"},
 		},
 		{
 			name:   "Header with a line break",
 			cfg:    requestid.Config{Header: "X-Id\r\nSet-Cookie"},
-			want:   `requestid: Config.Header: "X-Id\r\nSet-Cookie" must be a token`,
+			want:   `requestid: Header: "X-Id\r\nSet-Cookie" must be a token`,
 			fields: []string{"Header"},
 		},
 		{
-			name:   "a trusted proxy that is not an address",
-			cfg:    requestid.Config{TrustedProxies: []string{"10.0.0.0/8", "lb.internal"}},
-			want:   `requestid: Config.TrustedProxies[1]: "lb.internal" is not an IP address or CIDR`,
-			fields: []string{"TrustedProxies[1]"},
-		},
-		{
 			name: "every problem at once",
-			cfg:  requestid.Config{Service: "", Header: "bad header", TrustedProxies: []string{"0.0.0.0/0", "10.0.0.0/33"}},
-			want: `requestid: Config.Header: "bad header" must be a token` + "\n" +
-				`requestid: Config.TrustedProxies[0]: "0.0.0.0/0" trusts every address, so any client could choose its own` + "\n" +
-				`requestid: Config.TrustedProxies[1]: "10.0.0.0/33" is not an IP address or CIDR`,
-			fields: []string{"Header", "TrustedProxies[0]", "TrustedProxies[1]"},
+			cfg:  requestid.Config{Vendor: "a/b", Header: "bad header"},
+			want: `requestid: Vendor: "a/b" must be a token` + "\n" +
+				`requestid: Header: "bad header" must be a token`,
+			fields: []string{"Vendor", "Header"},
 		},
 	}
 	for _, tt := range tests {
@@ -330,8 +344,9 @@ func TestNewErrors(t *testing.T) {
 			require.True(t, ok, "errors.Join")
 			var fields []string
 			for _, e := range joined.Unwrap() {
-				var configErr *requestid.ConfigError
-				require.True(t, errors.As(e, &configErr), "%v is a *requestid.ConfigError", e)
+				var configErr *apierrors.ConfigError
+				require.True(t, errors.As(e, &configErr), "%v is an *apierrors.ConfigError", e)
+				assert.Equal(t, "requestid", configErr.Package)
 				fields = append(fields, configErr.Field)
 			}
 			assert.Equal(t, tt.fields, fields)
@@ -462,7 +477,7 @@ func TestHeaderValueIsNotShared(t *testing.T) {
 // In a real stack over a real connection: a panic in the handler still
 // answers with the id, and the access log inside reads the same id.
 func TestServer(t *testing.T) {
-	m := newMiddleware(t, requestid.Config{TrustedProxies: []string{"127.0.0.1"}})
+	m := newMiddleware(t, requestid.Config{Vendor: "acme", Resolver: newResolver(t, "127.0.0.1")})
 	var mu sync.Mutex
 	var logged []string
 	accessLog := func(next http.Handler) http.Handler {
@@ -504,10 +519,10 @@ func TestServer(t *testing.T) {
 
 	assert.Equal(t, http.StatusOK, ok.StatusCode)
 	assert.Equal(t, http.StatusInternalServerError, panicked.StatusCode)
-	okID, panicID := ok.Header.Get("X-myblog-Request-Id"), panicked.Header.Get("X-myblog-Request-Id")
+	okID, panicID := ok.Header.Get("X-acme-Request-Id"), panicked.Header.Get("X-acme-Request-Id")
 	assert.Regexp(t, uuidV4, okID)
 	assert.Regexp(t, uuidV4, panicID)
-	assert.Equal(t, "from-the-edge", incoming.Header.Get("X-myblog-Request-Id"))
+	assert.Equal(t, "from-the-edge", incoming.Header.Get("X-acme-Request-Id"))
 	assert.Equal(t, []string{"/posts " + okID, "/panic " + panicID, "/posts from-the-edge"}, logged)
 }
 
@@ -515,7 +530,7 @@ func TestAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts differ under the race detector")
 	}
-	m := newMiddleware(t, requestid.Config{TrustedProxies: []string{"10.0.0.0/8"}})
+	m := newMiddleware(t, requestid.Config{Resolver: newResolver(t, "10.0.0.0/8")})
 	h := m.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	w := httptest.NewRecorder()
 	tests := []struct {

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/timezone"
 )
 
@@ -47,5 +48,32 @@ func BenchmarkParse(b *testing.B) {
 		if _, _, err := timezone.Parse("2014-02-27T15:05:06.123+01:00", nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkHandlerInvalid refuses an unknown zone, with and without an
+// Observer: the same allocations.
+func BenchmarkHandlerInvalid(b *testing.B) {
+	for _, bm := range []struct {
+		name     string
+		observer *counter
+	}{{"nil-observer", nil}, {"observer", &counter{}}} {
+		b.Run(bm.name, func(b *testing.B) {
+			cfg := timezone.Config{OnError: func(http.ResponseWriter, *http.Request, *apierrors.Error) {}}
+			if bm.observer != nil {
+				cfg.Observer = bm.observer
+			}
+			resolver, err := timezone.New(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := resolver.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+			r := httptest.NewRequest("POST", "/posts", nil)
+			r.Header.Set("Time-Zone", "Mars/Olympus_Mons")
+			b.ReportAllocs()
+			for b.Loop() {
+				h.ServeHTTP(nil, r)
+			}
+		})
 	}
 }

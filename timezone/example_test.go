@@ -12,7 +12,7 @@ import (
 func Example() {
 	zones, _ := timezone.New(timezone.Config{})
 	create := zones.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		zone := timezone.FromContext(r.Context())
+		zone, _ := timezone.FromContext(r.Context())
 		for _, publishedAt := range []string{"2014-02-27T15:05:06+01:00", "2014-02-27T15:05:06"} {
 			t, decided, err := zone.Parse(publishedAt)
 			if err != nil {

@@ -12,11 +12,11 @@ import (
 // the same instant, to the second; and a time without an offset is read
 // in the zone given.
 func FuzzParse(f *testing.F) {
-	for _, seed := range []string{
+	for _, timestamp := range []string{
 		"2014-02-27T15:05:06Z", "2014-02-27T15:05:06.123+01:00", "20140227T150506+0530", "2014-02-27",
 		"2014-02-27T15:05", "2016-12-31T23:59:60Z", "2014-02-27T24:00:00Z", "2021-03-14T02:30:00", "9999-12-31T23:59:59-23:59",
 	} {
-		f.Add(seed)
+		f.Add(timestamp)
 	}
 	newYork, ok := timezone.Lookup("America/New_York")
 	if !ok {

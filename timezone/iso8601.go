@@ -9,8 +9,8 @@ import (
 // date-time it reads.
 var ErrSyntax = errors.New("timezone: not an ISO 8601 date-time")
 
-// Layout is the layout of Format: ISO 8601 in UTC, whole seconds, the
-// seed's and GitHub's "2012-10-12T23:33:14Z".
+// Layout is the layout of Format: ISO 8601 in UTC, whole seconds,
+// GitHub's "2012-10-12T23:33:14Z".
 const Layout = "2006-01-02T15:04:05Z"
 
 // Format returns t in UTC as "2012-10-12T23:33:14Z".

@@ -29,7 +29,7 @@ func (t Time) Explicit() bool { return t.explicit }
 
 // In returns the instant t stands for: t itself when its offset was
 // explicit, else its wall clock read in zone (the request's zone, by the
-// seed's precedence).
+// precedence in the package doc).
 func (t Time) In(zone *Zone) time.Time {
 	if t.explicit || t.IsZero() {
 		return t.Time

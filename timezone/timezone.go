@@ -2,7 +2,6 @@ package timezone
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,7 +12,9 @@ import (
 	_ "time/tzdata" // zone data in the binary: works on machines without zoneinfo
 
 	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/internal/configerr"
 	"github.com/myblog/apikit/internal/token"
+	"github.com/myblog/apikit/observe"
 )
 
 // DefaultHeader is the request header naming the client's zone.
@@ -73,25 +74,26 @@ type Config struct {
 	// UTC (and is logged). Default: no user zones.
 	UserZone func(r *http.Request) (string, error)
 	// Remember, when set, is called with a valid zone from the header so
-	// the caller can record it as the user's last known zone (the seed's
-	// rule). It runs before the handler, on the request's goroutine:
-	// keep it cheap or hand the write to a queue.
+	// the caller can record it as the user's last known zone: the zone a
+	// client last named is the one its later requests without a header
+	// get. It runs before the handler, on the request's goroutine: keep it
+	// cheap or hand the write to a queue.
 	Remember func(r *http.Request, zone string)
-	// Errors writes the 400 for an unknown zone. Default: a nil
-	// *apierrors.Writer.
+	// OnError answers a request whose header names an unknown zone. It
+	// gets the 400 *apierrors.Error (ID "invalid_time_zone", an "invalid"
+	// entry for the header) before anything is written. Default:
+	// Errors.WriteError.
+	OnError apierrors.Hook
+	// Errors writes the 400 when OnError is nil. Default: a nil
+	// *apierrors.Writer, GitHub's shape.
 	Errors *apierrors.Writer
-	// Logger receives UserZone failures.
+	// Observer, when set, sees each refusal: observe.Invalid, Detail
+	// "time_zone".
+	Observer observe.Observer
+	// Logger receives, at Warn, a UserZone that failed or returned a name
+	// that is no zone: the request goes on in UTC.
 	Logger *slog.Logger
 }
-
-// ConfigError is one problem with a Config; New returns all of them at
-// once, joined with errors.Join.
-type ConfigError struct {
-	Field  string
-	Reason string
-}
-
-func (e *ConfigError) Error() string { return "timezone: Config." + e.Field + ": " + e.Reason }
 
 // Resolver resolves each request's time zone. Build one with New; it is
 // safe for concurrent use.
@@ -100,30 +102,35 @@ type Resolver struct {
 	ignoreInvalid bool
 	userZone      func(*http.Request) (string, error)
 	remember      func(*http.Request, string)
-	errors        *apierrors.Writer
+	onError       apierrors.Hook
+	observer      observe.Observer
 	logger        *slog.Logger
 }
 
 // New validates cfg and returns its Resolver.
 func New(cfg Config) (*Resolver, error) {
-	var errs []error
+	problems := configerr.New("timezone")
 	z := &Resolver{
 		header:        cfg.Header,
 		ignoreInvalid: cfg.IgnoreInvalid,
 		userZone:      cfg.UserZone,
 		remember:      cfg.Remember,
-		errors:        cfg.Errors,
+		onError:       cfg.OnError,
+		observer:      cfg.Observer,
 		logger:        cfg.Logger,
+	}
+	if z.onError == nil {
+		z.onError = cfg.Errors.WriteError
 	}
 	if z.header == "" {
 		z.header = DefaultHeader
 	}
 	if !token.Valid(z.header) {
-		errs = append(errs, &ConfigError{Field: "Header", Reason: fmt.Sprintf("%q is not a field name", z.header)})
+		problems.Addf("Header", "%q is not a field name", z.header)
 	}
 	z.header = textproto.CanonicalMIMEHeaderKey(z.header)
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
 	return z, nil
 }
@@ -133,6 +140,16 @@ func New(cfg Config) (*Resolver, error) {
 // unless Config.IgnoreInvalid. The timestamp rule, which wins over both,
 // applies where a handler reads a timestamp: see Zone.Parse.
 func (z *Resolver) Resolve(r *http.Request) (*Zone, error) {
+	zone, refusal := z.resolve(r)
+	if refusal != nil {
+		return nil, refusal
+	}
+	return zone, nil
+}
+
+// resolve is Resolve with the refusal as the *apierrors.Error the
+// Handler hands to its hook.
+func (z *Resolver) resolve(r *http.Request) (*Zone, *apierrors.Error) {
 	if values := r.Header[z.header]; len(values) > 0 && values[0] != "" {
 		name := values[0]
 		if zone, ok := lookup(name); ok {
@@ -154,15 +171,19 @@ func (z *Resolver) Resolve(r *http.Request) (*Zone, error) {
 		name, err := z.userZone(r)
 		switch {
 		case err != nil:
+			// The lookup failed (a store outage): the request goes on in
+			// UTC, so a Warn.
 			if z.logger != nil {
-				z.logger.LogAttrs(r.Context(), slog.LevelWarn, "timezone: UserZone failed", slog.Any("error", err))
+				z.logger.LogAttrs(r.Context(), slog.LevelWarn, "timezone: user zone lookup failed",
+					slog.Any("error", err), slog.String("method", r.Method), slog.String("path", r.URL.Path))
 			}
 		case name != "":
 			if zone, ok := lookup(name); ok {
 				return zone.user, nil
 			}
 			if z.logger != nil {
-				z.logger.LogAttrs(r.Context(), slog.LevelWarn, "timezone: unknown user zone", slog.String("zone", truncate(name, 64)))
+				z.logger.LogAttrs(r.Context(), slog.LevelWarn, "timezone: user zone is no IANA zone",
+					slog.String("zone", truncate(name, 64)), slog.String("method", r.Method), slog.String("path", r.URL.Path))
 			}
 		}
 	}
@@ -179,17 +200,20 @@ func truncate(s string, n int) string {
 type zoneKey struct{}
 
 // Handler is the middleware: it resolves the request's zone and puts it
-// in the context (FromContext), or answers 400 for an unknown Time-Zone.
-// A request that names no zone and has no user zone goes on untouched,
-// with UTC.
+// in the context (FromContext), or answers 400 for an unknown Time-Zone
+// through Config.OnError. A request that names no zone and has no user
+// zone goes on untouched, with UTC.
 //
 // It belongs last before the router: after authentication, whose identity
 // the UserZone lookup reads.
 func (z *Resolver) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		zone, err := z.Resolve(r)
-		if err != nil {
-			z.errors.Write(w, r, err)
+		zone, refusal := z.resolve(r)
+		if refusal != nil {
+			if z.observer != nil {
+				z.observer.Observe(observe.Event{Middleware: "timezone", Decision: observe.Invalid, Detail: "time_zone", Request: r})
+			}
+			z.onError(w, r, refusal)
 			return
 		}
 		if zone != utc {
@@ -199,13 +223,18 @@ func (z *Resolver) Handler(next http.Handler) http.Handler {
 	})
 }
 
-// FromContext returns the zone the middleware resolved: UTC (by the
-// Default rule) when it found none or did not run.
-func FromContext(ctx context.Context) *Zone {
-	if zone, ok := ctx.Value(zoneKey{}).(*Zone); ok {
-		return zone
+// FromContext returns the zone the middleware (or WithZone) put in ctx,
+// and true. Without one it returns UTC by the Default rule, never nil,
+// and false: the middleware leaves the context of a request it resolved
+// to UTC by default alone, so that such a request costs nothing, and a
+// handler may use the zone either way:
+//
+//	zone, _ := timezone.FromContext(r.Context())
+func FromContext(ctx context.Context) (*Zone, bool) {
+	if zone, ok := ctx.Value(zoneKey{}).(*Zone); ok && zone != nil {
+		return zone, true
 	}
-	return utc
+	return utc, false
 }
 
 // WithZone returns a copy of ctx carrying zone, as the middleware does,

@@ -1,11 +1,15 @@
 package timezone_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/observe"
 	"github.com/myblog/apikit/timezone"
 )
 
@@ -79,8 +84,8 @@ func TestFormat(t *testing.T) {
 	assert.Equal(t, "2012-10-12T23:33:14Z", string(timezone.AppendFormat(nil, time.Date(2012, 10, 12, 23, 33, 14, 0, time.UTC))))
 }
 
-// The seed's precedence: an explicit offset, then Time-Zone, then the
-// user's last known zone, then UTC.
+// The precedence: an explicit offset, then Time-Zone, then the user's
+// last known zone, then UTC.
 func TestPrecedence(t *testing.T) {
 	userZones := map[string]string{"alice": "Asia/Kolkata", "bob": "", "carol": "Mars/Olympus_Mons"}
 	resolver, err := timezone.New(timezone.Config{
@@ -128,8 +133,10 @@ func TestPrecedence(t *testing.T) {
 			var got time.Time
 			var decided *timezone.Zone
 			h := resolver.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				zone, ok := timezone.FromContext(r.Context())
+				assert.Equal(t, zone.Rule != timezone.Default, ok, "in the context only when a rule decided")
 				var err error
-				got, decided, err = timezone.FromContext(r.Context()).Parse(tt.timestamp)
+				got, decided, err = zone.Parse(tt.timestamp)
 				require.NoError(t, err)
 			}))
 			w := httptest.NewRecorder()
@@ -185,11 +192,18 @@ func TestRemember(t *testing.T) {
 }
 
 func TestFromContextDefaultsToUTC(t *testing.T) {
-	zone := timezone.FromContext(context.Background())
+	zone, ok := timezone.FromContext(context.Background())
+	assert.False(t, ok, "nothing in the context")
+	require.NotNil(t, zone, "never nil: UTC")
 	assert.Equal(t, time.UTC, zone.Location)
 	assert.Equal(t, timezone.Default, zone.Rule)
 	kolkata := &timezone.Zone{Location: mustLoad(t, "Asia/Kolkata"), Name: "Asia/Kolkata", Rule: timezone.User}
-	assert.Equal(t, kolkata, timezone.FromContext(timezone.WithZone(context.Background(), kolkata)))
+	zone, ok = timezone.FromContext(timezone.WithZone(context.Background(), kolkata))
+	assert.True(t, ok)
+	assert.Same(t, kolkata, zone)
+	zone, ok = timezone.FromContext(timezone.WithZone(context.Background(), nil))
+	assert.False(t, ok, "a nil zone is none")
+	assert.Equal(t, time.UTC, zone.Location)
 	assert.Equal(t, "header", timezone.Header.String())
 	assert.Equal(t, "Rule(9)", timezone.Rule(9).String())
 }
@@ -204,7 +218,10 @@ func TestCustomHeader(t *testing.T) {
 	assert.Equal(t, "Asia/Kolkata", zone.Name)
 
 	_, err = timezone.New(timezone.Config{Header: "bad header"})
-	assert.EqualError(t, err, `timezone: Config.Header: "bad header" is not a field name`)
+	assert.EqualError(t, err, `timezone: Header: "bad header" is not a field name`)
+	var configErr *apierrors.ConfigError
+	require.ErrorAs(t, err, &configErr)
+	assert.Equal(t, apierrors.ConfigError{Package: "timezone", Field: "Header", Reason: `"bad header" is not a field name`}, *configErr)
 }
 
 func TestJSONTime(t *testing.T) {
@@ -242,3 +259,111 @@ func TestZoneNow(t *testing.T) {
 	_, offset := now.Zone()
 	assert.Equal(t, 5*3600+1800, offset)
 }
+
+// A custom hook's status, headers and body arrive whole on a real
+// connection, and it gets the 400 the default would have written.
+func TestOnErrorOnARealServer(t *testing.T) {
+	var got *apierrors.Error
+	resolver, err := timezone.New(timezone.Config{OnError: func(w http.ResponseWriter, r *http.Request, e *apierrors.Error) {
+		got = e
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("X-Hook", "ran")
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		_, _ = io.WriteString(w, "name an IANA zone\n")
+	}})
+	require.NoError(t, err)
+	srv := httptest.NewServer(resolver.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("handler ran") })))
+	t.Cleanup(srv.Close)
+
+	req, err := http.NewRequest("POST", srv.URL+"/posts", nil)
+	require.NoError(t, err)
+	req.Header.Set("Time-Zone", "+01:00")
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+
+	assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	assert.Equal(t, "text/plain; charset=utf-8", resp.Header.Get("Content-Type"))
+	assert.Equal(t, "ran", resp.Header.Get("X-Hook"))
+	assert.Equal(t, "name an IANA zone\n", string(body))
+	require.NotNil(t, got)
+	assert.Equal(t, &apierrors.Error{
+		Status:  http.StatusBadRequest,
+		Message: `Invalid Time-Zone header: "+01:00" is not an IANA time zone name such as Europe/Amsterdam`,
+		ID:      "invalid_time_zone",
+		Errors:  []apierrors.FieldError{{Resource: "Request", Field: "Time-Zone", Code: apierrors.CodeInvalid}},
+	}, got)
+}
+
+// recorder is an Observer that keeps what it saw.
+type recorder struct {
+	mu     sync.Mutex
+	events []observe.Event
+}
+
+func (o *recorder) Observe(ev observe.Event) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.events = append(o.events, ev)
+}
+
+func TestObserver(t *testing.T) {
+	var strictSeen, lenientSeen recorder
+	strict, err := timezone.New(timezone.Config{Observer: &strictSeen})
+	require.NoError(t, err)
+	lenient, err := timezone.New(timezone.Config{Observer: &lenientSeen, IgnoreInvalid: true})
+	require.NoError(t, err)
+	var refused []*http.Request
+	for _, name := range []string{"", "Europe/Amsterdam", "Mars/Olympus_Mons", "+01:00", "Asia/Kolkata"} {
+		r := httptest.NewRequest("GET", "/", nil)
+		if name != "" {
+			r.Header.Set("Time-Zone", name)
+		}
+		w := httptest.NewRecorder()
+		strict.Handler(http.NotFoundHandler()).ServeHTTP(w, r)
+		if w.Code == http.StatusBadRequest {
+			refused = append(refused, r)
+		}
+		lenient.Handler(http.NotFoundHandler()).ServeHTTP(httptest.NewRecorder(), r)
+	}
+	require.Len(t, refused, 2)
+	assert.Equal(t, []observe.Event{
+		{Middleware: "timezone", Decision: observe.Invalid, Detail: "time_zone", Request: refused[0]},
+		{Middleware: "timezone", Decision: observe.Invalid, Detail: "time_zone", Request: refused[1]},
+	}, strictSeen.events, "only the refusals")
+	assert.Empty(t, lenientSeen.events, "an ignored zone is no refusal")
+}
+
+func TestLogger(t *testing.T) {
+	var logged bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logged, &slog.HandlerOptions{ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey && len(groups) == 0 {
+			return slog.Attr{}
+		}
+		return a
+	}}))
+	resolver, err := timezone.New(timezone.Config{Logger: logger, UserZone: func(r *http.Request) (string, error) {
+		if r.Header.Get("X-Test-User") == "broken" {
+			return "", errors.New("database is down")
+		}
+		return "Mars/Olympus_Mons", nil
+	}})
+	require.NoError(t, err)
+	for _, user := range []string{"broken", "carol"} {
+		r := httptest.NewRequest("GET", "/posts?access_token=secret", nil)
+		r.Header.Set("X-Test-User", user)
+		zone, err := resolver.Resolve(r)
+		require.NoError(t, err)
+		assert.Equal(t, timezone.Default, zone.Rule, "UTC: the request goes on")
+	}
+	assert.Equal(t, `{"level":"WARN","msg":"timezone: user zone lookup failed","error":"database is down","method":"GET","path":"/posts"}`+"\n"+
+		`{"level":"WARN","msg":"timezone: user zone is no IANA zone","zone":"Mars/Olympus_Mons","method":"GET","path":"/posts"}`+"\n",
+		logged.String(), "never the query, which may hold secrets")
+}
+
+// counter is an Observer that allocates nothing itself.
+type counter struct{ n int }
+
+func (c *counter) Observe(observe.Event) { c.n++ }

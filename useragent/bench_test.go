@@ -40,7 +40,7 @@ func BenchmarkHandlerPass(b *testing.B) {
 	benchmarkHandler(b, r)
 }
 
-// A refusal: the precomputed headers and body.
+// A refusal: the Error and the default writer's body.
 func BenchmarkHandlerRefuse(b *testing.B) {
 	benchmarkHandler(b, httptest.NewRequest(http.MethodGet, "/posts", nil))
 }
@@ -48,4 +48,30 @@ func BenchmarkHandlerRefuse(b *testing.B) {
 // An exempt health check without a User-Agent.
 func BenchmarkHandlerExempt(b *testing.B) {
 	benchmarkHandler(b, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+}
+
+// A refusal and a pass with an Observer.
+func BenchmarkHandlerObserved(b *testing.B) {
+	for _, bm := range []struct {
+		name      string
+		userAgent string
+	}{{"pass", "curl/8.5.0"}, {"refuse", ""}} {
+		b.Run(bm.name, func(b *testing.B) {
+			m, err := useragent.New(useragent.Config{Observer: &counter{}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := m.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+			r := httptest.NewRequest(http.MethodGet, "/posts", nil)
+			if bm.userAgent != "" {
+				r.Header.Set("User-Agent", bm.userAgent)
+			}
+			w := &headerOnly{header: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.header)
+				h.ServeHTTP(w, r)
+			}
+		})
+	}
 }

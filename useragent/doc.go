@@ -3,17 +3,15 @@
 // is refused before anything else looks at it.
 //
 //	GET /posts HTTP/1.1
-//	Host: api.myblog.com
+//	Host: api.example.com
 //
 //	HTTP/1.1 403 Forbidden
 //	Connection: close
-//	Content-Length: 160
-//	Content-Type: text/html
+//	Content-Length: 111
+//	Content-Type: application/json; charset=utf-8
 //	X-Content-Type-Options: nosniff
 //
-//	Request forbidden by administrative rules.
-//	Please make sure your request has a User-Agent header.
-//	Check https://developer.myblog.com for other possible causes.
+//	{"message":"Request forbidden by administrative rules. Please make sure your request has a User-Agent header."}
 //
 // Any non-blank value is enough ("curl/8.5.0", "Go-http-client/1.1",
 // "my-blog-app", GitHub's own example "Awesome-Octocat-App"): the
@@ -28,42 +26,53 @@
 //	ua, err := useragent.New(useragent.Config{
 //		Site:   "https://developer.example.com",
 //		Exempt: func(r *http.Request) bool { return r.URL.Path == "/healthz" },
+//		Errors: errs, // the service's *apierrors.Writer
 //	})
 //	if err != nil {
 //		log.Fatal(err) // a bad Site fails at start-up, never per request
 //	}
 //	handler = ua.Handler(handler)
 //
-// The zero Config is the seed's rule, pointing at
-// https://developer.myblog.com. The body and every header value are built
-// once, in New, and shared by all refusals (each one-element slice has
-// len == cap, so an Add elsewhere cannot write into another response); a
-// request that passes allocates nothing.
+// With a Site, the message ends "Check https://developer.example.com for
+// other possible causes.", as GitHub's does; the zero Config names no
+// site.
+//
+// # The refusal
+//
+// The 403 is an *apierrors.Error (ID "user_agent_required"), written by
+// Config.Errors in the service's one error shape unless Config.OnError
+// answers instead: the hook gets the error after the middleware set
+// Connection: close and before anything is written, so its own status,
+// headers and body reach the client whole. Connection: close tells
+// net/http to drop a connection whose client is not worth keeping.
+// Config.Observer sees each refusal as observe.Forbidden, Detail
+// "user_agent".
+//
+// A request that passes allocates nothing; a refusal allocates its Error
+// and what the writer needs.
 //
 // # Where it sits
 //
-// Item 2 of the stack: after recover, request id and access log, so a
-// refusal is logged and carries its X-myblog-Request-Id, and before
-// everything else, so that a refused request costs no authentication, no
-// quota and no handler work.
+// Item 2 of the stack (the stack order in the module doc, go doc
+// github.com/myblog/apikit): after recover, request id and access log, so
+// a refusal is logged and carries its request id, and before everything
+// else, so that a refused request costs no authentication, no quota and
+// no handler work.
 //
 // That puts it before CORS. A browser's preflight is unaffected: the
 // browser, not the script, makes it, and always sends its own User-Agent.
 // The 403 itself goes out before the CORS headers exist, so a script
 // whose request was refused (one that blanked User-Agent itself, where a
 // browser lets it) sees a network error rather than the body. GitHub
-// answers the same way, and the body is written for a developer at a
-// terminal, not for a page.
+// answers the same way.
 //
 // # What it does not do
 //
 // It does not judge the value: no allow- or deny-lists, no bot detection,
 // no parsing of products and versions. Those are policies of their own,
 // and a User-Agent is trivially forged. It does not log: the access log
-// outside it records the 403. Its body is the seed's HTML text, not a
-// structured JSON error from the errors package, because that is what
-// GitHub sends and what clients print; the Connection: close tells
-// net/http to drop a connection whose client is not worth keeping.
+// outside it records the 403, and the Observer counts it.
 //
-// See the examples for a refusal, a pass and an exempt health check.
+// See the examples for a refusal, a pass, an exempt health check and a
+// custom refusal.
 package useragent

@@ -1,95 +1,96 @@
 package useragent
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/internal/configerr"
+	"github.com/myblog/apikit/observe"
 )
 
-// DefaultSite is the page the 403 body points at, the seed's.
-const DefaultSite = "https://developer.myblog.com"
+// MsgForbidden is the message of the 403, GitHub's words. With
+// Config.Site, a last sentence sends the reader there: "Check
+// https://developer.example.com for other possible causes."
+const MsgForbidden = "Request forbidden by administrative rules. Please make sure your request has a User-Agent header."
 
-// Config configures a Middleware. The zero value is the seed's rule: every
-// request without a User-Agent is refused, and the body points at
-// DefaultSite.
+// Config configures a Middleware. The zero value refuses every request
+// without a User-Agent with a 403 in the Errors writer's shape.
 type Config struct {
-	// Site is the developer site the 403 body sends people to. It must be
-	// an absolute http or https URL with a host and no user information;
-	// since the body is served as text/html, it may not hold spaces,
-	// control characters, non-ASCII bytes (percent-encode them) or any
-	// of < > & " '. Default: DefaultSite.
+	// Site is the developer site the 403's message sends people to. It
+	// must be an absolute http or https URL with a host and no user
+	// information, and hold only visible ASCII other than < > & " ' (a
+	// hook may well show the message as HTML; percent-encode the rest).
+	// Default: none, and the message names no site.
 	Site string
 	// Exempt requests may come without a User-Agent: health checks from
 	// a load balancer or an orchestrator that sends none. It is only
 	// called for requests that lack one. Default: none is exempt.
 	Exempt func(*http.Request) bool
-	// OnForbidden, when set, answers a request without a User-Agent
-	// instead of the seed's 403 page (to answer in the service's JSON
-	// error shape, say).
-	OnForbidden http.Handler
+	// OnError answers a request without a User-Agent. It gets the 403
+	// *apierrors.Error (ID "user_agent_required", Message MsgForbidden
+	// and the Site sentence) after Connection: close is set, before
+	// anything is written. Default: Errors.WriteError.
+	OnError apierrors.Hook
+	// Errors writes the 403 when OnError is nil. Default: a nil
+	// *apierrors.Writer, GitHub's shape.
+	Errors *apierrors.Writer
+	// Observer, when set, sees each refusal: observe.Forbidden, Detail
+	// "user_agent".
+	Observer observe.Observer
 }
-
-// ConfigError is one problem with a Config; New returns all of them at
-// once, joined with errors.Join.
-type ConfigError struct {
-	// Field names the Config field: "Site".
-	Field string
-	// Reason says what is wrong with it.
-	Reason string
-}
-
-func (e *ConfigError) Error() string { return "useragent: Config." + e.Field + ": " + e.Reason }
 
 // Middleware refuses requests that do not say who is calling. Build one
 // with New; it is safe for concurrent use.
 type Middleware struct {
-	exempt      func(*http.Request) bool
-	onForbidden http.Handler
-	body        []byte
+	exempt   func(*http.Request) bool
+	onError  apierrors.Hook // nil: errors.WriteError(refusal)
+	errors   *apierrors.Writer
+	observer observe.Observer
+	// refusal is the 403, made once. The Errors writer only reads it, so
+	// it is shared; a hook gets a copy of its own, which it may keep or
+	// change.
+	refusal apierrors.Error
 
-	// Header values, made once and shared by every refusal. Each slice
-	// has len == cap, so an Add elsewhere appends into a fresh array
+	// connection is the Connection value, made once and shared by every
+	// refusal; len == cap, so an Add elsewhere appends into a fresh array
 	// rather than into the next response's header.
-	contentType   []string
-	contentLength []string
-	nosniff       []string
-	connection    []string
+	connection []string
 }
 
 // New validates cfg and returns its Middleware.
 func New(cfg Config) (*Middleware, error) {
-	site := cfg.Site
-	if site == "" {
-		site = DefaultSite
+	problems := configerr.New("useragent")
+	if cfg.Site != "" {
+		if reason := checkSite(cfg.Site); reason != "" {
+			problems.Add("Site", strconv.Quote(cfg.Site)+" "+reason)
+		}
 	}
-	var problems []error
-	if reason := checkSite(site); reason != "" {
-		problems = append(problems, &ConfigError{Field: "Site", Reason: strconv.Quote(site) + " " + reason})
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
-	if len(problems) > 0 {
-		return nil, errors.Join(problems...)
+	message := MsgForbidden
+	if cfg.Site != "" {
+		message += " Check " + cfg.Site + " for other possible causes."
 	}
-	body := "Request forbidden by administrative rules.\n" +
-		"Please make sure your request has a User-Agent header.\n" +
-		"Check " + site + " for other possible causes.\n"
 	return &Middleware{
-		exempt:        cfg.Exempt,
-		onForbidden:   cfg.OnForbidden,
-		body:          []byte(body),
-		contentType:   []string{"text/html"},
-		contentLength: []string{strconv.Itoa(len(body))},
-		nosniff:       []string{"nosniff"},
-		connection:    []string{"close"},
+		exempt:     cfg.Exempt,
+		onError:    cfg.OnError,
+		errors:     cfg.Errors,
+		observer:   cfg.Observer,
+		refusal:    apierrors.Error{Status: http.StatusForbidden, Message: message, ID: "user_agent_required"},
+		connection: []string{"close"},
 	}, nil
 }
 
 // checkSite says what is wrong with site as the developer site, or "".
 func checkSite(site string) string {
 	for i := 0; i < len(site); i++ {
-		// The body is text/html: a site that could open a tag, an
-		// attribute or an entity would let the config inject markup.
+		// A hook may put the message into HTML: a site that could open a
+		// tag, an attribute or an entity would let the config inject
+		// markup.
 		if c := site[i]; c <= ' ' || c >= 0x7f || strings.IndexByte(`<>&"'`, c) >= 0 {
 			return "may hold only visible ASCII characters other than < > & \" '"
 		}
@@ -110,19 +111,17 @@ func checkSite(site string) string {
 
 // Handler is the middleware. A request with a User-Agent that is not
 // blank goes to next untouched. Any other request, unless Config.Exempt
-// says otherwise, is answered at once:
+// says otherwise, is answered at once through Config.OnError; by default,
+// in GitHub's shape:
 //
 //	HTTP/1.1 403 Forbidden
 //	Connection: close
-//	Content-Length: 160
-//	Content-Type: text/html
+//	Content-Length: 111
+//	Content-Type: application/json; charset=utf-8
 //	X-Content-Type-Options: nosniff
 //
-//	Request forbidden by administrative rules.
-//	Please make sure your request has a User-Agent header.
-//	Check https://developer.myblog.com for other possible causes.
+//	{"message":"Request forbidden by administrative rules. Please make sure your request has a User-Agent header."}
 //
-// A HEAD request gets the same status and headers, without the body.
 // Headers that middlewares outside have already set (a request id) stay.
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -130,21 +129,18 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if m.onForbidden != nil {
-			m.onForbidden.ServeHTTP(w, r)
-			return
+		if m.observer != nil {
+			m.observer.Observe(observe.Event{Middleware: "useragent", Decision: observe.Forbidden, Detail: "user_agent", Request: r})
 		}
-		h := w.Header()
-		h["Content-Type"] = m.contentType
-		h["Content-Length"] = m.contentLength
-		h["X-Content-Type-Options"] = m.nosniff
 		// The client is not one we want to keep talking to: net/http
 		// closes the connection after this response.
-		h["Connection"] = m.connection
-		w.WriteHeader(http.StatusForbidden)
-		if r.Method != http.MethodHead {
-			_, _ = w.Write(m.body)
+		w.Header()["Connection"] = m.connection
+		if m.onError == nil {
+			m.errors.WriteError(w, r, &m.refusal)
+			return
 		}
+		refusal := m.refusal
+		m.onError(w, r, &refusal)
 	})
 }
 

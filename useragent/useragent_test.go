@@ -1,30 +1,30 @@
 package useragent_test
 
 import (
-	"errors"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
-	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/observe"
 	"github.com/myblog/apikit/useragent"
 )
 
-// seedBody is the seed's refusal, word for word.
-const seedBody = "Request forbidden by administrative rules.\n" +
-	"Please make sure your request has a User-Agent header.\n" +
-	"Check https://developer.myblog.com for other possible causes.\n"
+// refusalBody is the default 403, GitHub's shape and words.
+const refusalBody = `{"message":"Request forbidden by administrative rules. Please make sure your request has a User-Agent header."}`
 
-// refusalHeader is the whole header set of a refusal with the seed's body.
+// refusalHeader is the whole header set of the default refusal.
 var refusalHeader = http.Header{
 	"Connection":             {"close"},
-	"Content-Length":         {"160"},
-	"Content-Type":           {"text/html"},
+	"Content-Length":         {strconv.Itoa(len(refusalBody))},
+	"Content-Type":           {"application/json; charset=utf-8"},
 	"X-Content-Type-Options": {"nosniff"},
 }
 
@@ -80,7 +80,7 @@ func TestHandler(t *testing.T) {
 			if tt.refused {
 				assert.Equal(t, http.StatusForbidden, w.Code)
 				assert.Equal(t, refusalHeader, w.Header())
-				assert.Equal(t, seedBody, w.Body.String())
+				assert.Equal(t, refusalBody, w.Body.String())
 				return
 			}
 			assert.Equal(t, http.StatusOK, w.Code)
@@ -90,22 +90,28 @@ func TestHandler(t *testing.T) {
 	}
 }
 
-func TestHandlerHead(t *testing.T) {
-	h := newMiddleware(t, useragent.Config{}).Handler(next)
+func TestErrorsWriter(t *testing.T) {
+	errs, err := apierrors.NewWriter(apierrors.Config{Format: apierrors.FormatHeroku, DocumentationURL: "https://developer.example.com/v3"})
+	require.NoError(t, err)
+	h := newMiddleware(t, useragent.Config{Errors: errs, Site: "https://developer.example.com"}).Handler(next)
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, newRequest(http.MethodHead, "/posts", nil))
+	h.ServeHTTP(w, newRequest(http.MethodGet, "/posts", nil))
 	assert.Equal(t, http.StatusForbidden, w.Code)
-	assert.Equal(t, refusalHeader, w.Header(), "HEAD: the headers of the GET")
-	assert.Empty(t, w.Body.String(), "HEAD: no body")
+	assert.JSONEq(t, `{
+		"id": "user_agent_required",
+		"message": "Request forbidden by administrative rules. Please make sure your request has a User-Agent header. Check https://developer.example.com for other possible causes.",
+		"url": "https://developer.example.com/v3"
+	}`, w.Body.String())
+	assert.Equal(t, "close", w.Header().Get("Connection"))
 }
 
 func TestHandlerKeepsOuterHeaders(t *testing.T) {
 	h := newMiddleware(t, useragent.Config{}).Handler(next)
 	w := httptest.NewRecorder()
-	w.Header().Set("X-Myblog-Request-Id", "5d1f3c1e-0c4b-4e5a-9d7e-2f7b1a3c4d5e")
+	w.Header().Set("X-Request-Id", "5d1f3c1e-0c4b-4e5a-9d7e-2f7b1a3c4d5e")
 	h.ServeHTTP(w, newRequest(http.MethodGet, "/", nil))
 	assert.Equal(t, http.StatusForbidden, w.Code)
-	assert.Equal(t, "5d1f3c1e-0c4b-4e5a-9d7e-2f7b1a3c4d5e", w.Header().Get("X-Myblog-Request-Id"))
+	assert.Equal(t, "5d1f3c1e-0c4b-4e5a-9d7e-2f7b1a3c4d5e", w.Header().Get("X-Request-Id"))
 }
 
 func TestExempt(t *testing.T) {
@@ -140,21 +146,21 @@ func TestSite(t *testing.T) {
 	tests := []struct {
 		name string
 		site string
-		want string // the third line of the body
+		want string // the last sentence of the message
 	}{
-		{name: "default", site: "", want: "Check https://developer.myblog.com for other possible causes."},
-		{name: "https with a path", site: "https://docs.example.com/api/", want: "Check https://docs.example.com/api/ for other possible causes."},
-		{name: "http with a port", site: "http://localhost:8080", want: "Check http://localhost:8080 for other possible causes."},
-		{name: "a query without &", site: "https://example.com/help?topic=user-agent", want: "Check https://example.com/help?topic=user-agent for other possible causes."},
+		{name: "none: no site named", site: "", want: ""},
+		{name: "https with a path", site: "https://docs.example.com/api/", want: " Check https://docs.example.com/api/ for other possible causes."},
+		{name: "http with a port", site: "http://localhost:8080", want: " Check http://localhost:8080 for other possible causes."},
+		{name: "a query without &", site: "https://example.com/help?topic=user-agent", want: " Check https://example.com/help?topic=user-agent for other possible causes."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newMiddleware(t, useragent.Config{Site: tt.site}).Handler(next)
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, newRequest(http.MethodGet, "/", nil))
-			want := "Request forbidden by administrative rules.\nPlease make sure your request has a User-Agent header.\n" + tt.want + "\n"
-			assert.Equal(t, want, w.Body.String())
-			assert.Equal(t, []string{strconv.Itoa(len(want))}, w.Header()["Content-Length"])
+			var body struct{ Message string }
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &body))
+			assert.Equal(t, useragent.MsgForbidden+tt.want, body.Message)
 		})
 	}
 }
@@ -165,18 +171,18 @@ func TestNewErrors(t *testing.T) {
 		site string
 		want string
 	}{
-		{name: "relative", site: "developer.myblog.com", want: `useragent: Config.Site: "developer.myblog.com" must be an absolute http or https URL`},
-		{name: "another scheme", site: "ftp://developer.myblog.com", want: `useragent: Config.Site: "ftp://developer.myblog.com" must be an absolute http or https URL`},
-		{name: "no host", site: "https://", want: `useragent: Config.Site: "https://" has no host`},
-		{name: "opaque", site: "https:developer.myblog.com", want: `useragent: Config.Site: "https:developer.myblog.com" has no host`},
-		{name: "a port but no host", site: "https://:443", want: `useragent: Config.Site: "https://:443" has no host`},
-		{name: "user information", site: "https://user:pass@developer.myblog.com", want: `useragent: Config.Site: "https://user:pass@developer.myblog.com" must not hold user information`},
-		{name: "a space", site: "https://developer.myblog.com/a b", want: `useragent: Config.Site: "https://developer.myblog.com/a b" may hold only visible ASCII characters other than < > & " '`},
-		{name: "markup", site: "https://x.com/<script>", want: `useragent: Config.Site: "https://x.com/<script>" may hold only visible ASCII characters other than < > & " '`},
-		{name: "an entity", site: "https://x.com/?a=1&amp;b=2", want: `useragent: Config.Site: "https://x.com/?a=1&amp;b=2" may hold only visible ASCII characters other than < > & " '`},
-		{name: "a line break", site: "https://x.com/\nSet-Cookie: a=b", want: `useragent: Config.Site: "https://x.com/\nSet-Cookie: a=b" may hold only visible ASCII characters other than < > & " '`},
-		{name: "non-ASCII", site: "https://bücher.example", want: `useragent: Config.Site: "https://bücher.example" may hold only visible ASCII characters other than < > & " '`},
-		{name: "not a URL", site: "https://x.com:port", want: `useragent: Config.Site: "https://x.com:port" is not a URL`},
+		{name: "relative", site: "developer.example.com", want: `useragent: Site: "developer.example.com" must be an absolute http or https URL`},
+		{name: "another scheme", site: "ftp://developer.example.com", want: `useragent: Site: "ftp://developer.example.com" must be an absolute http or https URL`},
+		{name: "no host", site: "https://", want: `useragent: Site: "https://" has no host`},
+		{name: "opaque", site: "https:developer.example.com", want: `useragent: Site: "https:developer.example.com" has no host`},
+		{name: "a port but no host", site: "https://:443", want: `useragent: Site: "https://:443" has no host`},
+		{name: "user information", site: "https://user:pass@developer.example.com", want: `useragent: Site: "https://user:pass@developer.example.com" must not hold user information`},
+		{name: "a space", site: "https://developer.example.com/a b", want: `useragent: Site: "https://developer.example.com/a b" may hold only visible ASCII characters other than < > & " '`},
+		{name: "markup", site: "https://x.com/<script>", want: `useragent: Site: "https://x.com/<script>" may hold only visible ASCII characters other than < > & " '`},
+		{name: "an entity", site: "https://x.com/?a=1&amp;b=2", want: `useragent: Site: "https://x.com/?a=1&amp;b=2" may hold only visible ASCII characters other than < > & " '`},
+		{name: "a line break", site: "https://x.com/\nSet-Cookie: a=b", want: `useragent: Site: "https://x.com/\nSet-Cookie: a=b" may hold only visible ASCII characters other than < > & " '`},
+		{name: "non-ASCII", site: "https://bücher.example", want: `useragent: Site: "https://bücher.example" may hold only visible ASCII characters other than < > & " '`},
+		{name: "not a URL", site: "https://x.com:port", want: `useragent: Site: "https://x.com:port" is not a URL`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -184,8 +190,9 @@ func TestNewErrors(t *testing.T) {
 			require.Error(t, err)
 			assert.Nil(t, m)
 			assert.EqualError(t, err, tt.want)
-			var configErr *useragent.ConfigError
-			require.True(t, errors.As(err, &configErr))
+			var configErr *apierrors.ConfigError
+			require.ErrorAs(t, err, &configErr)
+			assert.Equal(t, "useragent", configErr.Package)
 			assert.Equal(t, "Site", configErr.Field)
 		})
 	}
@@ -196,88 +203,174 @@ func TestNewErrors(t *testing.T) {
 type appendingWriter struct{ http.ResponseWriter }
 
 func (w appendingWriter) WriteHeader(code int) {
-	for _, key := range []string{"Content-Type", "Content-Length", "X-Content-Type-Options", "Connection"} {
-		w.Header().Add(key, "outer")
-	}
+	w.Header().Add("Connection", "outer")
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w appendingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// The shared header values have len == cap: an Add outside on one
+// The shared Connection value has len == cap: an Add outside on one
 // response cannot reach the next one (rs/cors issue 198).
 func TestSharedHeaderValuesDoNotLeak(t *testing.T) {
 	h := newMiddleware(t, useragent.Config{}).Handler(next)
 	first := httptest.NewRecorder()
 	h.ServeHTTP(appendingWriter{first}, newRequest(http.MethodGet, "/", nil))
-	require.Equal(t, []string{"text/html", "outer"}, first.Header()["Content-Type"])
+	require.Equal(t, []string{"close", "outer"}, first.Header()["Connection"])
 
 	second := httptest.NewRecorder()
 	h.ServeHTTP(second, newRequest(http.MethodGet, "/", nil))
 	assert.Equal(t, refusalHeader, second.Header())
 }
 
+// counter is an Observer that allocates nothing itself.
+type counter struct{ n int }
+
+func (c *counter) Observe(observe.Event) { c.n++ }
+
 func TestPassAllocatesNothing(t *testing.T) {
-	h := newMiddleware(t, useragent.Config{Exempt: func(*http.Request) bool { return false }}).Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-	r := newRequest(http.MethodGet, "/posts", []string{"curl/8.5.0"})
-	w := httptest.NewRecorder()
-	allocs := testing.AllocsPerRun(100, func() { h.ServeHTTP(w, r) })
-	assert.Zero(t, allocs)
+	for _, observer := range []*counter{nil, {}} {
+		cfg := useragent.Config{Exempt: func(*http.Request) bool { return false }}
+		if observer != nil {
+			cfg.Observer = observer
+		}
+		h := newMiddleware(t, cfg).Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		r := newRequest(http.MethodGet, "/posts", []string{"curl/8.5.0"})
+		w := httptest.NewRecorder()
+		allocs := testing.AllocsPerRun(100, func() { h.ServeHTTP(w, r) })
+		assert.Zero(t, allocs, "observer %v", observer != nil)
+	}
+}
+
+// recorder is an Observer that keeps what it saw.
+type recorder struct {
+	mu     sync.Mutex
+	events []observe.Event
+}
+
+func (o *recorder) Observe(ev observe.Event) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.events = append(o.events, ev)
+}
+
+func TestObserver(t *testing.T) {
+	var seen recorder
+	h := newMiddleware(t, useragent.Config{
+		Observer: &seen,
+		Exempt:   func(r *http.Request) bool { return r.URL.Path == "/healthz" },
+	}).Handler(next)
+	requests := []*http.Request{
+		newRequest(http.MethodGet, "/posts", []string{"curl/8.5.0"}),
+		newRequest(http.MethodGet, "/posts", nil),
+		newRequest(http.MethodGet, "/healthz", nil),
+		newRequest(http.MethodPost, "/posts", []string{" "}),
+	}
+	for _, r := range requests {
+		h.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	assert.Equal(t, []observe.Event{
+		{Middleware: "useragent", Decision: observe.Forbidden, Detail: "user_agent", Request: requests[1]},
+		{Middleware: "useragent", Decision: observe.Forbidden, Detail: "user_agent", Request: requests[3]},
+	}, seen.events, "only the refusals; a pass and an exempt request are no decision")
+}
+
+// do sends one request to srv and returns its response, body read.
+func do(t *testing.T, srv *httptest.Server, method, userAgent string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+"/posts", nil)
+	require.NoError(t, err)
+	// Go's client leaves User-Agent out when it is set to "".
+	req.Header.Set("User-Agent", userAgent)
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp, string(body)
 }
 
 // In a real stack, over a real connection: the refusal closes it, a
 // request that passes keeps it.
 func TestServer(t *testing.T) {
-	ua := newMiddleware(t, useragent.Config{})
-	srv := httptest.NewServer(ua.Handler(next))
+	srv := httptest.NewServer(newMiddleware(t, useragent.Config{}).Handler(next))
 	t.Cleanup(srv.Close)
 
 	tests := []struct {
 		name      string
+		method    string
 		userAgent string
 		code      int
 		body      string
 		closed    bool
 	}{
-		// Go's client leaves User-Agent out when it is set to "".
-		{name: "no User-Agent", userAgent: "", code: http.StatusForbidden, body: seedBody, closed: true},
-		{name: "blank User-Agent", userAgent: " ", code: http.StatusForbidden, body: seedBody, closed: true},
-		{name: "a User-Agent", userAgent: "my-app/1.0", code: http.StatusOK, body: "next"},
+		{name: "no User-Agent", method: http.MethodGet, userAgent: "", code: http.StatusForbidden, body: refusalBody, closed: true},
+		{name: "blank User-Agent", method: http.MethodGet, userAgent: " ", code: http.StatusForbidden, body: refusalBody, closed: true},
+		{name: "HEAD: the headers of the GET, no body", method: http.MethodHead, userAgent: "", code: http.StatusForbidden, body: "", closed: true},
+		{name: "a User-Agent", method: http.MethodGet, userAgent: "my-app/1.0", code: http.StatusOK, body: "next"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, err := http.NewRequest(http.MethodGet, srv.URL+"/posts", nil)
-			require.NoError(t, err)
-			req.Header.Set("User-Agent", tt.userAgent)
-			resp, err := srv.Client().Do(req)
-			require.NoError(t, err)
-			defer resp.Body.Close()
-			body, err := io.ReadAll(resp.Body)
-			require.NoError(t, err)
+			resp, body := do(t, srv, tt.method, tt.userAgent)
 			assert.Equal(t, tt.code, resp.StatusCode)
-			assert.Equal(t, tt.body, string(body))
+			assert.Equal(t, tt.body, body)
 			assert.Equal(t, tt.closed, resp.Close, "Connection: close")
 			if tt.closed {
-				assert.Equal(t, "text/html", resp.Header.Get("Content-Type"))
+				assert.Equal(t, "application/json; charset=utf-8", resp.Header.Get("Content-Type"))
 				assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
-				assert.Equal(t, int64(len(seedBody)), resp.ContentLength)
-				assert.True(t, strings.HasPrefix(string(body), "Request forbidden"))
+				assert.Equal(t, int64(len(refusalBody)), resp.ContentLength)
 			}
 		})
 	}
 }
 
-func TestOnForbiddenReplacesThePage(t *testing.T) {
-	m, err := useragent.New(useragent.Config{OnForbidden: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(http.StatusForbidden)
-		_, _ = w.Write([]byte(`{"message":"Missing User-Agent"}`))
-	})})
-	require.NoError(t, err)
-	r := httptest.NewRequest("GET", "/", nil)
-	r.Header.Del("User-Agent")
-	w := httptest.NewRecorder()
-	m.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("next ran") })).ServeHTTP(w, r)
-	assert.Equal(t, 403, w.Code)
-	assert.Equal(t, `{"message":"Missing User-Agent"}`, w.Body.String())
+// A custom hook's status, headers and body arrive whole on a real
+// connection, and the middleware's own header was set before it ran.
+func TestOnErrorOnARealServer(t *testing.T) {
+	var got *apierrors.Error
+	var connectionBeforeHook string
+	m := newMiddleware(t, useragent.Config{
+		Site: "https://developer.example.com",
+		OnError: func(w http.ResponseWriter, r *http.Request, e *apierrors.Error) {
+			got = e
+			connectionBeforeHook = w.Header().Get("Connection")
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Header().Set("X-Hook", "ran")
+			w.WriteHeader(http.StatusTeapot)
+			_, _ = io.WriteString(w, "say who you are\n")
+		},
+	})
+	srv := httptest.NewServer(m.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("next ran") })))
+	t.Cleanup(srv.Close)
+
+	resp, body := do(t, srv, http.MethodGet, "")
+	assert.Equal(t, http.StatusTeapot, resp.StatusCode)
+	assert.Equal(t, "text/plain; charset=utf-8", resp.Header.Get("Content-Type"))
+	assert.Equal(t, "ran", resp.Header.Get("X-Hook"))
+	assert.Equal(t, "say who you are\n", body)
+	assert.True(t, resp.Close, "the middleware's Connection: close went out with the hook's answer")
+	assert.Equal(t, "close", connectionBeforeHook, "set before the hook ran")
+	require.NotNil(t, got)
+	assert.Equal(t, &apierrors.Error{
+		Status:  http.StatusForbidden,
+		Message: useragent.MsgForbidden + " Check https://developer.example.com for other possible causes.",
+		ID:      "user_agent_required",
+	}, got)
+}
+
+// A hook gets an Error of its own: changing it changes no later refusal.
+func TestOnErrorGetsItsOwnError(t *testing.T) {
+	var kept []*apierrors.Error
+	m := newMiddleware(t, useragent.Config{OnError: func(w http.ResponseWriter, r *http.Request, e *apierrors.Error) {
+		kept = append(kept, e)
+		(*apierrors.Writer)(nil).WriteError(w, r, e)
+		e.Message = "changed after writing"
+	}})
+	h := m.Handler(next)
+	for range 2 {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, newRequest(http.MethodGet, "/", nil))
+		assert.Equal(t, refusalBody, w.Body.String())
+	}
+	require.Len(t, kept, 2)
+	assert.NotSame(t, kept[0], kept[1])
 }
