@@ -48,17 +48,20 @@
 //
 // The middlewares are designed for one order. Outermost first:
 //
-//  1. Recovery (package recovery): outermost, so that a panic anywhere
-//     inside, in a handler or a middleware, becomes a 500 in the
-//     service's error shape, logged with its cause, rather than a
-//     dropped connection; the request id set inside it is already on the
-//     response it writes.
-//  2. Request id (package requestid): before anything that can answer,
-//     so that every response carries an id (refusals, preflights and 500s
-//     included) and everything inside can read it from the context.
-//  3. Access log (package accesslog): inside the request id, which it
-//     logs, and outside everything that can refuse, so that every
-//     request is logged with its final status, refusals included.
+//  1. Request id (package requestid): outermost, before anything that
+//     can answer, so that every response carries an id (refusals,
+//     preflights and 500s included) and everything inside can read it
+//     from the context.
+//  2. Access log (package accesslog): inside the request id, which it
+//     logs, and outside everything that can answer, so that every request
+//     is logged with the status and size the client got, refusals and
+//     the 500s of panics included.
+//  3. Recovery (package recovery): inside the access log, so that a
+//     panic's 500 is logged like any answer, and outside every other
+//     middleware, so that a panic anywhere below becomes a 500 in the
+//     service's error shape rather than a dropped connection. The access
+//     log's writer tells it whether the response has started (then it
+//     can only cut the response short), so it needs no writer of its own.
 //  4. User-Agent requirement (package useragent): before everything that
 //     costs work, so that a request that does not say who is calling
 //     costs no credential check, no quota and no handler. A browser's
@@ -98,9 +101,9 @@
 // first:
 //
 //	handler := chain.New(
-//		recoverer.Handler,   // 1
-//		ids.Handler,         // 2
-//		accessLog.Handler,   // 3
+//		ids.Handler,         // 1
+//		accessLog.Handler,   // 2
+//		recoverer.Handler,   // 3
 //		agents.Handler,      // 4
 //		crossOrigin.Handler, // 5
 //		media.Handler,       // 6
