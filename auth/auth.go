@@ -5,18 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/forwarded"
+	"github.com/myblog/apikit/internal/configerr"
+	"github.com/myblog/apikit/observe"
 	"github.com/myblog/apikit/render"
 )
 
-// Messages of the errors auth answers with: GitHub's and the seed's texts,
-// byte for byte, because clients match on them.
+// Messages of the errors auth answers with: GitHub's texts and the
+// conventions' lockout message, byte for byte, because clients match on
+// them.
 const (
 	MsgBadCredentials          = "Bad credentials"
 	MsgRequiresAuthentication  = "Requires authentication"
@@ -33,15 +37,22 @@ const (
 	DefaultMaxHeaderBytes = 4096
 )
 
+// storeRetryAfter is the Retry-After (RFC 9110 §10.2.3) of the 503 that
+// answers while the AttemptStore or the TokenStore is failing: long
+// enough not to hammer a store that is coming back, short enough for a
+// user at a login form.
+const storeRetryAfter = "30"
+
 // ErrBadCredentials is what Config.CheckPassword returns for an unknown
 // login or a wrong password. Any other error is a failure of the check
 // itself (a database outage) and answers 500.
 var ErrBadCredentials = errors.New("auth: bad credentials")
 
 // Config configures an Authenticator. Tokens.Keys and Tokens.Issuer are
-// required; every other zero value is the seed's default.
+// required; every other zero value is a default documented on its field.
 type Config struct {
-	// Tokens configures the JWTs: keys, issuer, lifetimes, leeway.
+	// Tokens configures the JWTs: keys, issuer, lifetimes, leeway. Its
+	// Now must be nil: the Authenticator's clock is Config.Now.
 	Tokens TokenConfig
 
 	// CheckPassword checks a login (a username or an email address, as
@@ -63,7 +74,7 @@ type Config struct {
 
 	// MaxFailures is the number of failed password checks (Login and
 	// Basic alike) after which further attempts on the same account, or
-	// from the same client IP, are refused with 403 until LockoutWindow
+	// from the same client, are refused with 403 until LockoutWindow
 	// has passed since the first of them. Default 10.
 	MaxFailures int
 	// LockoutWindow is the window MaxFailures counts in. Default 15 minutes.
@@ -71,18 +82,22 @@ type Config struct {
 	// AttemptStore keeps the failure counters. Default: a MemoryAttempts.
 	AttemptStore AttemptStore
 	// LockoutFailOpen lets password checks go on, uncounted, when the
-	// AttemptStore fails (the failure is logged). Default: they are
-	// refused with 503 until the store is back, so an outage never turns
-	// into unlimited password guessing.
+	// AttemptStore fails (logged at Warn level). Default: they are
+	// refused with 503 and Retry-After: 30 until the store is back, so an
+	// outage never turns into unlimited password guessing.
 	LockoutFailOpen bool
 	// TokenStore keeps refresh-token sessions. Default: a MemoryTokens.
+	// While it fails, Login, Refresh and Logout answer 503 with
+	// Retry-After: 30.
 	TokenStore TokenStore
 
-	// ClientIP returns the client's address for the per-IP lockout.
-	// Default: the host of RemoteAddr. Behind a proxy, pass the same
-	// resolver the rate limiter uses (one that believes X-Forwarded-For
-	// only from trusted proxies).
-	ClientIP func(*http.Request) string
+	// Resolver finds the client of a request. The per-client lockout
+	// counts by Resolver.ClientKey: an IPv4 address, or an IPv6 client's
+	// network of forwarded.Config.IPv6Prefix bits (/64 by default), since
+	// one subscriber holds a whole /64. Nil: the direct peer
+	// (RemoteAddr), no forwarding header believed. Behind a proxy, pass
+	// the one Resolver every middleware of the service shares.
+	Resolver *forwarded.Resolver
 	// Realm is the realm of WWW-Authenticate challenges. Default "API".
 	Realm string
 	// RefreshPath is the path where Refresh and Logout are mounted. There,
@@ -100,35 +115,41 @@ type Config struct {
 	// turns the cache off.
 	TokenCacheSize int
 
-	// Render writes the token pairs Login and Refresh answer with.
-	// Default: the seed's envelope {"data": {...}, "code": "200",
-	// "msg": "SUCCESS"}; pass render.New(render.Config{}) for a bare body.
+	// Render writes the token pairs Login and Refresh answer with, and
+	// Logout's empty success. Default: bare bodies, GitHub's shape
+	// (render.New(render.Config{})): {"token": "...", "refresh_token":
+	// "...", "expires_in": 7200}, and 204 for Logout. Pass
+	// render.New(render.Config{Envelope: true}) for the envelope
+	// {"data": {...}, "code": "200", "msg": "SUCCESS"}.
 	Render *render.Renderer
 	// Decoder reads Login and Refresh bodies. Default: apierrors' zero
 	// DecoderConfig.
 	Decoder *apierrors.Decoder
-	// Errors writes every refusal. Default: a nil *apierrors.Writer.
+	// Errors writes every refusal when OnError is nil. Default: a nil
+	// *apierrors.Writer.
 	Errors *apierrors.Writer
-	// OnError, when set, answers every refusal instead of Errors (401,
-	// 403, 404, 422, 5xx): e is ready to write, with its headers
-	// (WWW-Authenticate, Retry-After).
-	OnError func(w http.ResponseWriter, r *http.Request, e *apierrors.Error)
-	// Logger receives store failures and refresh-token reuse. Passwords
-	// and tokens are never logged.
+	// OnError answers every refusal (401, 403, 404, 400/422 on a body,
+	// 5xx). When it runs, the middleware has already set its headers on
+	// w (WWW-Authenticate, Retry-After; they are in e.Header too) and
+	// written no status, so the hook's own status, headers and body reach
+	// the client whole. Nil: Errors.WriteError.
+	OnError apierrors.Hook
+	// Observer receives every decision: observe.TokenAccepted and
+	// TokenRefused, LoginSucceeded and LoginFailed, LockedOut, Refreshed,
+	// RefreshReused, Invalid and StoreError, with Middleware "auth" (see
+	// the package doc for each Detail). Nil: nothing is observed, at no
+	// cost.
+	Observer observe.Observer
+	// Logger receives store failures (Error level when the request is
+	// answered 5xx, Warn when it went on), failures of CheckPassword and
+	// AccountKey (Error), and refresh-token reuse (Warn). Passwords and
+	// tokens are never logged.
 	Logger *slog.Logger
-	// Now is the clock of the lockout and of Tokens when Tokens.Now is
-	// nil. Default time.Now.
+	// Now is the one clock of the Authenticator: token issue and
+	// verification, the token cache, the lockout windows and the
+	// refresh sessions. Default time.Now.
 	Now func() time.Time
 }
-
-// ConfigError is one problem with a Config or TokenConfig; New and
-// NewTokens return all of them at once, joined with errors.Join.
-type ConfigError struct {
-	Field  string
-	Reason string
-}
-
-func (e *ConfigError) Error() string { return "auth: " + e.Field + ": " + e.Reason }
 
 // Authenticator authenticates requests, and answers login, token refresh
 // and logout. Build one with New; it is safe for concurrent use.
@@ -142,14 +163,14 @@ type Authenticator struct {
 	attempts        AttemptStore
 	lockoutFailOpen bool
 	sessions        TokenStore
-	clientIP        func(*http.Request) string
+	resolver        *forwarded.Resolver
 	refreshPath     string
 	maxHeaderBytes  int
 	cache           *tokenCache // nil: off
 	render          *render.Renderer
 	decoder         *apierrors.Decoder
-	errors          *apierrors.Writer
-	onError         func(http.ResponseWriter, *http.Request, *apierrors.Error)
+	onError         apierrors.Hook
+	observer        observe.Observer
 	logger          *slog.Logger
 	now             func() time.Time
 
@@ -159,21 +180,12 @@ type Authenticator struct {
 	basicChallenge   string
 }
 
-// New validates cfg and returns its Authenticator.
+// New validates cfg and returns its Authenticator. Every problem is an
+// *apierrors.ConfigError; those of Tokens are named by their full path
+// ("auth: Tokens.Keys[0].Secret: ...").
 func New(cfg Config) (*Authenticator, error) {
-	var errs []error
-	fail := func(field, reason string) {
-		errs = append(errs, &ConfigError{Field: "Config." + field, Reason: reason})
-	}
-	if cfg.Tokens.Now == nil {
-		cfg.Tokens.Now = cfg.Now
-	}
-	tokens, err := NewTokens(cfg.Tokens)
-	if err != nil {
-		errs = append(errs, prefixConfigErrors(err, "Config.Tokens.", "TokenConfig.")...)
-	}
+	problems := configerr.New("auth")
 	a := &Authenticator{
-		tokens:          tokens,
 		checkPassword:   cfg.CheckPassword,
 		accountKey:      cfg.AccountKey,
 		basic:           cfg.CheckPassword != nil && !cfg.DisableBasic,
@@ -182,27 +194,38 @@ func New(cfg Config) (*Authenticator, error) {
 		attempts:        cfg.AttemptStore,
 		lockoutFailOpen: cfg.LockoutFailOpen,
 		sessions:        cfg.TokenStore,
-		clientIP:        cfg.ClientIP,
+		resolver:        cfg.Resolver,
 		refreshPath:     cfg.RefreshPath,
 		maxHeaderBytes:  cfg.MaxHeaderBytes,
 		render:          cfg.Render,
 		decoder:         cfg.Decoder,
-		errors:          cfg.Errors,
 		onError:         cfg.OnError,
+		observer:        cfg.Observer,
 		logger:          cfg.Logger,
 		now:             cfg.Now,
 	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if cfg.Tokens.Now != nil {
+		problems.Add("Tokens.Now", "must be nil: Now is the clock of the whole Authenticator, tokens included")
+	}
+	tokenConfig := cfg.Tokens
+	tokenConfig.Now = a.now
+	tokens, err := NewTokens(tokenConfig)
+	problems.Nested("Tokens", err)
+	a.tokens = tokens
 	switch {
 	case a.maxFailures == 0:
 		a.maxFailures = DefaultMaxFailures
 	case a.maxFailures < 0:
-		fail("MaxFailures", "must not be negative")
+		problems.Add("MaxFailures", "must not be negative")
 	}
 	switch {
 	case a.lockoutWindow == 0:
 		a.lockoutWindow = DefaultLockoutWindow
 	case a.lockoutWindow < time.Second:
-		fail("LockoutWindow", "must be at least one second")
+		problems.Add("LockoutWindow", "must be at least one second")
 	}
 	if a.accountKey == nil {
 		a.accountKey = lowerCaseLogin
@@ -213,27 +236,24 @@ func New(cfg Config) (*Authenticator, error) {
 	if a.sessions == nil {
 		a.sessions = new(MemoryTokens)
 	}
-	if a.clientIP == nil {
-		a.clientIP = remoteIP
-	}
 	realm := cfg.Realm
 	if realm == "" {
 		realm = DefaultRealm
 	}
 	if !isQuotable(realm) {
-		fail("Realm", "must be printable ASCII")
+		problems.Add("Realm", "must be printable ASCII")
 	}
 	switch {
 	case a.refreshPath == "":
 		a.refreshPath = DefaultRefreshPath
 	case !strings.HasPrefix(a.refreshPath, "/"):
-		fail("RefreshPath", `must start with "/"`)
+		problems.Add("RefreshPath", `must start with "/"`)
 	}
 	switch {
 	case a.maxHeaderBytes == 0:
 		a.maxHeaderBytes = DefaultMaxHeaderBytes
 	case a.maxHeaderBytes < 256:
-		fail("MaxHeaderBytes", "must be at least 256 (a signed token does not fit in less)")
+		problems.Add("MaxHeaderBytes", "must be at least 256 (a signed token does not fit in less)")
 	}
 	switch {
 	case cfg.TokenCacheSize == 0:
@@ -242,13 +262,13 @@ func New(cfg Config) (*Authenticator, error) {
 		a.cache = newTokenCache(cfg.TokenCacheSize)
 	}
 	if a.render == nil {
-		a.render = render.New(render.Config{Envelope: true, Errors: cfg.Errors})
+		a.render = render.New(render.Config{Errors: cfg.Errors})
 	}
-	if a.now == nil {
-		a.now = time.Now
+	if a.onError == nil {
+		a.onError = cfg.Errors.WriteError
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
 	quoted := quote(realm)
 	a.bearerChallenge = "Bearer realm=" + quoted
@@ -257,36 +277,8 @@ func New(cfg Config) (*Authenticator, error) {
 	return a, nil
 }
 
-// prefixConfigErrors renames the fields of NewTokens' errors to where they
-// sit in Config.
-func prefixConfigErrors(err error, prefix, trim string) []error {
-	var list []error
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		list = joined.Unwrap()
-	} else {
-		list = []error{err}
-	}
-	out := make([]error, 0, len(list))
-	for _, e := range list {
-		var ce *ConfigError
-		if errors.As(e, &ce) {
-			e = &ConfigError{Field: prefix + strings.TrimPrefix(ce.Field, trim), Reason: ce.Reason}
-		}
-		out = append(out, e)
-	}
-	return out
-}
-
 func lowerCaseLogin(_ context.Context, login string) (string, error) {
 	return strings.ToLower(login), nil
-}
-
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func isQuotable(s string) bool {
@@ -314,6 +306,7 @@ func quote(s string) string {
 
 // Tokens returns the Authenticator's token signer and verifier, to issue
 // tokens outside Login (after a sign-up, say) or verify them elsewhere.
+// It runs on the Authenticator's clock, Config.Now.
 func (a *Authenticator) Tokens() *Tokens { return a.tokens }
 
 // Method says how a request authenticated.
@@ -387,9 +380,9 @@ func (c *identityContext) String() string {
 	return "context.WithValue(auth.Identity)"
 }
 
-// IdentityFrom returns the identity the middleware put in ctx, and whether
+// FromContext returns the identity the middleware put in ctx, and whether
 // there is one (false: the request is anonymous).
-func IdentityFrom(ctx context.Context) (Identity, bool) {
+func FromContext(ctx context.Context) (Identity, bool) {
 	c, ok := ctx.Value(identityKey{}).(*identityContext)
 	if !ok {
 		return Identity{}, false
@@ -406,17 +399,17 @@ func WithIdentity(ctx context.Context, id Identity) context.Context {
 // CheckOwner returns nil when the request in ctx is authenticated as owner,
 // and otherwise the same 404 Not Found a missing resource answers, so a
 // private resource ("exists, but not yours") cannot be told apart from one
-// that does not exist, as the seed and GitHub require. Write the error
-// with the service's apierrors.Writer.
+// that does not exist, as GitHub answers. Write the error with the
+// service's apierrors.Writer.
 func CheckOwner(ctx context.Context, owner string) error {
-	if id, ok := IdentityFrom(ctx); ok && owner != "" && id.Subject == owner {
+	if id, ok := FromContext(ctx); ok && owner != "" && id.Subject == owner {
 		return nil
 	}
 	return apierrors.NotFound()
 }
 
 // Handler is the middleware in optional mode: a request with valid
-// credentials carries its Identity in the context (IdentityFrom), one
+// credentials carries its Identity in the context (FromContext), one
 // without any goes on anonymous, and one with bad credentials is answered
 // 401 "Bad credentials" at once. Locked-out Basic credentials are 403.
 //
@@ -424,16 +417,19 @@ func CheckOwner(ctx context.Context, owner string) error {
 // the rate limiter, which keys quotas by the identity.
 func (a *Authenticator) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, done := IdentityFrom(r.Context()); done {
+		if _, done := FromContext(r.Context()); done {
 			next.ServeHTTP(w, r)
 			return
 		}
-		id, ok := a.authenticate(w, r)
+		id, accepted, ok := a.authenticate(w, r)
 		if !ok {
 			return
 		}
 		if id != nil {
 			r = r.WithContext(id)
+			if accepted != "" && a.observer != nil {
+				a.observer.Observe(observe.Event{Middleware: "auth", Decision: observe.TokenAccepted, Detail: accepted, Request: r})
+			}
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -445,7 +441,8 @@ func (a *Authenticator) Handler(next http.Handler) http.Handler {
 // lookup.
 func (a *Authenticator) Require(next http.Handler) http.Handler {
 	return a.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := IdentityFrom(r.Context()); !ok {
+		if _, ok := FromContext(r.Context()); !ok {
+			a.emit(r, observe.TokenRefused, "missing", nil)
 			a.fail(w, r, a.unauthorized(MsgRequiresAuthentication, a.bearerChallenge))
 			return
 		}
@@ -455,49 +452,51 @@ func (a *Authenticator) Require(next http.Handler) http.Handler {
 
 // authenticate reads the request's credentials. It returns the request's
 // context with the identity (nil: anonymous) and true, or answers the
-// request and returns false.
-func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request) (*identityContext, bool) {
+// request and returns false. accepted is the Detail of the TokenAccepted
+// event the caller reports for an access token ("cached" or
+// "verified"); empty for Basic, which attemptPassword reported.
+func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request) (id *identityContext, accepted string, ok bool) {
 	values := r.Header["Authorization"]
 	if len(values) == 0 {
-		return nil, true
+		return nil, "", true
 	}
 	if len(values) > 1 {
 		// Two credentials: which one would be the caller's is a guess.
-		a.fail(w, r, a.unauthorized(MsgBadCredentials, a.invalidChallenge))
-		return nil, false
+		a.refuseToken(w, r, a.invalidChallenge, "duplicate", nil)
+		return nil, "", false
 	}
 	if entry, ok := a.cachedToken(r, values[0]); ok {
-		return tokenIdentity(r, entry), true
+		return tokenIdentity(r, entry), "cached", true
 	}
 	creds, err := parseAuthorization(values[0], a.maxHeaderBytes)
 	if err != nil {
-		a.fail(w, r, a.unauthorized(MsgBadCredentials, a.invalidChallenge))
-		return nil, false
+		a.refuseToken(w, r, a.invalidChallenge, headerRefusal(err), err)
+		return nil, "", false
 	}
 	switch creds.scheme {
 	case schemeToken:
 		if r.URL.Path == a.refreshPath {
-			return nil, true
+			return nil, "", true
 		}
-		entry, ok := a.verifiedToken(creds.token)
-		if !ok {
-			a.fail(w, r, a.unauthorized(MsgBadCredentials, a.invalidChallenge))
-			return nil, false
+		entry, err := a.verifiedToken(creds.token)
+		if err != nil {
+			a.refuseToken(w, r, a.invalidChallenge, tokenRefusal(err), err)
+			return nil, "", false
 		}
-		return tokenIdentity(r, entry), true
+		return tokenIdentity(r, entry), "verified", true
 	case schemeBasic:
 		if !a.basic {
-			a.fail(w, r, a.unauthorized(MsgBadCredentials, a.bearerChallenge))
-			return nil, false
+			a.refuseToken(w, r, a.bearerChallenge, "basic_disabled", nil)
+			return nil, "", false
 		}
-		subject, e := a.attemptPassword(r, creds.user, creds.password, true)
+		subject, e := a.attemptPassword(r, creds.user, creds.password, "basic")
 		if e != nil {
 			a.fail(w, r, e)
-			return nil, false
+			return nil, "", false
 		}
-		return &identityContext{Context: r.Context(), id: Identity{Subject: subject, Method: MethodBasic}}, true
+		return &identityContext{Context: r.Context(), id: Identity{Subject: subject, Method: MethodBasic}}, "", true
 	}
-	return nil, true
+	return nil, "", true
 }
 
 // tokenIdentity is the context of a request authenticated by the access
@@ -529,15 +528,15 @@ func (a *Authenticator) cachedToken(r *http.Request, value string) (*cachedToken
 	if !ok || !strings.EqualFold(scheme, "bearer") && !strings.EqualFold(scheme, "token") {
 		return nil, false
 	}
-	return a.cache.get(token, a.tokens.now())
+	return a.cache.get(token, a.now())
 }
 
 // verifiedToken verifies an access token and returns its claims,
 // remembering them in the cache when there is one.
-func (a *Authenticator) verifiedToken(token string) (*cachedToken, bool) {
+func (a *Authenticator) verifiedToken(token string) (*cachedToken, error) {
 	var claims rawClaims
 	if err := a.tokens.verify(token, Access, &claims); err != nil {
-		return nil, false
+		return nil, err
 	}
 	exp, _ := numericDate(claims.ExpiresAt)
 	entry := &cachedToken{subject: claims.Subject, id: claims.ID, session: claims.Session, scope: claims.Scope, exp: exp}
@@ -546,9 +545,21 @@ func (a *Authenticator) verifiedToken(token string) (*cachedToken, bool) {
 		if nbf, ok := numericDate(claims.NotBefore); ok {
 			entry.notBefore = nbf.Add(-a.tokens.leeway)
 		}
-		a.cache.put(token, entry, a.tokens.now())
+		a.cache.put(token, entry, a.now())
 	}
-	return entry, true
+	return entry, nil
+}
+
+// headerRefusal is the TokenRefused Detail of an Authorization header
+// parseAuthorization refused.
+func headerRefusal(err error) string {
+	switch err {
+	case errHeaderTooLarge:
+		return "too_large"
+	case errUnsupportedScheme:
+		return "scheme"
+	}
+	return "malformed"
 }
 
 // unauthorized returns a 401 with the challenges RFC 9110 §15.5.2
@@ -574,82 +585,143 @@ func idFor(message string) string {
 	return ""
 }
 
+// unavailable is the 503 of a store outage, with the Retry-After of
+// RFC 9110 §15.6.4.
+func unavailable(id string, err error) *apierrors.Error {
+	return &apierrors.Error{
+		Status:  http.StatusServiceUnavailable,
+		Message: MsgAuthenticationSuspended,
+		ID:      id,
+		Header:  http.Header{"Retry-After": {storeRetryAfter}},
+		Err:     err,
+	}
+}
+
+// refuseToken answers a 401 "Bad credentials" with challenge, reported
+// as TokenRefused for reason.
+func (a *Authenticator) refuseToken(w http.ResponseWriter, r *http.Request, challenge, reason string, err error) {
+	a.emit(r, observe.TokenRefused, reason, err)
+	a.fail(w, r, a.unauthorized(MsgBadCredentials, challenge))
+}
+
+// fail answers a refusal: it sets e's headers on w, then hands e to
+// OnError (by default Errors.WriteError) before any status is written.
 func (a *Authenticator) fail(w http.ResponseWriter, r *http.Request, e *apierrors.Error) {
-	if a.onError != nil {
-		a.onError(w, r, e)
+	h := w.Header()
+	for key, values := range e.Header {
+		h[http.CanonicalHeaderKey(key)] = slices.Clone(values)
+	}
+	a.onError(w, r, e)
+}
+
+// emit reports a decision to the Observer, if there is one.
+func (a *Authenticator) emit(r *http.Request, decision observe.Decision, detail string, err error) {
+	if a.observer != nil {
+		a.observer.Observe(observe.Event{Middleware: "auth", Decision: decision, Detail: detail, Request: r, Err: err})
+	}
+}
+
+// logError logs a failure at level, with the request's method and path
+// (never its query, which may hold secrets).
+func (a *Authenticator) logError(r *http.Request, level slog.Level, msg string, err error, attrs ...slog.Attr) {
+	if a.logger == nil {
 		return
 	}
-	a.errors.Write(w, r, e)
+	attrs = append(attrs, slog.Any("error", err), slog.String("method", r.Method), slog.String("path", r.URL.Path))
+	a.logger.LogAttrs(r.Context(), level, msg, attrs...)
+}
+
+// storeFailed reports a failure of the AttemptStore or TokenStore during
+// op: observed as StoreError with op as Detail, and logged at Error level
+// when the request is answered 503, at Warn when it went on without the
+// store.
+func (a *Authenticator) storeFailed(r *http.Request, op string, err error, answered bool) {
+	a.emit(r, observe.StoreError, op, err)
+	level, msg := slog.LevelWarn, "auth: store failed; going on without it"
+	if answered {
+		level, msg = slog.LevelError, "auth: store failed"
+	}
+	a.logError(r, level, msg, err, slog.String("op", op))
+}
+
+// failure is the 500 of a function of the caller's that failed (field
+// names it: CheckPassword, AccountKey), observed as StoreError with
+// detail ("check_password", "account_key"; a user database is a store
+// too) and logged at Error level.
+func (a *Authenticator) failure(r *http.Request, field, detail string, err error) *apierrors.Error {
+	a.emit(r, observe.StoreError, detail, err)
+	a.logError(r, slog.LevelError, "auth: "+field+" failed", err)
+	return apierrors.Internal(fmt.Errorf("auth: %s: %w", field, err))
 }
 
 // attemptPassword checks a login and password under the lockout: the
-// client IP and the account each get MaxFailures failures per window.
+// client and the account each get MaxFailures failures per window.
 // An attempt is counted before the password is checked and given back
 // when it succeeds, so that however many run at once, no more than
-// MaxFailures wrong passwords are ever checked per window.
-func (a *Authenticator) attemptPassword(r *http.Request, login, password string, basic bool) (string, *apierrors.Error) {
+// MaxFailures wrong passwords are ever checked per window. via ("login"
+// or "basic") is the Detail of the LoginSucceeded and LoginFailed events.
+func (a *Authenticator) attemptPassword(r *http.Request, login, password, via string) (string, *apierrors.Error) {
 	ctx := r.Context()
 	now := a.now()
-	ipKey := "ip:" + a.clientIP(r)
+	ipKey := "ip:" + a.resolver.ClientKey(r)
 	account, err := a.accountKey(ctx, login)
 	if err != nil {
-		return "", apierrors.Internal(fmt.Errorf("auth: AccountKey: %w", err))
+		return "", a.failure(r, "AccountKey", "account_key", err)
 	}
 	accountKey := "account:" + account
 
-	ipCounted, e := a.acquire(ctx, ipKey, now)
+	ipCounted, e := a.acquire(r, ipKey, "ip", now)
 	if e != nil {
 		return "", e
 	}
-	accountCounted, e := a.acquire(ctx, accountKey, now)
+	accountCounted, e := a.acquire(r, accountKey, "account", now)
 	if e != nil {
-		a.release(ctx, ipKey, ipCounted, now)
+		a.release(r, ipKey, ipCounted, now)
 		return "", e
 	}
 	subject, err := a.checkPassword(ctx, login, password)
 	switch {
 	case err == nil && subject != "":
-		a.release(ctx, ipKey, ipCounted, now)
+		a.release(r, ipKey, ipCounted, now)
 		if accountCounted {
 			if err := a.attempts.Reset(ctx, accountKey); err != nil {
-				a.logStoreError(ctx, "reset", err)
+				a.storeFailed(r, "reset", err, false)
 			}
 		}
+		a.emit(r, observe.LoginSucceeded, via, nil)
 		return subject, nil
 	case err == nil, errors.Is(err, ErrBadCredentials):
 		// The counted attempts stay: they are the failures.
+		a.emit(r, observe.LoginFailed, via, nil)
 		challenge := a.bearerChallenge
-		if basic {
+		if via == "basic" {
 			challenge = a.basicChallenge
 		}
 		return "", a.unauthorized(MsgBadCredentials, challenge)
 	default:
-		a.release(ctx, ipKey, ipCounted, now)
-		a.release(ctx, accountKey, accountCounted, now)
-		return "", apierrors.Internal(fmt.Errorf("auth: CheckPassword: %w", err))
+		a.release(r, ipKey, ipCounted, now)
+		a.release(r, accountKey, accountCounted, now)
+		return "", a.failure(r, "CheckPassword", "check_password", err)
 	}
 }
 
-// acquire counts an attempt for key. It reports whether it was counted
-// (false when the store failed and LockoutFailOpen let it through), or
-// the error that refuses it.
-func (a *Authenticator) acquire(ctx context.Context, key string, now time.Time) (bool, *apierrors.Error) {
-	ok, reset, err := a.attempts.Acquire(ctx, key, a.maxFailures, a.lockoutWindow, now)
+// acquire counts an attempt for key (of kind "ip" or "account", the
+// LockedOut Detail). It reports whether it was counted (false when the
+// store failed and LockoutFailOpen let it through), or the error that
+// refuses it.
+func (a *Authenticator) acquire(r *http.Request, key, kind string, now time.Time) (bool, *apierrors.Error) {
+	ok, reset, err := a.attempts.Acquire(r.Context(), key, a.maxFailures, a.lockoutWindow, now)
 	if err != nil {
-		a.logStoreError(ctx, "acquire", err)
+		a.storeFailed(r, "acquire", err, !a.lockoutFailOpen)
 		if a.lockoutFailOpen {
 			return false, nil
 		}
-		return false, &apierrors.Error{
-			Status:  http.StatusServiceUnavailable,
-			Message: MsgAuthenticationSuspended,
-			ID:      "lockout_unavailable",
-			Err:     err,
-		}
+		return false, unavailable("lockout_unavailable", err)
 	}
 	if ok {
 		return true, nil
 	}
+	a.emit(r, observe.LockedOut, kind, nil)
 	return false, &apierrors.Error{
 		Status:  http.StatusForbidden,
 		Message: MsgLoginAttemptsExceeded,
@@ -658,12 +730,12 @@ func (a *Authenticator) acquire(ctx context.Context, key string, now time.Time) 
 	}
 }
 
-func (a *Authenticator) release(ctx context.Context, key string, counted bool, now time.Time) {
+func (a *Authenticator) release(r *http.Request, key string, counted bool, now time.Time) {
 	if !counted {
 		return
 	}
-	if err := a.attempts.Release(ctx, key, now); err != nil {
-		a.logStoreError(ctx, "release", err)
+	if err := a.attempts.Release(r.Context(), key, now); err != nil {
+		a.storeFailed(r, "release", err, false)
 	}
 }
 
@@ -676,10 +748,4 @@ func retryAfter(reset, now time.Time) string {
 		seconds++
 	}
 	return strconv.FormatInt(seconds, 10)
-}
-
-func (a *Authenticator) logStoreError(ctx context.Context, op string, err error) {
-	if a.logger != nil {
-		a.logger.LogAttrs(ctx, slog.LevelError, "auth: store failed", slog.String("op", op), slog.Any("error", err))
-	}
 }

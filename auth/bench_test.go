@@ -3,21 +3,47 @@ package auth_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 
 	"github.com/myblog/apikit/auth"
+	"github.com/myblog/apikit/observe"
 )
 
 // BenchmarkHandlerBearer is the middleware's hot path: an API request
 // with a valid HS256 access token seen before (its claims cached),
 // through to the handler.
-func BenchmarkHandlerBearer(b *testing.B) { benchmarkHandlerBearer(b, 0) }
+func BenchmarkHandlerBearer(b *testing.B) { benchmarkHandlerBearer(b, 0, nil) }
 
 // BenchmarkHandlerBearerUncached verifies the token on every request.
-func BenchmarkHandlerBearerUncached(b *testing.B) { benchmarkHandlerBearer(b, -1) }
+func BenchmarkHandlerBearerUncached(b *testing.B) { benchmarkHandlerBearer(b, -1, nil) }
 
-func benchmarkHandlerBearer(b *testing.B, cacheSize int) {
-	authn, err := auth.New(auth.Config{Tokens: auth.TokenConfig{Issuer: "https://api.myblog.com", Keys: []auth.Key{{Secret: secret}}}, TokenCacheSize: cacheSize})
+// BenchmarkHandlerBearerObserved and BenchmarkHandlerBearerUncachedObserved
+// report each request's TokenAccepted to an Observer: no allocation more
+// than without one.
+func BenchmarkHandlerBearerObserved(b *testing.B) { benchmarkHandlerBearer(b, 0, countAccepted()) }
+
+func BenchmarkHandlerBearerUncachedObserved(b *testing.B) {
+	benchmarkHandlerBearer(b, -1, countAccepted())
+}
+
+// countAccepted is an Observer that counts TokenAccepted events, as a
+// metrics exporter would.
+func countAccepted() observe.Observer {
+	var n atomic.Int64
+	return observe.Func(func(ev observe.Event) {
+		if ev.Decision == observe.TokenAccepted {
+			n.Add(1)
+		}
+	})
+}
+
+func benchmarkHandlerBearer(b *testing.B, cacheSize int, observer observe.Observer) {
+	authn, err := auth.New(auth.Config{
+		Tokens:         auth.TokenConfig{Issuer: "https://api.myblog.com", Keys: []auth.Key{{Secret: secret}}},
+		TokenCacheSize: cacheSize,
+		Observer:       observer,
+	})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -26,7 +52,7 @@ func benchmarkHandlerBearer(b *testing.B, cacheSize int) {
 		b.Fatal(err)
 	}
 	h := authn.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := auth.IdentityFrom(r.Context()); !ok {
+		if _, ok := auth.FromContext(r.Context()); !ok {
 			w.WriteHeader(http.StatusUnauthorized)
 		}
 	}))

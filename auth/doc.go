@@ -1,6 +1,6 @@
 // Package auth authenticates API requests with JWT access tokens and HTTP
 // Basic, and answers login, token refresh and logout, with a lockout
-// against password guessing: the seed's and GitHub's conventions.
+// against password guessing, in GitHub's shapes.
 //
 // # Tokens
 //
@@ -12,7 +12,8 @@
 // PS256/384/512, ES256/384/512 and EdDSA keys are accepted. "alg: none",
 // an algorithm other than the key's own, an unknown kid, another issuer or
 // audience are always refused. Several keys, chosen by kid, let a service
-// rotate keys without logging anyone out.
+// rotate keys without logging anyone out. NewTokens builds Tokens on their
+// own, for a service that only verifies tokens another one issued.
 //
 // # The middleware
 //
@@ -21,7 +22,7 @@
 // names in any case (RFC 9110 §11.1). A request with valid credentials
 // carries its Identity in the context:
 //
-//	id, ok := auth.IdentityFrom(r.Context())
+//	id, ok := auth.FromContext(r.Context())
 //
 // one without credentials goes on anonymous, and bad credentials are
 // answered at once with GitHub's 401:
@@ -37,22 +38,24 @@
 //
 // # Login, refresh, logout
 //
-// Authenticator.Login answers POST {"username" or "email", "password"} with
-// the seed's body:
+// Authenticator.Login answers POST {"username" or "email", "password"}
+// with GitHub's bare body by default:
 //
-//	{"data":{"token":"...","refresh_token":"...","expires_in":7200},"code":"200","msg":"SUCCESS"}
+//	{"token":"...","refresh_token":"...","expires_in":7200}
 //
-// Authenticator.Refresh trades a refresh token (as a bearer token or in
-// the body {"refresh_token": "..."}) for a new pair. Refresh tokens rotate:
-// each works once, and presenting a used one again revokes its whole
-// session, since one of its two holders is a thief. Authenticator.Logout
-// revokes a session. Sessions live in a TokenStore: MemoryTokens by
-// default, redisstore for several machines.
+// (Config.Render with render.Config{Envelope: true} wraps it as
+// {"data":{...},"code":"200","msg":"SUCCESS"}). Authenticator.Refresh
+// trades a refresh token (as a bearer token or in the body
+// {"refresh_token": "..."}) for a new pair. Refresh tokens rotate: each
+// works once, and presenting a used one again revokes its whole session,
+// since one of its two holders is a thief. Authenticator.Logout revokes a
+// session and answers 204 No Content. Sessions live in a TokenStore:
+// MemoryTokens by default, redisstore for several machines.
 //
 // # Lockout
 //
 // After Config.MaxFailures (10) wrong passwords within Config.LockoutWindow
-// (15 minutes) for one account, and separately from one client IP, every
+// (15 minutes) for one account, and separately from one client, every
 // further attempt, with the right password too, is answered
 //
 //	HTTP/1.1 403 Forbidden
@@ -62,22 +65,75 @@
 //
 // until the window has passed. Login and Basic credentials count alike.
 // Attempts are counted before the password is checked, so concurrent
-// guesses never get more than MaxFailures checks. The counters live in an
-// AttemptStore: MemoryAttempts by default, redisstore for several machines.
+// guesses never get more than MaxFailures checks. A client is counted by
+// Config.Resolver's ClientKey: its IPv4 address, or its IPv6 /64
+// (forwarded.Config.IPv6Prefix), since one subscriber holds a whole /64;
+// a nil Resolver is the direct peer, no forwarding header believed. The
+// counters live in an AttemptStore: MemoryAttempts by default, redisstore
+// for several machines.
+//
+// # Outages
+//
+// When the AttemptStore or the TokenStore fails, the request is answered
+// 503 "Authentication is temporarily unavailable" with Retry-After: 30,
+// logged at Error level (Config.LockoutFailOpen lets password checks go
+// on uncounted instead, logged at Warn). A failure of CheckPassword or
+// AccountKey is a 500, logged at Error level.
+//
+// # Refusals and decisions
+//
+// Every refusal (401, 403, 400/422 on a body, 404, 5xx) goes through
+// Config.OnError, an apierrors.Hook, after the middleware has set its
+// headers (WWW-Authenticate, Retry-After) and before any status is
+// written; the default is Config.Errors.WriteError.
+//
+// Config.Observer receives every decision, with Middleware "auth" and a
+// Detail fit for a metric label:
+//
+//   - TokenAccepted: an access token authenticated the request; Detail
+//     "verified", or "cached" when the token cache answered. The event's
+//     Request carries the Identity.
+//   - TokenRefused: credentials were refused with 401; Detail "expired",
+//     "not_yet_valid", "signature", "key" (unknown kid), "issuer",
+//     "audience", "claims", "wrong_type", "malformed", "scheme",
+//     "too_large", "duplicate" (two Authorization fields),
+//     "basic_disabled", "missing" (Require, Refresh or Logout without
+//     credentials), "no_session" or "unknown_session" (a refresh token of
+//     no live session).
+//   - LoginSucceeded, LoginFailed: a password check; Detail "login" or
+//     "basic".
+//   - LockedOut: the lockout refused a password; Detail "account" or "ip".
+//   - Refreshed, RefreshReused: a refresh token rotated, or presented
+//     again (its session is revoked).
+//   - Invalid: a Login or Refresh body was refused (400, 415, 422);
+//     Detail "login" or "refresh".
+//   - StoreError: Detail the store operation that failed ("acquire",
+//     "release", "reset", "start", "rotate", "revoke") or the function
+//     ("check_password", "account_key"); Err holds the failure.
+//
+// A nil Observer costs nothing, and a non-nil one no allocation.
+//
+// # One clock
+//
+// Config.Now (default time.Now) is the clock of everything an
+// Authenticator does: signing and verifying tokens, the token cache, the
+// lockout windows and the refresh sessions. Config.Tokens.Now must stay
+// nil; TokenConfig.Now is the clock of Tokens built with NewTokens.
 //
 // # Where it sits
 //
-// In the stack of apikit's design, the middleware comes after CORS (a
-// preflight carries no credentials, so it must be answered first) and
-// media-type negotiation, and before the rate limiter, which keys quotas by
-// the Identity. Mount Refresh and Logout at Config.RefreshPath, where the
-// middleware lets a refresh token through to them.
+// In the stack order of the module doc (go doc github.com/myblog/apikit),
+// the middleware comes after CORS (a preflight carries no credentials, so
+// it must be answered first) and media-type negotiation, and before the
+// rate limiter, which keys quotas by the Identity. Mount Refresh and
+// Logout at Config.RefreshPath, where the middleware lets a refresh token
+// through to them.
 //
 // # Cost
 //
 // Verifying one of the service's own HS256 tokens takes one HMAC and a
 // hand-written decoding of its fixed claim set (anything unusual goes to
-// encoding/json and golang-jwt, which decide): about 1.5 µs and 4
+// encoding/json and golang-jwt, which decide): about 1 µs and 4
 // allocations per request. The claims of verified access tokens are then
 // remembered (Config.TokenCacheSize, 10,000 by default, negative for
 // none), keyed by the whole token and used only while its own exp and nbf
@@ -90,11 +146,12 @@
 // # What it does not do
 //
 // It does not store users or hash passwords (CheckPassword does, with
-// bcrypt or argon2id), issue OAuth authorization codes, or revoke access
-// tokens before they expire: logout ends the session's refreshes, and an
-// access token already issued lives out its 2 hours, which is why they are
-// short. Passwords and tokens never reach a log line or an error body.
+// bcrypt or argon2id), issue OAuth authorization codes, check scopes on
+// routes, or revoke access tokens before they expire: logout ends the
+// session's refreshes, and an access token already issued lives out its
+// 2 hours, which is why they are short. Passwords and tokens never reach
+// a log line or an error body.
 //
 // See the examples for a service adding login, refresh and a protected
-// route.
+// route, a custom OnError and an Observer.
 package auth

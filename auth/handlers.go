@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/observe"
 )
 
 // Limits on Login's fields: longer values are 422 "invalid" before any
@@ -32,7 +33,7 @@ type Pair struct {
 
 // Issue opens a new login session for subject and returns its first Pair:
 // what Login answers once the password is right. Use it to log a user in
-// right after sign-up.
+// right after sign-up. An error is the signer's or the TokenStore's.
 func (a *Authenticator) Issue(ctx context.Context, subject string, scopes []string) (*Pair, error) {
 	session := rand.Text()
 	pair, refresh, err := a.sign(subject, session, scopes)
@@ -40,9 +41,38 @@ func (a *Authenticator) Issue(ctx context.Context, subject string, scopes []stri
 		return nil, err
 	}
 	if err := a.sessions.Start(ctx, session, refresh.ID, refresh.ExpiresAt.Time, a.now()); err != nil {
-		return nil, fmt.Errorf("auth: starting a session: %w", err)
+		return nil, &storeError{op: "start", err: err}
 	}
 	return pair, nil
+}
+
+// storeError is a TokenStore failure: Login, Refresh and Logout answer it
+// 503, where a signing failure is a 500.
+type storeError struct {
+	op  string // "start", "rotate", "revoke": the StoreError Detail
+	err error
+}
+
+func (e *storeError) Error() string { return "auth: token store: " + e.op + ": " + e.err.Error() }
+func (e *storeError) Unwrap() error { return e.err }
+
+// failStore answers a TokenStore failure: 503 with Retry-After,
+// observed and logged.
+func (a *Authenticator) failStore(w http.ResponseWriter, r *http.Request, err *storeError) {
+	a.storeFailed(r, err.op, err.err, true)
+	a.fail(w, r, unavailable("sessions_unavailable", err))
+}
+
+// failInternal answers a failure of auth itself (signing) with a 500,
+// logged at Error level.
+func (a *Authenticator) failInternal(w http.ResponseWriter, r *http.Request, err error) {
+	var se *storeError
+	if errors.As(err, &se) {
+		a.failStore(w, r, se)
+		return
+	}
+	a.logError(r, slog.LevelError, "auth: issuing tokens failed", err)
+	a.fail(w, r, apierrors.Internal(err))
 }
 
 // sign signs an access and a refresh token for one session.
@@ -66,13 +96,13 @@ type loginBody struct {
 }
 
 // Login answers POST {"username" or "email", "password"} with a new token
-// Pair, in the seed's body by default:
+// Pair, by default GitHub's bare body (Config.Render):
 //
-//	{"data": {"token": "...", "refresh_token": "...", "expires_in": 7200},
-//	 "code": "200", "msg": "SUCCESS"}
+//	{"token": "...", "refresh_token": "...", "expires_in": 7200}
 //
 // A bad body is 400 or 422; a wrong login or password 401 "Bad
-// credentials"; a locked account or client IP 403 with Retry-After. When
+// credentials"; a locked account or client 403 with Retry-After; a
+// failing AttemptStore or TokenStore 503 with Retry-After. When
 // both username and email are sent, username is the login checked. Mount
 // it on POST only. It answers 404 when Config.CheckPassword is nil or the
 // first key cannot sign (a service that only verifies tokens).
@@ -84,7 +114,7 @@ func (a *Authenticator) Login() http.Handler {
 		}
 		var in loginBody
 		if err := a.decoder.Decode(r, "Login", &in); err != nil {
-			a.failWith(w, r, err)
+			a.failInvalid(w, r, "login", err)
 			return
 		}
 		login := in.Username
@@ -106,17 +136,17 @@ func (a *Authenticator) Login() http.Handler {
 			v.Add(apierrors.FieldError{Field: "password", Code: apierrors.CodeInvalid, Message: fmt.Sprintf("password is longer than %d bytes", maxPasswordBytes)})
 		}
 		if err := v.Err(); err != nil {
-			a.failWith(w, r, err)
+			a.failInvalid(w, r, "login", err)
 			return
 		}
-		subject, e := a.attemptPassword(r, login, in.Password, false)
+		subject, e := a.attemptPassword(r, login, in.Password, "login")
 		if e != nil {
 			a.fail(w, r, e)
 			return
 		}
 		pair, err := a.Issue(r.Context(), subject, nil)
 		if err != nil {
-			a.fail(w, r, apierrors.Internal(err))
+			a.failInternal(w, r, err)
 			return
 		}
 		a.writePair(w, r, pair)
@@ -129,13 +159,15 @@ func (a *Authenticator) writePair(w http.ResponseWriter, r *http.Request, pair *
 	a.render.JSON(w, r, http.StatusOK, pair)
 }
 
-func (a *Authenticator) failWith(w http.ResponseWriter, r *http.Request, err error) {
+// failInvalid answers a body the Decoder or the validation refused (400,
+// 415, 422...), observed as Invalid with detail ("login", "refresh").
+func (a *Authenticator) failInvalid(w http.ResponseWriter, r *http.Request, detail string, err error) {
 	var e *apierrors.Error
-	if errors.As(err, &e) {
-		a.fail(w, r, e)
-		return
+	if !errors.As(err, &e) {
+		e = apierrors.Internal(err)
 	}
-	a.fail(w, r, apierrors.Internal(err))
+	a.emit(r, observe.Invalid, detail, err)
+	a.fail(w, r, e)
 }
 
 type refreshBody struct {
@@ -144,48 +176,74 @@ type refreshBody struct {
 
 // refreshToken finds the refresh token of a Refresh or Logout request: in
 // Authorization ("Bearer <t>" or "token <t>") or, without one, in a JSON
-// body {"refresh_token": "..."}.
-func (a *Authenticator) refreshToken(r *http.Request) (string, *apierrors.Error) {
+// body {"refresh_token": "..."}. When there is none it answers the
+// request and returns false.
+func (a *Authenticator) refreshToken(w http.ResponseWriter, r *http.Request) (string, bool) {
 	values := r.Header["Authorization"]
 	switch {
 	case len(values) > 1:
-		return "", a.unauthorized(MsgBadCredentials, a.invalidChallenge)
+		a.refuseToken(w, r, a.invalidChallenge, "duplicate", nil)
+		return "", false
 	case len(values) == 1 && strings.Trim(values[0], " \t") != "":
 		creds, err := parseAuthorization(values[0], a.maxHeaderBytes)
-		if err != nil || creds.scheme != schemeToken {
-			return "", a.unauthorized(MsgBadCredentials, a.invalidChallenge)
+		switch {
+		case err != nil:
+			a.refuseToken(w, r, a.invalidChallenge, headerRefusal(err), err)
+			return "", false
+		case creds.scheme != schemeToken:
+			a.refuseToken(w, r, a.invalidChallenge, "scheme", nil)
+			return "", false
 		}
-		return creds.token, nil
+		return creds.token, true
 	}
 	if r.ContentLength == 0 && len(r.TransferEncoding) == 0 {
-		return "", a.unauthorized(MsgRequiresAuthentication, a.bearerChallenge)
+		a.emit(r, observe.TokenRefused, "missing", nil)
+		a.fail(w, r, a.unauthorized(MsgRequiresAuthentication, a.bearerChallenge))
+		return "", false
 	}
 	var in refreshBody
 	if err := a.decoder.Decode(r, "RefreshToken", &in); err != nil {
-		var e *apierrors.Error
-		if errors.As(err, &e) {
-			return "", e
-		}
-		return "", apierrors.Internal(err)
+		a.failInvalid(w, r, "refresh", err)
+		return "", false
 	}
 	switch {
 	case in.RefreshToken == "":
 		v := apierrors.NewValidation("RefreshToken")
 		v.MissingField("refresh_token")
-		var e *apierrors.Error
-		errors.As(v.Err(), &e)
-		return "", e
+		a.failInvalid(w, r, "refresh", v.Err())
+		return "", false
 	case len(in.RefreshToken) > a.maxHeaderBytes:
-		return "", a.unauthorized(MsgBadCredentials, a.invalidChallenge)
+		a.refuseToken(w, r, a.invalidChallenge, "too_large", nil)
+		return "", false
 	}
-	return in.RefreshToken, nil
+	return in.RefreshToken, true
+}
+
+// verifiedRefresh verifies the refresh token of a Refresh or Logout
+// request, or answers the request and returns nil.
+func (a *Authenticator) verifiedRefresh(w http.ResponseWriter, r *http.Request) *Claims {
+	token, ok := a.refreshToken(w, r)
+	if !ok {
+		return nil
+	}
+	claims, err := a.tokens.Verify(token, Refresh)
+	switch {
+	case err != nil:
+		a.refuseToken(w, r, a.invalidChallenge, tokenRefusal(err), err)
+		return nil
+	case claims.Session == "":
+		a.refuseToken(w, r, a.invalidChallenge, "no_session", nil)
+		return nil
+	}
+	return claims
 }
 
 // Refresh answers PATCH (or POST) with a refresh token with a new Pair in
 // the same session, in Login's body. Each refresh token works once: the
 // one presented is replaced by the new one, and presenting it again
 // revokes the whole session (someone holds a stolen copy) and is 401, as
-// is an expired, revoked or access token.
+// is an expired, revoked or access token. A failing TokenStore is 503
+// with Retry-After.
 //
 // The refresh token comes as "Authorization: Bearer <t>" or as the body
 // {"refresh_token": "..."}. Mount it at Config.RefreshPath, where the
@@ -196,39 +254,37 @@ func (a *Authenticator) Refresh() http.Handler {
 			a.fail(w, r, apierrors.NotFound())
 			return
 		}
-		token, e := a.refreshToken(r)
-		if e != nil {
-			a.fail(w, r, e)
-			return
-		}
-		claims, err := a.tokens.Verify(token, Refresh)
-		if err != nil || claims.Session == "" {
-			a.fail(w, r, a.unauthorized(MsgBadCredentials, a.invalidChallenge))
+		claims := a.verifiedRefresh(w, r)
+		if claims == nil {
 			return
 		}
 		pair, next, err := a.sign(claims.Subject, claims.Session, strings.Fields(claims.Scope))
 		if err != nil {
-			a.fail(w, r, apierrors.Internal(err))
+			a.failInternal(w, r, err)
 			return
 		}
-		ctx := r.Context()
-		result, err := a.sessions.Rotate(ctx, claims.Session, claims.ID, next.ID, next.ExpiresAt.Time, a.now())
+		result, err := a.sessions.Rotate(r.Context(), claims.Session, claims.ID, next.ID, next.ExpiresAt.Time, a.now())
 		if err != nil {
-			a.fail(w, r, apierrors.Internal(fmt.Errorf("auth: rotating a refresh token: %w", err)))
+			a.failStore(w, r, &storeError{op: "rotate", err: err})
 			return
 		}
 		switch result {
 		case Rotated:
+			a.emit(r, observe.Refreshed, "", nil)
 			a.writePair(w, r, pair)
 		case Reused:
+			a.emit(r, observe.RefreshReused, "", nil)
+			// Not an ordinary refusal: one of the token's two holders is a
+			// thief, and the operator wants to know.
 			if a.logger != nil {
-				a.logger.LogAttrs(ctx, slog.LevelWarn, "auth: refresh token reused; session revoked",
+				a.logger.LogAttrs(r.Context(), slog.LevelWarn, "auth: refresh token reused; session revoked",
 					slog.String("subject", claims.Subject), slog.String("session", claims.Session),
-					slog.String("client_ip", a.clientIP(r)))
+					slog.String("client_ip", a.resolver.ClientIP(r)),
+					slog.String("method", r.Method), slog.String("path", r.URL.Path))
 			}
 			a.fail(w, r, a.unauthorized(MsgBadCredentials, a.invalidChallenge))
 		default:
-			a.fail(w, r, a.unauthorized(MsgBadCredentials, a.invalidChallenge))
+			a.refuseToken(w, r, a.invalidChallenge, "unknown_session", nil)
 		}
 	})
 }
@@ -237,21 +293,16 @@ func (a *Authenticator) Refresh() http.Handler {
 // revoking its session: neither it nor any token of its family can be
 // refreshed again. Access tokens already issued stay valid until they
 // expire (at most Tokens.AccessTTL). The answer is the renderer's Done:
-// 204, or 200 {"code": "200", "msg": "SUCCESS"} in the seed's envelope.
+// 204 No Content by default, 200 {"code": "200", "msg": "SUCCESS"} with
+// the envelope.
 func (a *Authenticator) Logout() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, e := a.refreshToken(r)
-		if e != nil {
-			a.fail(w, r, e)
-			return
-		}
-		claims, err := a.tokens.Verify(token, Refresh)
-		if err != nil || claims.Session == "" {
-			a.fail(w, r, a.unauthorized(MsgBadCredentials, a.invalidChallenge))
+		claims := a.verifiedRefresh(w, r)
+		if claims == nil {
 			return
 		}
 		if err := a.sessions.Revoke(r.Context(), claims.Session); err != nil {
-			a.fail(w, r, apierrors.Internal(fmt.Errorf("auth: revoking a session: %w", err)))
+			a.failStore(w, r, &storeError{op: "revoke", err: err})
 			return
 		}
 		a.render.Done(w, r)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/myblog/apikit/auth"
+	"github.com/myblog/apikit/forwarded"
 )
 
 func TestLogin(t *testing.T) {
@@ -50,20 +52,15 @@ func TestLogin(t *testing.T) {
 				return
 			}
 			assert.Equal(t, "no-store", w.Header().Get("Cache-Control"), "RFC 6749 5.1: token responses are not cached")
-			var env struct {
-				Data map[string]any `json:"data"`
-				Code string         `json:"code"`
-				Msg  string         `json:"msg"`
-			}
-			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &env))
-			assert.Equal(t, "200", env.Code)
-			assert.Equal(t, "SUCCESS", env.Msg)
-			assert.Len(t, env.Data, 3, "the seed's token, refresh_token and expires_in")
-			assert.Equal(t, float64(7200), env.Data["expires_in"])
-			claims, err := f.auth.Tokens().Verify(env.Data["token"].(string), auth.Access)
+			assert.Equal(t, "application/json; charset=utf-8", w.Header().Get("Content-Type"))
+			var body map[string]any
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &body))
+			assert.Len(t, body, 3, "a bare body, GitHub's shape: token, refresh_token and expires_in")
+			assert.Equal(t, float64(7200), body["expires_in"])
+			claims, err := f.auth.Tokens().Verify(body["token"].(string), auth.Access)
 			require.NoError(t, err)
 			assert.Equal(t, "u-alice", claims.Subject)
-			refresh, err := f.auth.Tokens().Verify(env.Data["refresh_token"].(string), auth.Refresh)
+			refresh, err := f.auth.Tokens().Verify(body["refresh_token"].(string), auth.Refresh)
 			require.NoError(t, err)
 			assert.Equal(t, claims.Session, refresh.Session, "both tokens belong to one session")
 		})
@@ -83,7 +80,7 @@ func TestRefreshRotation(t *testing.T) {
 	refresh := f.auth.Refresh()
 	first := f.login(t, "alice")
 
-	// Through the header, as the seed's PATCH does.
+	// Through the header, with PATCH.
 	f.clock.Advance(time.Hour)
 	w := f.do(refresh, "PATCH", "/authorizations/refresh-tokens", "", "Authorization", "Bearer "+first.RefreshToken)
 	require.Equal(t, 200, w.Code, w.Body.String())
@@ -119,12 +116,10 @@ func TestRefreshRotation(t *testing.T) {
 
 func decodePair(t *testing.T, body []byte) auth.Pair {
 	t.Helper()
-	var env struct {
-		Data auth.Pair `json:"data"`
-	}
-	require.NoError(t, json.Unmarshal(body, &env))
-	require.NotEmpty(t, env.Data.Token)
-	return env.Data
+	var pair auth.Pair
+	require.NoError(t, json.Unmarshal(body, &pair))
+	require.NotEmpty(t, pair.Token)
+	return pair
 }
 
 func TestRefreshRefuses(t *testing.T) {
@@ -172,8 +167,9 @@ func TestLogout(t *testing.T) {
 	f := newFixture(t)
 	pair := f.login(t, "alice")
 	w := f.do(f.auth.Logout(), "DELETE", "/authorizations/refresh-tokens", "", "Authorization", "Bearer "+pair.RefreshToken)
-	assert.Equal(t, 200, w.Code)
-	assert.JSONEq(t, `{"code":"200","msg":"SUCCESS"}`, w.Body.String())
+	assert.Equal(t, 204, w.Code, "GitHub's 204 No Content")
+	assert.Empty(t, w.Body.String())
+	assert.Empty(t, w.Header().Get("Content-Type"))
 
 	w = f.do(f.auth.Refresh(), "PATCH", "/authorizations/refresh-tokens", refreshBody(pair.RefreshToken))
 	assert.Equal(t, 401, w.Code, "a revoked session cannot be refreshed")
@@ -182,12 +178,15 @@ func TestLogout(t *testing.T) {
 	assert.Equal(t, 401, w.Code, "logout takes the refresh token, not the access token")
 }
 
-// Lockout: the seed's "Maximum number of login attempts exceeded".
+// Lockout: 403 "Maximum number of login attempts exceeded".
 
-func (f *fixture) loginStatus(login, pw, ip string) (int, http.Header, string) {
+func (f *fixture) loginStatus(login, pw, ip string, header ...string) (int, http.Header, string) {
 	r := httptest.NewRequest("POST", "/login", strings.NewReader(`{"username":"`+login+`","password":"`+pw+`"}`))
 	r.Header.Set("Content-Type", "application/json")
-	r.RemoteAddr = ip + ":5000"
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Add(header[i], header[i+1])
+	}
+	r.RemoteAddr = net.JoinHostPort(ip, "5000")
 	w := httptest.NewRecorder()
 	f.auth.Login().ServeHTTP(w, r)
 	return w.Code, w.Header(), w.Body.String()
@@ -316,6 +315,71 @@ func TestLockoutUnderConcurrency(t *testing.T) {
 	assert.Equal(t, int64(10), checks.Load(), "a locked attempt never reaches CheckPassword")
 }
 
+// TestLockoutKeysByClientKey: the per-client counter is
+// Resolver.ClientKey, so an IPv6 client counts as its /64, and behind a
+// trusted proxy the client is the forwarded one.
+func TestLockoutKeysByClientKey(t *testing.T) {
+	behindProxy, err := forwarded.New(forwarded.Config{TrustedProxies: []string{"10.0.0.0/8"}})
+	require.NoError(t, err)
+	per128, err := forwarded.New(forwarded.Config{IPv6Prefix: 128})
+	require.NoError(t, err)
+	type attempt struct {
+		ip, xff  string
+		wantCode int // of a right password, after two wrong ones from the first two addresses
+	}
+	tests := []struct {
+		name     string
+		resolver *forwarded.Resolver
+		failures [2]attempt
+		then     []attempt
+	}{
+		{
+			name:     "nil Resolver: an IPv6 client is its /64",
+			failures: [2]attempt{{ip: "2001:db8:1:2::1"}, {ip: "2001:db8:1:2:ffff::2"}},
+			then:     []attempt{{ip: "2001:db8:1:2::3", wantCode: 403}, {ip: "2001:db8:1:3::1", wantCode: 200}},
+		},
+		{
+			name:     "nil Resolver: a forwarding header is not believed",
+			failures: [2]attempt{{ip: "10.0.0.1", xff: "192.0.2.1"}, {ip: "10.0.0.1", xff: "192.0.2.2"}},
+			then:     []attempt{{ip: "10.0.0.1", xff: "192.0.2.3", wantCode: 403}},
+		},
+		{
+			name:     "IPv6Prefix 128: every address counts alone",
+			resolver: per128,
+			failures: [2]attempt{{ip: "2001:db8:1:2::1"}, {ip: "2001:db8:1:2::1"}},
+			then:     []attempt{{ip: "2001:db8:1:2::1", wantCode: 403}, {ip: "2001:db8:1:2::2", wantCode: 200}},
+		},
+		{
+			name:     "behind a trusted proxy: the forwarded client",
+			resolver: behindProxy,
+			failures: [2]attempt{{ip: "10.0.0.1", xff: "192.0.2.1"}, {ip: "10.0.0.2", xff: "192.0.2.1"}},
+			then:     []attempt{{ip: "10.0.0.3", xff: "192.0.2.1", wantCode: 403}, {ip: "10.0.0.1", xff: "192.0.2.2", wantCode: 200}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, func(c *auth.Config) {
+				c.MaxFailures = 2
+				c.Resolver = tt.resolver
+			})
+			status := func(a attempt, login, pw string) int {
+				var header []string
+				if a.xff != "" {
+					header = []string{"X-Forwarded-For", a.xff}
+				}
+				code, _, _ := f.loginStatus(login, pw, a.ip, header...)
+				return code
+			}
+			// Two accounts, so that only the client's counter fills.
+			require.Equal(t, 401, status(tt.failures[0], "alice", "wrong"))
+			require.Equal(t, 401, status(tt.failures[1], "bob", "wrong"))
+			for _, a := range tt.then {
+				assert.Equal(t, a.wantCode, status(a, "alice", password), "from %s %s", a.ip, a.xff)
+			}
+		})
+	}
+}
+
 // failingAttempts is an AttemptStore whose backend is down.
 type failingAttempts struct{}
 
@@ -325,15 +389,36 @@ func (failingAttempts) Acquire(context.Context, string, int, time.Duration, time
 func (failingAttempts) Release(context.Context, string, time.Time) error { return nil }
 func (failingAttempts) Reset(context.Context, string) error              { return nil }
 
-func TestLockoutStoreFailure(t *testing.T) {
-	t.Run("fail closed by default: 503", func(t *testing.T) {
+// failingTokens is a TokenStore whose backend is down.
+type failingTokens struct{}
+
+func (failingTokens) Start(context.Context, string, string, time.Time, time.Time) error {
+	return errors.New("connection refused")
+}
+func (failingTokens) Rotate(context.Context, string, string, string, time.Time, time.Time) (auth.RotateResult, error) {
+	return auth.Unknown, errors.New("connection refused")
+}
+func (failingTokens) Revoke(context.Context, string) error { return errors.New("connection refused") }
+
+const unavailableBody = `{"message":"Authentication is temporarily unavailable. Please try again later.","documentation_url":"https://developer.myblog.com/v3"}`
+
+// TestStoreFailure: a store that fails is a 503 with Retry-After (RFC
+// 9110 §15.6.4), never a 500, logged at Error level with the store's
+// error; a failure worked around (LockoutFailOpen) is logged at Warn.
+func TestStoreFailure(t *testing.T) {
+	t.Run("AttemptStore, fail closed by default: 503", func(t *testing.T) {
 		f := newFixture(t, func(c *auth.Config) { c.AttemptStore = failingAttempts{} })
-		code, _, body := f.loginStatus("alice", password, "192.0.2.1")
+		code, header, body := f.loginStatus("alice", password, "192.0.2.1")
 		assert.Equal(t, 503, code)
-		assert.JSONEq(t, `{"message":"Authentication is temporarily unavailable. Please try again later.","documentation_url":"https://developer.myblog.com/v3"}`, body)
-		assert.Contains(t, f.logs.String(), "connection refused")
+		assert.Equal(t, "30", header.Get("Retry-After"))
+		assert.JSONEq(t, unavailableBody, body)
+		assert.Contains(t, f.logs.String(), `level=ERROR msg="auth: store failed" op=acquire error="connection refused" method=POST path=/login`)
+
+		w := f.do(f.auth.Handler(whoami), "GET", "/posts", "", "Authorization", basic("alice", password))
+		assert.Equal(t, 503, w.Code, "Basic too")
+		assert.Equal(t, "30", w.Header().Get("Retry-After"))
 	})
-	t.Run("fail open when configured", func(t *testing.T) {
+	t.Run("AttemptStore, fail open when configured", func(t *testing.T) {
 		f := newFixture(t, func(c *auth.Config) {
 			c.AttemptStore = failingAttempts{}
 			c.LockoutFailOpen = true
@@ -342,5 +427,33 @@ func TestLockoutStoreFailure(t *testing.T) {
 		assert.Equal(t, 200, code)
 		code, _, _ = f.loginStatus("alice", "wrong", "192.0.2.1")
 		assert.Equal(t, 401, code)
+		assert.Contains(t, f.logs.String(), `level=WARN msg="auth: store failed; going on without it" op=acquire error="connection refused"`)
+		assert.NotContains(t, f.logs.String(), "level=ERROR")
+	})
+	t.Run("TokenStore", func(t *testing.T) {
+		working := newFixture(t)
+		pair := working.login(t, "alice")
+		f := newFixture(t, func(c *auth.Config) { c.TokenStore = failingTokens{} })
+		tests := []struct {
+			name    string
+			handler http.Handler
+			method  string
+			body    string
+			op      string
+		}{
+			{"Login", f.auth.Login(), "POST", `{"username":"alice","password":"` + password + `"}`, "start"},
+			{"Refresh", f.auth.Refresh(), "PATCH", refreshBody(pair.RefreshToken), "rotate"},
+			{"Logout", f.auth.Logout(), "DELETE", refreshBody(pair.RefreshToken), "revoke"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				f.logs.Reset()
+				w := f.do(tt.handler, tt.method, "/x", tt.body)
+				assert.Equal(t, 503, w.Code)
+				assert.Equal(t, "30", w.Header().Get("Retry-After"))
+				assert.JSONEq(t, unavailableBody, w.Body.String())
+				assert.Contains(t, f.logs.String(), `level=ERROR msg="auth: store failed" op=`+tt.op+` error="connection refused" method=`+tt.method+` path=/x`)
+			})
+		}
 	})
 }

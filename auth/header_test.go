@@ -54,11 +54,11 @@ func TestParseAuthorization(t *testing.T) {
 }
 
 func FuzzParseAuthorization(f *testing.F) {
-	for _, seed := range []string{
+	for _, input := range []string{
 		"", "Bearer abc.def.ghi", "token abc", "Basic YWxpY2U6czNjcmV0", "basic YWxpY2U6",
 		"Bearer  a==", "Digest x", "Bearer a b", "Basic Og==", "Basic YWxpY2U", " \tBEARER x\t",
 	} {
-		f.Add(seed)
+		f.Add(input)
 	}
 	f.Fuzz(func(t *testing.T, value string) {
 		c, err := parseAuthorization(value, 512)

@@ -73,10 +73,12 @@ const shardCount = 64
 // plus this, with no background goroutine.
 const sweepEvery = time.Minute
 
-var shardSeed = maphash.MakeSeed()
+// shardHash keys the hash that picks a shard, so a client cannot choose
+// logins that all land on one shard.
+var shardHash = maphash.MakeSeed()
 
 func shardOf(key string) int {
-	return int(maphash.String(shardSeed, key) % shardCount)
+	return int(maphash.String(shardHash, key) % shardCount)
 }
 
 // MemoryAttempts is the in-memory AttemptStore, for a service that runs on

@@ -14,10 +14,12 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/myblog/apikit/internal/configerr"
 )
 
-// Default token lifetimes, from the seed: an access token is good for two
-// hours, a refresh token for two weeks.
+// Default token lifetimes: an access token is good for two hours, a
+// refresh token for two weeks.
 const (
 	DefaultAccessTTL  = 2 * time.Hour
 	DefaultRefreshTTL = 14 * 24 * time.Hour
@@ -71,8 +73,8 @@ type Key struct {
 	PublicKey crypto.PublicKey
 }
 
-// TokenConfig configures Tokens. Keys is required; every other zero value
-// is the seed's default.
+// TokenConfig configures Tokens. Keys and Issuer are required; every
+// other zero value is a default documented on its field.
 type TokenConfig struct {
 	// Keys verify tokens, chosen by the token's "kid"; Keys[0] also signs.
 	Keys []Key
@@ -90,7 +92,9 @@ type TokenConfig struct {
 	// and the one that checks it, on "exp", "nbf" and "iat". Default 0;
 	// at most 5 minutes.
 	Leeway time.Duration
-	// Now is the clock. Default time.Now.
+	// Now is the clock of Tokens built with NewTokens, on their own.
+	// Default time.Now. In Config.Tokens it must be nil: an
+	// Authenticator's tokens run on Config.Now, its one clock.
 	Now func() time.Time
 }
 
@@ -134,12 +138,12 @@ type verificationKey struct {
 // a broken clock, and leeway extends every stolen token's life.
 const maxLeeway = 5 * time.Minute
 
-// NewTokens validates cfg and returns its Tokens.
+// NewTokens validates cfg and returns its Tokens, for a service that
+// signs or verifies tokens without an Authenticator (one that only
+// verifies the tokens another service issued, say). Every problem is an
+// *apierrors.ConfigError ("auth: Keys[0].Secret: ...").
 func NewTokens(cfg TokenConfig) (*Tokens, error) {
-	var errs []error
-	fail := func(field, reason string, args ...any) {
-		errs = append(errs, &ConfigError{Field: "TokenConfig." + field, Reason: fmt.Sprintf(reason, args...)})
-	}
+	problems := configerr.New("auth")
 	t := &Tokens{
 		issuer:     cfg.Issuer,
 		accessTTL:  cfg.AccessTTL,
@@ -148,7 +152,7 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 		now:        cfg.Now,
 	}
 	if cfg.Issuer == "" {
-		fail("Issuer", "is required")
+		problems.Add("Issuer", "is required")
 	}
 	audience := cfg.Audience
 	if audience == "" {
@@ -159,37 +163,40 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 	case t.accessTTL == 0:
 		t.accessTTL = DefaultAccessTTL
 	case t.accessTTL < time.Second:
-		fail("AccessTTL", "must be at least one second")
+		problems.Add("AccessTTL", "must be at least one second")
 	}
 	switch {
 	case t.refreshTTL == 0:
 		t.refreshTTL = DefaultRefreshTTL
 	case t.refreshTTL < time.Second:
-		fail("RefreshTTL", "must be at least one second")
+		problems.Add("RefreshTTL", "must be at least one second")
 	}
 	if cfg.Leeway < 0 || cfg.Leeway > maxLeeway {
-		fail("Leeway", "must be between 0 and %s", maxLeeway)
+		problems.Addf("Leeway", "must be between 0 and %s", maxLeeway)
 	}
 	if t.now == nil {
 		t.now = time.Now
 	}
 	if len(cfg.Keys) == 0 {
-		fail("Keys", "at least one key is required")
+		problems.Add("Keys", "at least one key is required")
 	}
 	seen := make(map[string]bool, len(cfg.Keys))
 	var algs []string
 	for i, k := range cfg.Keys {
-		field := fmt.Sprintf("Keys[%d]", i)
+		field := configerr.Index("Keys", i)
 		if len(cfg.Keys) > 1 && k.ID == "" {
-			fail(field+".ID", "is required when there is more than one key")
+			problems.Add(field+".ID", "is required when there is more than one key")
 		}
 		if seen[k.ID] {
-			fail(field+".ID", "%q is used by another key", k.ID)
+			problems.Addf(field+".ID", "%q is used by another key", k.ID)
 		}
 		seen[k.ID] = true
-		vk, problem := newVerificationKey(k)
+		vk, keyField, problem := newVerificationKey(k)
 		if problem != "" {
-			fail(field, "%s", problem)
+			if keyField != "" {
+				field += "." + keyField
+			}
+			problems.Add(field, problem)
 			continue
 		}
 		t.keys = append(t.keys, vk)
@@ -197,8 +204,8 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 			algs = append(algs, vk.method.Alg())
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
 	if t.keys[0].sign != nil {
 		t.signer = &t.keys[0]
@@ -232,21 +239,24 @@ func contains(list []string, s string) bool {
 
 // newVerificationKey checks that k's algorithm and key material agree, so
 // an RSA key can never be used as an HMAC secret (the classic algorithm
-// confusion) nor the reverse.
-func newVerificationKey(k Key) (vk verificationKey, problem string) {
+// confusion) nor the reverse. A problem is reported with the field of Key
+// it concerns ("Secret", "Algorithm"; empty for the key as a whole).
+func newVerificationKey(k Key) (vk verificationKey, field, problem string) {
 	vk.id = k.ID
 	alg := k.Algorithm
 	hasSecret := len(k.Secret) > 0
 	hasAsym := k.PrivateKey != nil || k.PublicKey != nil
 	switch {
 	case hasSecret && hasAsym:
-		return vk, "set Secret or PrivateKey/PublicKey, not both"
+		return vk, "", "set Secret or PrivateKey/PublicKey, not both"
 	case !hasSecret && !hasAsym:
-		return vk, "has no Secret, PrivateKey or PublicKey"
+		return vk, "", "has no Secret, PrivateKey or PublicKey"
 	}
 	public := k.PublicKey
+	keyField := "PublicKey"
 	if public == nil && k.PrivateKey != nil {
 		public = k.PrivateKey.Public()
+		keyField = "PrivateKey"
 	}
 	if hasSecret {
 		if alg == "" {
@@ -254,14 +264,14 @@ func newVerificationKey(k Key) (vk verificationKey, problem string) {
 		}
 		m, ok := jwt.GetSigningMethod(alg).(*jwt.SigningMethodHMAC)
 		if !ok {
-			return vk, fmt.Sprintf("Algorithm %q does not take a Secret", alg)
+			return vk, "Algorithm", fmt.Sprintf("%q does not take a Secret", alg)
 		}
 		if min := m.Hash.Size(); len(k.Secret) < min {
-			return vk, fmt.Sprintf("Secret must be at least %d bytes for %s (RFC 7518 §3.2)", min, alg)
+			return vk, "Secret", fmt.Sprintf("must be at least %d bytes for %s (RFC 7518 §3.2)", min, alg)
 		}
 		secret := append([]byte(nil), k.Secret...)
 		vk.method, vk.verify, vk.sign = m, secret, secret
-		return vk, ""
+		return vk, "", ""
 	}
 	switch pub := public.(type) {
 	case *rsa.PublicKey:
@@ -269,7 +279,7 @@ func newVerificationKey(k Key) (vk verificationKey, problem string) {
 			alg = "RS256"
 		}
 		if pub.N.BitLen() < 2048 {
-			return vk, "RSA keys must have at least 2048 bits (RFC 7518 §3.3)"
+			return vk, keyField, "RSA keys must have at least 2048 bits (RFC 7518 §3.3)"
 		}
 		switch m := jwt.GetSigningMethod(alg).(type) {
 		case *jwt.SigningMethodRSA:
@@ -277,32 +287,32 @@ func newVerificationKey(k Key) (vk verificationKey, problem string) {
 		case *jwt.SigningMethodRSAPSS:
 			vk.method = m
 		default:
-			return vk, fmt.Sprintf("Algorithm %q does not take an RSA key", alg)
+			return vk, "Algorithm", fmt.Sprintf("%q does not take an RSA key", alg)
 		}
 		vk.verify = pub
 		if k.PrivateKey != nil {
 			priv, ok := k.PrivateKey.(*rsa.PrivateKey)
 			if !ok {
-				return vk, "PrivateKey and PublicKey are of different types"
+				return vk, "PublicKey", "is not of PrivateKey's type"
 			}
 			vk.sign = priv
 		}
 	case *ecdsa.PublicKey:
 		curveAlg := map[elliptic.Curve]string{elliptic.P256(): "ES256", elliptic.P384(): "ES384", elliptic.P521(): "ES512"}[pub.Curve]
 		if curveAlg == "" {
-			return vk, "ECDSA keys must be on P-256, P-384 or P-521"
+			return vk, keyField, "ECDSA keys must be on P-256, P-384 or P-521"
 		}
 		if alg == "" {
 			alg = curveAlg
 		}
 		if alg != curveAlg {
-			return vk, fmt.Sprintf("Algorithm %q does not match the key's curve (%s)", alg, curveAlg)
+			return vk, "Algorithm", fmt.Sprintf("%q does not match the key's curve (%s)", alg, curveAlg)
 		}
 		vk.method, vk.verify = jwt.GetSigningMethod(alg), pub
 		if k.PrivateKey != nil {
 			priv, ok := k.PrivateKey.(*ecdsa.PrivateKey)
 			if !ok {
-				return vk, "PrivateKey and PublicKey are of different types"
+				return vk, "PublicKey", "is not of PrivateKey's type"
 			}
 			vk.sign = priv
 		}
@@ -311,28 +321,28 @@ func newVerificationKey(k Key) (vk verificationKey, problem string) {
 			alg = "EdDSA"
 		}
 		if alg != "EdDSA" {
-			return vk, fmt.Sprintf("Algorithm %q does not take an Ed25519 key", alg)
+			return vk, "Algorithm", fmt.Sprintf("%q does not take an Ed25519 key", alg)
 		}
 		if len(pub) != ed25519.PublicKeySize {
-			return vk, "the Ed25519 public key has the wrong size"
+			return vk, keyField, "the Ed25519 public key has the wrong size"
 		}
 		vk.method, vk.verify = jwt.SigningMethodEdDSA, pub
 		if k.PrivateKey != nil {
 			priv, ok := k.PrivateKey.(ed25519.PrivateKey)
 			if !ok {
-				return vk, "PrivateKey and PublicKey are of different types"
+				return vk, "PublicKey", "is not of PrivateKey's type"
 			}
 			vk.sign = priv
 		}
 	default:
-		return vk, fmt.Sprintf("unsupported key type %T", public)
+		return vk, keyField, fmt.Sprintf("unsupported key type %T", public)
 	}
 	if k.PublicKey != nil && k.PrivateKey != nil {
 		if eq, ok := k.PrivateKey.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !eq.Equal(k.PublicKey) {
-			return vk, "PublicKey is not PrivateKey's public part"
+			return vk, "PublicKey", "is not PrivateKey's public part"
 		}
 	}
-	return vk, ""
+	return vk, "", ""
 }
 
 // CanSign reports whether t can sign tokens (its first key has a Secret or
@@ -411,7 +421,7 @@ func (t *Tokens) verify(token string, want TokenType, c *rawClaims) error {
 			return fmt.Errorf("%w: %w", ErrInvalidToken, err)
 		}
 		if claims.Subject == "" || claims.ID == "" {
-			return fmt.Errorf("%w: no subject or token id", ErrInvalidToken)
+			return fmt.Errorf("%w: %w", ErrInvalidToken, errNoSubject)
 		}
 		c.fromClaims(claims)
 		if claims.Type != want {
@@ -448,4 +458,32 @@ func (t *Tokens) keyFor(token *jwt.Token) (any, error) {
 		return k.verify, nil
 	}
 	return nil, fmt.Errorf("unknown key id %q", kid)
+}
+
+// errNoSubject refuses a token without "sub" or "jti": every token Sign
+// writes has both.
+var errNoSubject = errors.New("no subject or token id")
+
+// tokenRefusal is the TokenRefused Detail of a verification error: a
+// short word fit for a metric label, never the token or its claims.
+func tokenRefusal(err error) string {
+	switch {
+	case errors.Is(err, ErrWrongTokenType):
+		return "wrong_type"
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return "expired"
+	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return "not_yet_valid"
+	case errors.Is(err, jwt.ErrSignatureInvalid), errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return "signature"
+	case errors.Is(err, jwt.ErrTokenUnverifiable):
+		return "key"
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
+		return "issuer"
+	case errors.Is(err, jwt.ErrTokenInvalidAudience):
+		return "audience"
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing), errors.Is(err, errNoSubject):
+		return "claims"
+	}
+	return "malformed"
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/myblog/apikit/auth"
+	apierrors "github.com/myblog/apikit/errors"
 )
 
 var (
@@ -93,49 +94,63 @@ func TestNewTokensRefusesBadConfig(t *testing.T) {
 	tests := []struct {
 		name string
 		cfg  auth.TokenConfig
-		want []string
+		want []string // every problem, in order
 	}{
 		{"no key, no issuer", auth.TokenConfig{},
-			[]string{"auth: TokenConfig.Issuer: is required", "auth: TokenConfig.Keys: at least one key is required"}},
+			[]string{"auth: Issuer: is required", "auth: Keys: at least one key is required"}},
 		{"RFC 7518 3.2: HS256 secret shorter than 32 bytes", auth.TokenConfig{Issuer: "i", Keys: []auth.Key{{Secret: []byte("short")}}},
-			[]string{"TokenConfig.Keys[0]: Secret must be at least 32 bytes for HS256"}},
+			[]string{"auth: Keys[0].Secret: must be at least 32 bytes for HS256 (RFC 7518 §3.2)"}},
 		{"HS512 secret shorter than 64 bytes", auth.TokenConfig{Issuer: "i", Keys: []auth.Key{{Algorithm: "HS512", Secret: secret}}},
-			[]string{"Secret must be at least 64 bytes for HS512"}},
+			[]string{"auth: Keys[0].Secret: must be at least 64 bytes for HS512 (RFC 7518 §3.2)"}},
 		{"alg none is never a key's algorithm", auth.TokenConfig{Issuer: "i", Keys: []auth.Key{{Algorithm: "none", Secret: secret}}},
-			[]string{`Algorithm "none" does not take a Secret`}},
+			[]string{`auth: Keys[0].Algorithm: "none" does not take a Secret`}},
 		{"an RSA key as an HMAC algorithm", auth.TokenConfig{Issuer: "i", Keys: []auth.Key{{Algorithm: "HS256", PrivateKey: rsaPriv}}},
-			[]string{`Algorithm "HS256" does not take an RSA key`}},
+			[]string{`auth: Keys[0].Algorithm: "HS256" does not take an RSA key`}},
 		{"a secret as an RSA algorithm", auth.TokenConfig{Issuer: "i", Keys: []auth.Key{{Algorithm: "RS256", Secret: secret}}},
-			[]string{`Algorithm "RS256" does not take a Secret`}},
+			[]string{`auth: Keys[0].Algorithm: "RS256" does not take a Secret`}},
 		{"RFC 7518 3.3: RSA under 2048 bits", auth.TokenConfig{Issuer: "i", Keys: []auth.Key{{PrivateKey: small}}},
-			[]string{"RSA keys must have at least 2048 bits"}},
+			[]string{"auth: Keys[0].PrivateKey: RSA keys must have at least 2048 bits (RFC 7518 §3.3)"}},
 		{"ES384 with a P-256 key", auth.TokenConfig{Issuer: "i", Keys: []auth.Key{{Algorithm: "ES384", PrivateKey: ec256}}},
-			[]string{`Algorithm "ES384" does not match the key's curve (ES256)`}},
+			[]string{`auth: Keys[0].Algorithm: "ES384" does not match the key's curve (ES256)`}},
 		{"secret and key together", auth.TokenConfig{Issuer: "i", Keys: []auth.Key{{Secret: secret, PrivateKey: ec256}}},
-			[]string{"set Secret or PrivateKey/PublicKey, not both"}},
+			[]string{"auth: Keys[0]: set Secret or PrivateKey/PublicKey, not both"}},
 		{"mismatched key pair", auth.TokenConfig{Issuer: "i", Keys: []auth.Key{{PrivateKey: ec256, PublicKey: &ecKey(t, elliptic.P256()).PublicKey}}},
-			[]string{"PublicKey is not PrivateKey's public part"}},
+			[]string{"auth: Keys[0].PublicKey: is not PrivateKey's public part"}},
+		{"key pair of two types", auth.TokenConfig{Issuer: "i", Keys: []auth.Key{{PrivateKey: ec256, PublicKey: &rsaPriv.PublicKey}}},
+			[]string{"auth: Keys[0].PublicKey: is not of PrivateKey's type"}},
 		{"several keys need ids", auth.TokenConfig{Issuer: "i", Keys: []auth.Key{{Secret: secret}, {ID: "b", Secret: secret}}},
-			[]string{"TokenConfig.Keys[0].ID: is required when there is more than one key"}},
+			[]string{"auth: Keys[0].ID: is required when there is more than one key"}},
 		{"duplicate ids", auth.TokenConfig{Issuer: "i", Keys: []auth.Key{{ID: "a", Secret: secret}, {ID: "a", Secret: secret}}},
-			[]string{`TokenConfig.Keys[1].ID: "a" is used by another key`}},
+			[]string{`auth: Keys[1].ID: "a" is used by another key`}},
 		{"leeway over 5 minutes", auth.TokenConfig{Issuer: "i", Keys: []auth.Key{{Secret: secret}}, Leeway: time.Hour},
-			[]string{"TokenConfig.Leeway: must be between 0 and 5m0s"}},
+			[]string{"auth: Leeway: must be between 0 and 5m0s"}},
 		{"negative lifetimes", auth.TokenConfig{Issuer: "i", Keys: []auth.Key{{Secret: secret}}, AccessTTL: -1, RefreshTTL: -1},
-			[]string{"TokenConfig.AccessTTL: must be at least one second", "TokenConfig.RefreshTTL: must be at least one second"}},
+			[]string{"auth: AccessTTL: must be at least one second", "auth: RefreshTTL: must be at least one second"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tokens, err := auth.NewTokens(tt.cfg)
 			require.Error(t, err)
 			assert.Nil(t, tokens)
-			for _, want := range tt.want {
-				assert.Contains(t, err.Error(), want)
-			}
-			var ce *auth.ConfigError
-			assert.True(t, errors.As(err, &ce), "every problem is a *ConfigError")
+			assert.Equal(t, tt.want, configProblems(t, err))
 		})
 	}
+}
+
+// configProblems lists the problems a constructor's error joins, checking
+// that each is an *apierrors.ConfigError of package auth.
+func configProblems(t *testing.T, err error) []string {
+	t.Helper()
+	joined, ok := err.(interface{ Unwrap() []error })
+	require.True(t, ok, "the problems are joined: %v", err)
+	var got []string
+	for _, e := range joined.Unwrap() {
+		var ce *apierrors.ConfigError
+		require.True(t, errors.As(e, &ce), "every problem is an *apierrors.ConfigError: %v", e)
+		assert.Equal(t, "auth", ce.Package)
+		got = append(got, e.Error())
+	}
+	return got
 }
 
 func TestTokensRoundTripEveryKeyType(t *testing.T) {
@@ -270,36 +285,38 @@ func TestVerifyRefuses(t *testing.T) {
 		token   string
 		want    auth.TokenType
 		wantErr error
+		reason  string // the TokenRefused Detail
 	}{
-		{"RFC 8725 2.1: alg none", hsTokens, forge(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, validClaims(auth.Access), nil), auth.Access, auth.ErrInvalidToken},
-		{"RFC 8725 2.1: HS256 signed with the RSA public key", rsaTokens, forge(t, jwt.SigningMethodHS256, publicPEMBytes, validClaims(auth.Access), map[string]any{"kid": "rsa"}), auth.Access, auth.ErrInvalidToken},
-		{"HS256 signed with the RSA modulus", rsaTokens, forge(t, jwt.SigningMethodHS256, rsaPriv.N.Bytes(), validClaims(auth.Access), map[string]any{"kid": "rsa"}), auth.Access, auth.ErrInvalidToken},
-		{"RS256 token for an ES256 key id", ecTokens, forge(t, jwt.SigningMethodRS256, rsaPriv, validClaims(auth.Access), map[string]any{"kid": "ec"}), auth.Access, auth.ErrInvalidToken},
-		{"unknown kid", rsaTokens, forge(t, jwt.SigningMethodRS256, rsaPriv, validClaims(auth.Access), map[string]any{"kid": "retired"}), auth.Access, auth.ErrInvalidToken},
-		{"no kid where keys have ids", rsaTokens, forge(t, jwt.SigningMethodRS256, rsaPriv, validClaims(auth.Access), nil), auth.Access, auth.ErrInvalidToken},
-		{"kid that is not a string", rsaTokens, forge(t, jwt.SigningMethodRS256, rsaPriv, validClaims(auth.Access), map[string]any{"kid": 7}), auth.Access, auth.ErrInvalidToken},
-		{"another secret", hsTokens, forge(t, jwt.SigningMethodHS256, []byte("another-secret-another-secret-32"), validClaims(auth.Access), nil), auth.Access, auth.ErrInvalidToken},
-		{"tampered signature", hsTokens, tamperedSig, auth.Access, auth.ErrInvalidToken},
-		{"tampered payload", hsTokens, tamperedBody, auth.Access, auth.ErrInvalidToken},
-		{"RFC 7519 4.1.4: expired", hsTokens, forge(t, jwt.SigningMethodHS256, secret, expired, nil), auth.Access, auth.ErrInvalidToken},
-		{"RFC 7519 4.1.5: not yet valid", hsTokens, forge(t, jwt.SigningMethodHS256, secret, futureNbf, nil), auth.Access, auth.ErrInvalidToken},
-		{"issued in the future", hsTokens, forge(t, jwt.SigningMethodHS256, secret, futureIat, nil), auth.Access, auth.ErrInvalidToken},
-		{"no exp", hsTokens, forge(t, jwt.SigningMethodHS256, secret, noExp, nil), auth.Access, auth.ErrInvalidToken},
-		{"no sub", hsTokens, forge(t, jwt.SigningMethodHS256, secret, noSub, nil), auth.Access, auth.ErrInvalidToken},
-		{"no jti", hsTokens, forge(t, jwt.SigningMethodHS256, secret, noJTI, nil), auth.Access, auth.ErrInvalidToken},
-		{"RFC 7519 4.1.1: wrong issuer", hsTokens, mustSign(t, otherIssuer, auth.Access), auth.Access, auth.ErrInvalidToken},
-		{"RFC 7519 4.1.3: wrong audience", hsTokens, mustSign(t, otherAudience, auth.Access), auth.Access, auth.ErrInvalidToken},
-		{"refresh token as access token", hsTokens, refresh, auth.Access, auth.ErrWrongTokenType},
-		{"access token as refresh token", hsTokens, access, auth.Refresh, auth.ErrWrongTokenType},
-		{"no token type", hsTokens, forge(t, jwt.SigningMethodHS256, secret, noType, nil), auth.Access, auth.ErrWrongTokenType},
-		{"not a JWT", hsTokens, "abc.def", auth.Access, auth.ErrInvalidToken},
-		{"empty", hsTokens, "", auth.Access, auth.ErrInvalidToken},
+		{"RFC 8725 2.1: alg none", hsTokens, forge(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, validClaims(auth.Access), nil), auth.Access, auth.ErrInvalidToken, "signature"},
+		{"RFC 8725 2.1: HS256 signed with the RSA public key", rsaTokens, forge(t, jwt.SigningMethodHS256, publicPEMBytes, validClaims(auth.Access), map[string]any{"kid": "rsa"}), auth.Access, auth.ErrInvalidToken, "signature"},
+		{"HS256 signed with the RSA modulus", rsaTokens, forge(t, jwt.SigningMethodHS256, rsaPriv.N.Bytes(), validClaims(auth.Access), map[string]any{"kid": "rsa"}), auth.Access, auth.ErrInvalidToken, "signature"},
+		{"RS256 token for an ES256 key id", ecTokens, forge(t, jwt.SigningMethodRS256, rsaPriv, validClaims(auth.Access), map[string]any{"kid": "ec"}), auth.Access, auth.ErrInvalidToken, "signature"},
+		{"unknown kid", rsaTokens, forge(t, jwt.SigningMethodRS256, rsaPriv, validClaims(auth.Access), map[string]any{"kid": "retired"}), auth.Access, auth.ErrInvalidToken, "key"},
+		{"no kid where keys have ids", rsaTokens, forge(t, jwt.SigningMethodRS256, rsaPriv, validClaims(auth.Access), nil), auth.Access, auth.ErrInvalidToken, "key"},
+		{"kid that is not a string", rsaTokens, forge(t, jwt.SigningMethodRS256, rsaPriv, validClaims(auth.Access), map[string]any{"kid": 7}), auth.Access, auth.ErrInvalidToken, "key"},
+		{"another secret", hsTokens, forge(t, jwt.SigningMethodHS256, []byte("another-secret-another-secret-32"), validClaims(auth.Access), nil), auth.Access, auth.ErrInvalidToken, "signature"},
+		{"tampered signature", hsTokens, tamperedSig, auth.Access, auth.ErrInvalidToken, "signature"},
+		{"tampered payload", hsTokens, tamperedBody, auth.Access, auth.ErrInvalidToken, "signature"},
+		{"RFC 7519 4.1.4: expired", hsTokens, forge(t, jwt.SigningMethodHS256, secret, expired, nil), auth.Access, auth.ErrInvalidToken, "expired"},
+		{"RFC 7519 4.1.5: not yet valid", hsTokens, forge(t, jwt.SigningMethodHS256, secret, futureNbf, nil), auth.Access, auth.ErrInvalidToken, "not_yet_valid"},
+		{"issued in the future", hsTokens, forge(t, jwt.SigningMethodHS256, secret, futureIat, nil), auth.Access, auth.ErrInvalidToken, "not_yet_valid"},
+		{"no exp", hsTokens, forge(t, jwt.SigningMethodHS256, secret, noExp, nil), auth.Access, auth.ErrInvalidToken, "claims"},
+		{"no sub", hsTokens, forge(t, jwt.SigningMethodHS256, secret, noSub, nil), auth.Access, auth.ErrInvalidToken, "claims"},
+		{"no jti", hsTokens, forge(t, jwt.SigningMethodHS256, secret, noJTI, nil), auth.Access, auth.ErrInvalidToken, "claims"},
+		{"RFC 7519 4.1.1: wrong issuer", hsTokens, mustSign(t, otherIssuer, auth.Access), auth.Access, auth.ErrInvalidToken, "issuer"},
+		{"RFC 7519 4.1.3: wrong audience", hsTokens, mustSign(t, otherAudience, auth.Access), auth.Access, auth.ErrInvalidToken, "audience"},
+		{"refresh token as access token", hsTokens, refresh, auth.Access, auth.ErrWrongTokenType, "wrong_type"},
+		{"access token as refresh token", hsTokens, access, auth.Refresh, auth.ErrWrongTokenType, "wrong_type"},
+		{"no token type", hsTokens, forge(t, jwt.SigningMethodHS256, secret, noType, nil), auth.Access, auth.ErrWrongTokenType, "wrong_type"},
+		{"not a JWT", hsTokens, "abc.def", auth.Access, auth.ErrInvalidToken, "malformed"},
+		{"empty", hsTokens, "", auth.Access, auth.ErrInvalidToken, "malformed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			claims, err := tt.tokens.Verify(tt.token, tt.want)
 			assert.Nil(t, claims)
 			assert.ErrorIs(t, err, tt.wantErr)
+			assert.Equal(t, tt.reason, auth.TokenRefusal(err))
 		})
 	}
 

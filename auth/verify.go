@@ -209,7 +209,7 @@ func (t *Tokens) validate(c *rawClaims, want TokenType) error {
 		return jwt.ErrTokenInvalidIssuer
 	}
 	if c.Subject == "" || c.ID == "" {
-		return errors.New("no subject or token id")
+		return errNoSubject
 	}
 	if c.Type != want {
 		return ErrWrongTokenType

@@ -126,12 +126,12 @@ func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 // path never accepts what golang-jwt's parser refuses, nor the reverse.
 func FuzzFastPathAgreesWithParser(f *testing.F) {
 	now := fastPathNow.Unix()
-	for _, seed := range []string{
+	for _, input := range []string{
 		`{"iss":"https://api.myblog.com","sub":"u","aud":["https://api.myblog.com"],"exp":` + itoa(now+60) + `,"jti":"j","token_type":"access"}`,
 		`{"iss":"https://api.myblog.com","sub":"u","aud":"https://api.myblog.com","exp":` + itoa(now-30) + `.5,"nbf":` + itoa(now+30) + `,"iat":` + itoa(now) + `,"jti":"j","token_type":"access"}`,
 		`{"aud":[1],"exp":1}`, `{"exp":-1e20}`, `null`, `{}`,
 	} {
-		f.Add([]byte(seed))
+		f.Add([]byte(input))
 	}
 	tokens := fastPathTokens(f)
 	f.Fuzz(func(t *testing.T, payload []byte) {
@@ -150,9 +150,6 @@ func FuzzFastPathAgreesWithParser(f *testing.F) {
 	})
 }
 
-// FuzzDecodeClaims: whenever the hand-written claims decoder accepts a
-// payload, encoding/json accepts it too and reads the same claims; when
-// it declines, encoding/json decides (so declining is always safe).
 // TestDecodeClaimsSkippedStrings: the strings of claims the fast path
 // does not read are checked as strictly as encoding/json checks them; a
 // bad escape anywhere sends the token to the reference parser.
@@ -182,14 +179,17 @@ func TestDecodeClaimsSkippedStrings(t *testing.T) {
 	}
 }
 
+// FuzzDecodeClaims: whenever the hand-written claims decoder accepts a
+// payload, encoding/json accepts it too and reads the same claims; when
+// it declines, encoding/json decides (so declining is always safe).
 func FuzzDecodeClaims(f *testing.F) {
-	for _, seed := range []string{
+	for _, input := range []string{
 		`{"iss":"https://api.myblog.com","sub":"u","aud":["https://api.myblog.com"],"exp":1795679430,"nbf":1795672230,"iat":1795672230,"jti":"3MGHVQM6","token_type":"access","sid":"U533"}`,
 		`{"aud":"a","exp":1.5e9,"scope":"read write","extra":{"x":[1,"\"",null,true]}}`,
 		`{"sub":null,"aud":null,"exp":null}`, `{}`, `{"SUB":"x"}`, `{"sub":"a\u0062"}`, `{"aud":["a","b","c"]}`, ` { "sub" : "x" } `,
 		`{"x":"\u00e9\n\/\\"}`, `{"x":"\u12G4"}`, `{"x":"\u12"}`, `{"x":"\`, `{"x":{"k\"ey":"\q"}}`,
 	} {
-		f.Add([]byte(seed))
+		f.Add([]byte(input))
 	}
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		nan := math.NaN()

@@ -54,7 +54,7 @@ func BenchmarkBearer(b *testing.B) {
 
 	b.Run("impl=apikit", func(b *testing.B) {
 		run(b, authn.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if id, ok := auth.IdentityFrom(r.Context()); !ok || id.Subject != "u-alice" {
+			if id, ok := auth.FromContext(r.Context()); !ok || id.Subject != "u-alice" {
 				w.WriteHeader(http.StatusUnauthorized)
 			}
 		})))

@@ -13,7 +13,7 @@ import (
 )
 
 // corsConfig is the policy both implementations get: an allow-list with
-// a wildcard pattern and credentials, the seed's methods and headers.
+// a wildcard pattern and credentials, the default methods and headers.
 var (
 	corsOrigins = []string{"https://blog.example.com", "https://*.myblog.dev"}
 	corsMethods = []string{"GET", "POST", "PATCH", "PUT", "DELETE"}

@@ -39,7 +39,7 @@ type rateLimiter struct {
 var rateLimiters = []rateLimiter{
 	{
 		name:    "apikit",
-		refusal: http.StatusForbidden, // the seed's and GitHub's status
+		refusal: http.StatusForbidden, // GitHub's status
 		wrap: func(tb testing.TB, perHour int, next http.Handler) http.Handler {
 			limiter, err := ratelimit.New(ratelimit.Config{Resources: []ratelimit.Resource{
 				{Name: "core", Window: time.Hour, AnonymousLimit: perHour},
@@ -116,7 +116,7 @@ var rateLimiters = []rateLimiter{
 // an hourly quota that nothing exceeds during the run, with the rate-limit
 // headers each implementation sets, in front of a handler that does
 // nothing. impl=bare is that handler alone: subtract it to get each
-// middleware's cost. Two quotas: the seed's 5000 an hour (10,000 IPs may
+// middleware's cost. Two quotas: the conventions' 5000 an hour (10,000 IPs may
 // make 50 million requests before one is refused, far more than a run
 // makes, and the check below would catch it) and 2^30, where the header
 // values are large numbers.

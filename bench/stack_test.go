@@ -17,17 +17,18 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/myblog/apikit/accesslog"
 	"github.com/myblog/apikit/auth"
 	"github.com/myblog/apikit/conditional"
 	"github.com/myblog/apikit/cors"
 	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/jsonp"
-	"github.com/myblog/apikit/mediatype"
 	"github.com/myblog/apikit/ratelimit"
 	"github.com/myblog/apikit/render"
-	"github.com/myblog/apikit/requestid"
 	"github.com/myblog/apikit/timezone"
 	"github.com/myblog/apikit/useragent"
+
+	kitstack "github.com/myblog/apikit/examples/stack"
 )
 
 // stackQuota is the hourly quota of users and of anonymous client IPs in
@@ -66,14 +67,14 @@ func newStack(tb testing.TB, next http.Handler) stack {
 	return stack{handler: h, token: token, authorizations: auths}
 }
 
-// stackLayers builds apikit's middlewares exactly as examples/blog's
-// newApp does (same packages, same Config fields) and returns them
-// innermost first, in the order of design.md's "How headers flow through
-// the stack", with an access token for stackSubject. The blog's database
-// is replaced by memory: the auth stores are the in-memory defaults, the
-// password check refuses everyone (no request here logs in), and the
-// user-zone lookup is the blog's cache after its first miss. The access
-// log goes to slog.DiscardHandler; the quotas are stackQuota.
+// stackLayers builds the example server's stack with the same code
+// (examples/stack, which examples/blog's newApp calls) and the same
+// fields, and returns its layers innermost first, with an access token
+// for stackSubject. The blog's database is replaced by memory: the auth
+// stores are the in-memory defaults, the password check refuses everyone
+// (no request here logs in), and the user-zone lookup is the blog's cache
+// after its first miss. The logs go to slog.DiscardHandler; the quotas
+// are stackQuota.
 func stackLayers(tb testing.TB) ([]layer, string, [][]string) {
 	tb.Helper()
 	logger := slog.New(slog.DiscardHandler)
@@ -84,14 +85,6 @@ func stackLayers(tb testing.TB) ([]layer, string, [][]string) {
 	rd := render.New(render.Config{Errors: errs}) // -envelope=false
 
 	isHealthCheck := func(r *http.Request) bool { return r.URL.Path == "/healthz" }
-	subjectOf := func(r *http.Request) (string, bool) {
-		id, ok := auth.IdentityFrom(r.Context())
-		return id.Subject, ok
-	}
-	isAuthenticated := func(r *http.Request) bool {
-		_, ok := auth.IdentityFrom(r.Context())
-		return ok
-	}
 	createsContent := func(r *http.Request) bool {
 		switch r.Method {
 		case http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete:
@@ -99,78 +92,52 @@ func stackLayers(tb testing.TB) ([]layer, string, [][]string) {
 		}
 		return false
 	}
-
-	limiter, err := ratelimit.New(ratelimit.Config{
-		Resources:      []ratelimit.Resource{{Name: "core", Limit: stackQuota, AnonymousLimit: stackQuota}},
-		User:           subjectOf,
-		Store:          new(ratelimit.Memory),
-		Exempt:         isHealthCheck,
-		CreatesContent: createsContent,
-		Render:         rd,
-		Errors:         errs,
-		Logger:         logger,
-	})
-	require.NoError(tb, err)
-	authn, err := auth.New(auth.Config{
-		Tokens: auth.TokenConfig{Issuer: "myblog", Keys: []auth.Key{{Secret: []byte("0123456789abcdef0123456789abcdef")}}},
-		CheckPassword: func(context.Context, string, string) (string, error) {
-			return "", auth.ErrBadCredentials
+	users := new(userZones)
+	kit, err := kitstack.New(kitstack.Config{
+		Vendor: "myblog",
+		Errors: errs,
+		Logger: logger,
+		Auth: &auth.Config{
+			Tokens: auth.TokenConfig{Issuer: "myblog", Keys: []auth.Key{{Secret: []byte("0123456789abcdef0123456789abcdef")}}},
+			CheckPassword: func(context.Context, string, string) (string, error) {
+				return "", auth.ErrBadCredentials
+			},
+			AccountKey:   func(_ context.Context, login string) (string, error) { return "unknown:" + login, nil },
+			MaxFailures:  10,
+			AttemptStore: new(auth.MemoryAttempts),
+			TokenStore:   new(auth.MemoryTokens),
+			Realm:        "myblog",
+			Render:       rd,
+			Decoder:      decoder,
 		},
-		AccountKey:   func(_ context.Context, login string) (string, error) { return "unknown:" + login, nil },
-		MaxFailures:  10,
-		AttemptStore: new(auth.MemoryAttempts),
-		TokenStore:   new(auth.MemoryTokens),
-		ClientIP:     limiter.ClientIP,
-		Realm:        "myblog",
-		Render:       rd,
-		Decoder:      decoder,
-		Errors:       errs,
-		Logger:       logger,
+		RateLimit: ratelimit.Config{
+			Resources:      []ratelimit.Resource{{Name: "core", Limit: stackQuota, AnonymousLimit: stackQuota}},
+			Store:          new(ratelimit.Memory),
+			Exempt:         isHealthCheck,
+			CreatesContent: createsContent,
+			Render:         rd,
+		},
+		AccessLog: accesslog.Config{Done: func(*http.Request, accesslog.Entry) {}},
+		UserAgent: useragent.Config{Exempt: isHealthCheck},
+		CORS:      cors.Config{Expose: []string{"X-Poll-Interval"}},
+		JSONP:     jsonp.Config{Headers: []string{"X-myblog-Media-Type", "X-Poll-Interval"}},
+		TimeZone:  timezone.Config{UserZone: users.userZone, Remember: users.rememberZone},
 	})
 	require.NoError(tb, err)
-	token, _, err := authn.Tokens().Sign(auth.Access, stackSubject, "session", nil)
+	token, _, err := kit.Auth.Tokens().Sign(auth.Access, stackSubject, "session", nil)
 	require.NoError(tb, err)
 	auths := make([][]string, stackUsers)
 	for i := range auths {
-		t, _, err := authn.Tokens().Sign(auth.Access, "u-"+strconv.Itoa(i), "session", nil)
+		t, _, err := kit.Auth.Tokens().Sign(auth.Access, "u-"+strconv.Itoa(i), "session", nil)
 		require.NoError(tb, err)
 		auths[i] = []string{"Bearer " + t}
 	}
-	cond, err := conditional.New(conditional.Config{Authenticated: isAuthenticated, Errors: errs})
-	require.NoError(tb, err)
-	wrap, err := jsonp.New(jsonp.Config{Headers: []string{"X-myblog-Media-Type", "X-Poll-Interval"}, Errors: errs})
-	require.NoError(tb, err)
-	media, err := mediatype.New(mediatype.Config{Vendor: "myblog", Errors: errs})
-	require.NoError(tb, err)
-	crossOrigin, err := cors.New(cors.Config{})
-	require.NoError(tb, err)
-	users := new(userZones)
-	zones, err := timezone.New(timezone.Config{UserZone: users.userZone, Remember: users.rememberZone, Errors: errs, Logger: logger})
-	require.NoError(tb, err)
-	agents, err := useragent.New(useragent.Config{Exempt: isHealthCheck})
-	require.NoError(tb, err)
-	ids, err := requestid.New(requestid.Config{})
-	require.NoError(tb, err)
-
-	logged := func(next http.Handler) http.Handler { return accessLog(logger, limiter.ClientIP, next) }
-	recovered := func(next http.Handler) http.Handler { return recoverer(errs, next) }
-
-	// The stack of apikit's design, innermost first: newApp's order read
-	// from the router outwards.
-	return []layer{
-		{"timezone", zones.Handler},    // 9. time zone
-		{"conditional", cond.Handler},  // 8. ETag, 304, 412
-		{"jsonp", wrap.Handler},        // 7. JSON-P
-		{"ratelimit", limiter.Handler}, // 6. rate limits
-		{"auth", authn.Handler},        // 5. authentication
-		{"mediatype", media.Handler},   // 4. media type
-		{"cors", crossOrigin.Handler},  // 3. CORS
-		{"useragent", agents.Handler},  // 2. User-Agent
-		{"accesslog", logged},          // 1. access log,
-		{"nosniff", nosniff},           //    nosniff,
-		{"requestid", ids.Handler},     //    request id,
-		{"recover", recovered},         //    recover
-	}, token, auths
+	outermostFirst := kit.Layers()
+	layers := make([]layer, 0, len(outermostFirst))
+	for i := len(outermostFirst) - 1; i >= 0; i-- {
+		layers = append(layers, layer{outermostFirst[i].Name, outermostFirst[i].Wrap})
+	}
+	return layers, token, auths
 }
 
 // userZones is the blog's user-zone cache (api.userZone and
@@ -180,7 +147,7 @@ type userZones struct {
 }
 
 func (u *userZones) userZone(r *http.Request) (string, error) {
-	id, ok := auth.IdentityFrom(r.Context())
+	id, ok := auth.FromContext(r.Context())
 	if !ok {
 		return "", nil
 	}
@@ -191,90 +158,10 @@ func (u *userZones) userZone(r *http.Request) (string, error) {
 }
 
 func (u *userZones) rememberZone(r *http.Request, zone string) {
-	if id, ok := auth.IdentityFrom(r.Context()); ok {
+	if id, ok := auth.FromContext(r.Context()); ok {
 		u.zones.Store(id.Subject, zone)
 	}
 }
-
-// nosniffValue is X-Content-Type-Options' value, shared by every
-// response, as the blog's.
-var nosniffValue = []string{"nosniff"}
-
-// nosniff is the blog's: X-Content-Type-Options: nosniff on every
-// response.
-func nosniff(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header()["X-Content-Type-Options"] = nosniffValue
-		next.ServeHTTP(w, r)
-	})
-}
-
-// recoverer is the blog's: a panic becomes the errors package's 500.
-func recoverer(errs *apierrors.Writer, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				errs.Write(w, r, apierrors.Internal(fmt.Errorf("panic: %v", v)))
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
-}
-
-// accessLog is the blog's: one log line per request, with the request
-// id, the status, the size and the client IP.
-func accessLog(logger *slog.Logger, clientIP func(*http.Request) string, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
-		id, _ := requestid.FromContext(r.Context())
-		status := rec.status
-		if status == 0 {
-			status = http.StatusOK
-		}
-		logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("request_id", id),
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", status),
-			slog.Int64("bytes", rec.bytes),
-			slog.Duration("duration", time.Since(start)),
-			slog.String("client_ip", clientIP(r)),
-		)
-	})
-}
-
-// statusRecorder is the blog's: it notes the status and size of a
-// response for the log.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 && code >= 200 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	n, err := s.ResponseWriter.Write(b)
-	s.bytes += int64(n)
-	return n, err
-}
-
-func (s *statusRecorder) Flush() { _ = http.NewResponseController(s.ResponseWriter).Flush() }
-
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // stackPost is a post as the blog's GET /posts/{id} shows it.
 type stackPost struct {

@@ -78,9 +78,11 @@
 //
 // # Where it sits
 //
-// After request ids and the User-Agent check, before media-type
-// negotiation, authentication and rate limiting: a preflight carries no
-// credentials and must not cost quota.
+// Fifth in the stack (the stack order in the module doc, go doc
+// github.com/myblog/apikit): after the request id, the access log,
+// recovery and the User-Agent check, before media-type negotiation,
+// authentication and rate limiting: a preflight carries no credentials
+// and must not cost quota.
 //
 // It deliberately does not support Private Network Access preflights or
 // reflecting any origin with credentials.

@@ -102,8 +102,8 @@
 //
 // # Where it sits
 //
-// Fourth in the stack (the stack order in the module doc, go doc
-// github.com/myblog/apikit): after recovery, request ids, the User-Agent check
+// Sixth in the stack (the stack order in the module doc, go doc
+// github.com/myblog/apikit): after request ids, the access log, recovery, the User-Agent check
 // and CORS (a preflight never reaches it), before authentication and the
 // rate limiter, so a 406 costs neither a credential check nor quota, and
 // the 401s and 429s they answer carry X-<Vendor>-Media-Type.

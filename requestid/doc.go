@@ -73,14 +73,11 @@
 //
 // # Where it sits
 //
-// Item 1 of the stack (the stack order in the module doc, go doc
-// github.com/myblog/apikit), with recover and the access log, outside
-// everything else, so that every response carries an id, the User-Agent
-// refusal and the CORS preflight included. In the order recover, request
-// id, access log: the access log, inside, reads FromContext and logs the
-// id with each request; a panic further in is answered by the recover
-// outside with the id already in the response header, where it can read
-// it for its own log line.
+// First in the stack (the stack order in the module doc, go doc
+// github.com/myblog/apikit), outside everything else, so that every
+// response carries an id, the User-Agent refusal, the CORS preflight and
+// the 500 of a panic included. The access log, next inside, reads
+// FromContext and logs the id with each request.
 //
 // # What it does not do
 //

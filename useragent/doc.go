@@ -53,11 +53,11 @@
 //
 // # Where it sits
 //
-// Item 2 of the stack (the stack order in the module doc, go doc
-// github.com/myblog/apikit): after recover, request id and access log, so
-// a refusal is logged and carries its request id, and before everything
-// else, so that a refused request costs no authentication, no quota and
-// no handler work.
+// Fourth in the stack (the stack order in the module doc, go doc
+// github.com/myblog/apikit): after the request id, the access log and
+// recovery, so a refusal is logged and carries its request id, and before
+// everything else, so that a refused request costs no authentication, no
+// quota and no handler work.
 //
 // That puts it before CORS. A browser's preflight is unaffected: the
 // browser, not the script, makes it, and always sends its own User-Agent.

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/myblog/apikit/accesslog"
 	"github.com/myblog/apikit/examples/internal/browsertest"
 )
 
@@ -94,16 +95,16 @@ func TestBrowser(t *testing.T) {
 
 	// Count what the server answers, to see the browser's revalidation.
 	var notModified, preflights atomic.Int64
-	counting := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w}
-		app.handler.ServeHTTP(rec, r)
+	counter, err := accesslog.New(accesslog.Config{Done: func(r *http.Request, e accesslog.Entry) {
 		switch {
-		case rec.status == http.StatusNotModified:
+		case e.Status == http.StatusNotModified:
 			notModified.Add(1)
-		case r.Method == http.MethodOptions && rec.status == http.StatusNoContent:
+		case r.Method == http.MethodOptions && e.Status == http.StatusNoContent:
 			preflights.Add(1)
 		}
-	})
+	}})
+	require.NoError(t, err)
+	counting := counter.Handler(app.handler)
 	api := httptest.NewServer(counting)
 	t.Cleanup(api.Close)
 

@@ -17,10 +17,9 @@ func (a *api) listComments(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	page, err := a.pages.Page(r)
-	if err != nil {
-		a.errors.Write(w, r, err)
-		return
+	page, ok := a.pages.Page(w, r)
+	if !ok {
+		return // answered: 422 for a bad page or per_page
 	}
 	comments, total, err := a.store.listComments(r.Context(), p.ID, page.Offset(), page.Limit())
 	if err != nil {
@@ -79,7 +78,7 @@ func (a *api) createComment(w http.ResponseWriter, r *http.Request) {
 		a.errors.Write(w, r, err)
 		return
 	}
-	id, _ := auth.IdentityFrom(r.Context())
+	id, _ := auth.FromContext(r.Context())
 	now := time.Now()
 	c := &comment{ID: requestid.NewUUID(), PostID: p.ID, AuthorID: id.Subject, Body: *in.Body, CreatedAt: now, UpdatedAt: now}
 	if err := a.store.createComment(r.Context(), c); err != nil {

@@ -2,7 +2,7 @@ package main
 
 // The blog under the conditions it is deployed in: the built binary killed
 // in the middle of writes, fifty clients at once on one SQLite file, and
-// two processes sharing one Redis. blog-api.md promises that data lives in
+// two processes sharing one Redis. docs/blog-api.md promises that data lives in
 // SQLite and survives restarts, and that with -redis the rate limits are
 // shared between instances; these tests hold it to that.
 
@@ -148,7 +148,7 @@ func (b *liveBlog) kill() {
 	<-b.exited
 }
 
-// stop sends SIGTERM and requires the graceful exit blog-api.md promises:
+// stop sends SIGTERM and requires the graceful exit docs/blog-api.md promises:
 // status 0 once in-flight requests finished and the database closed.
 func (b *liveBlog) stop(t *testing.T) {
 	t.Helper()
@@ -253,7 +253,7 @@ func sendRequest(ctx context.Context, client *http.Client, method, url, token st
 	return &apiReply{status: resp.StatusCode, header: resp.Header, body: b}, nil
 }
 
-// decodeEnvelopeData decodes the data of a success body in the seed's
+// decodeEnvelopeData decodes the data of a success body in the
 // envelope (-envelope=true, the default).
 func decodeEnvelopeData[T any](r *apiReply) (T, error) {
 	var envelope struct {

@@ -2,7 +2,7 @@ package main
 
 // End-to-end tests of the blog: the real handler of newApp over a SQLite
 // file, served by httptest.NewServer and called with a real http.Client,
-// checked against blog-api.md and conventions.md. Every identifier here
+// checked against docs/blog-api.md and docs/conventions.md. Every identifier here
 // starts with e2e so that the other test files of the package can grow
 // helpers of their own.
 
@@ -32,8 +32,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// e2eExposed is conventions.md's Access-Control-Expose-Headers, in order.
-const e2eExposed = "ETag, Link, Location, Retry-After, X-myblog-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, X-Poll-Interval, X-myblog-Media-Type, X-myblog-Request-Id"
+// e2eExposed is docs/conventions.md's Access-Control-Expose-Headers, in order.
+// the vendor myblog, and the export jobs' X-Poll-Interval.
+const e2eExposed = "ETag, Link, Location, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Used, X-RateLimit-Resource, X-myblog-Media-Type, X-myblog-Request-Id, X-Poll-Interval"
 
 const (
 	e2eMediaType   = "myblog.v3; format=json"
@@ -167,7 +168,7 @@ func (b *e2eBlog) send(t *testing.T, client *http.Client, req e2eReq) *e2eResp {
 	return &e2eResp{status: resp.StatusCode, header: resp.Header, body: raw}
 }
 
-// e2eCheckEvery checks the fields conventions.md puts on every response
+// e2eCheckEvery checks the fields docs/conventions.md puts on every response
 // that went through the stack: a request id, the media type, CORS on
 // actual responses, nosniff, the JSON Content-Type of a body, and the
 // rate-limit fields.
@@ -208,7 +209,7 @@ func (b *e2eBlog) data(t *testing.T, resp *e2eResp, status int) json.RawMessage 
 	var envelope map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(resp.body, &envelope), "%s", resp)
 	code := strconv.Itoa(status)
-	assert.Equal(t, `{"data":`+string(envelope["data"])+`,"code":"`+code+`","msg":"SUCCESS"}`, string(resp.body), "the seed's envelope")
+	assert.Equal(t, `{"data":`+string(envelope["data"])+`,"code":"`+code+`","msg":"SUCCESS"}`, string(resp.body), "the envelope")
 	return envelope["data"]
 }
 
@@ -313,7 +314,7 @@ func (b *e2eBlog) signUp(t *testing.T, login string) *e2eUser {
 	return u
 }
 
-// login posts body to /login, checks the seed's token body byte for byte
+// login posts body to /login, checks the token body byte for byte
 // and returns the pair.
 func (b *e2eBlog) login(t *testing.T, body map[string]string) (token, refresh string) {
 	t.Helper()
@@ -418,8 +419,8 @@ func e2eBasic(login, password string) http.Header {
 	return http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(login+":"+password))}}
 }
 
-// TestE2EBlog walks every row of blog-api.md's endpoint table, once with
-// the seed's envelope and once with bare bodies as GitHub answers.
+// TestE2EBlog walks every row of docs/blog-api.md's endpoint table, once with
+// the envelope and once with bare bodies as GitHub answers.
 func TestE2EBlog(t *testing.T) {
 	for _, envelope := range []bool{true, false} {
 		t.Run(fmt.Sprintf("envelope=%t", envelope), func(t *testing.T) {
@@ -677,7 +678,7 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 			resp := b.do(t, e2eReq{method: http.MethodPost, path: e2eExpand(root["exports_url"], nil), token: alice.token})
 			require.Equal(t, http.StatusAccepted, resp.status, "%s", resp)
 			m := regexp.MustCompile(`^\{"job_id":"([^"]+)"\}$`).FindStringSubmatch(string(resp.body))
-			require.NotNil(t, m, "the seed's task body, never in the envelope: %s", resp.body)
+			require.NotNil(t, m, "the task body, never in the envelope: %s", resp.body)
 			jobID := m[1]
 			assert.Regexp(t, e2eUUID, jobID)
 			jobURL := e2eExpand(root["job_url"], map[string]string{"job_id": jobID})
@@ -723,7 +724,7 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 			e2eAssertError(t, b.do(t, e2eReq{method: http.MethodGet, path: jobURL}), http.StatusUnauthorized, e2eError("Requires authentication"))
 			e2eAssertError(t, b.do(t, e2eReq{method: http.MethodPost, path: "/exports"}), http.StatusUnauthorized, e2eError("Requires authentication"))
 		}},
-		{"DELETE /posts: the seed's batch bodies", func(t *testing.T) {
+		{"DELETE /posts: the batch bodies", func(t *testing.T) {
 			draftID, bobsID := draft["id"].(string), bobs["id"].(string)
 			resp := b.do(t, e2eReq{method: http.MethodDelete, path: "/posts", token: alice.token, body: map[string]any{"ids": []string{draftID, bobsID}}})
 			assert.Equal(t, http.StatusUnprocessableEntity, resp.status)
@@ -1077,7 +1078,7 @@ func TestE2EConditionalRequests(t *testing.T) {
 					assert.Empty(t, resp.header.Get("Content-Type"))
 					assert.Equal(t, "public, max-age=60, s-maxage=60", resp.header.Get("Cache-Control"), "RFC 9110 15.4.5: a 304 keeps Cache-Control")
 					assert.Equal(t, "Accept, Authorization, Cookie", resp.header.Get("Vary"))
-					// conventions.md: a 304 is given back to the quota.
+					// docs/conventions.md: a 304 is given back to the quota.
 					assert.Equal(t, before.header.Get("X-RateLimit-Remaining"), resp.header.Get("X-RateLimit-Remaining"), "a 304 does not count")
 					assert.Equal(t, before.header.Get("X-RateLimit-Used"), resp.header.Get("X-RateLimit-Used"))
 				} else {
@@ -1170,7 +1171,7 @@ func TestE2ERateLimits(t *testing.T) {
 		assertQuota(t, b.do(t, e2eReq{method: http.MethodGet, path: "/nowhere"}), 5)
 		assertQuota(t, b.do(t, e2eReq{method: http.MethodGet, path: "/posts"}), 6)
 	})
-	t.Run("over the quota: 403 with the seed's anonymous message", func(t *testing.T) {
+	t.Run("over the quota: 403 with GitHub's anonymous message", func(t *testing.T) {
 		for _, req := range []e2eReq{
 			{method: http.MethodGet, path: "/posts"},
 			{method: http.MethodPost, path: "/login", body: map[string]string{"username": "ivan", "password": e2ePassword}},
@@ -1408,7 +1409,7 @@ func TestE2ECORS(t *testing.T) {
 			assert.Empty(t, resp.body)
 			assert.Equal(t, "*", resp.header.Get("Access-Control-Allow-Origin"))
 			assert.Equal(t, "GET, POST, PATCH, PUT, DELETE", resp.header.Get("Access-Control-Allow-Methods"))
-			assert.Equal(t, "Authorization, Content-Type, If-Match, If-Modified-Since, If-None-Match, If-Unmodified-Since, X-myblog-OTP, X-Requested-With", resp.header.Get("Access-Control-Allow-Headers"))
+			assert.Equal(t, "Authorization, Content-Type, If-Match, If-Modified-Since, If-None-Match, If-Unmodified-Since, X-Requested-With", resp.header.Get("Access-Control-Allow-Headers"))
 			assert.Equal(t, "86400", resp.header.Get("Access-Control-Max-Age"))
 			assert.Regexp(t, e2eUUID, resp.header.Get("X-Myblog-Request-Id"))
 			assert.Equal(t, "nosniff", resp.header.Get("X-Content-Type-Options"))
@@ -1567,7 +1568,8 @@ func TestE2EUserAgent(t *testing.T) {
 	t.Parallel()
 	b := e2eStart(t, nil)
 	client := &http.Client{Transport: e2eNoUserAgent{next: b.client.Transport}, Timeout: 10 * time.Second}
-	page := "Request forbidden by administrative rules.\nPlease make sure your request has a User-Agent header.\nCheck https://developer.myblog.com for other possible causes.\n"
+	// The error shape of every other refusal, with GitHub's words.
+	page := `{"message":"Request forbidden by administrative rules. Please make sure your request has a User-Agent header.","documentation_url":"https://developer.myblog.com/v3"}`
 	for _, req := range []e2eReq{
 		{method: http.MethodGet, path: "/"},
 		{method: http.MethodPost, path: "/login", body: map[string]string{"username": "x", "password": "y"}},
@@ -1577,7 +1579,7 @@ func TestE2EUserAgent(t *testing.T) {
 		t.Run(req.method+" "+req.path, func(t *testing.T) {
 			resp := b.send(t, client, req)
 			assert.Equal(t, http.StatusForbidden, resp.status)
-			assert.Equal(t, "text/html", resp.header.Get("Content-Type"))
+			assert.Equal(t, "application/json; charset=utf-8", resp.header.Get("Content-Type"))
 			assert.Equal(t, "nosniff", resp.header.Get("X-Content-Type-Options"))
 			assert.Regexp(t, e2eUUID, resp.header.Get("X-Myblog-Request-Id"))
 			assert.Equal(t, strconv.Itoa(len(page)), resp.header.Get("Content-Length"))
@@ -1655,7 +1657,7 @@ func TestE2ERequestBodies(t *testing.T) {
 	assert.Len(t, list, 1, "only the accepted post was created")
 }
 
-// A body must be labelled JSON, as conventions.md asks: 415 otherwise,
+// A body must be labelled JSON, as docs/conventions.md asks: 415 otherwise,
 // with the Accept the server wants (RFC 9110 §15.5.16).
 func TestE2EUnsupportedMediaType(t *testing.T) {
 	b := e2eStart(t, nil)

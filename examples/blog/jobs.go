@@ -14,17 +14,17 @@ import (
 )
 
 // createExport is POST /exports: the user's posts, exported as JSON in the
-// background. 202 with the seed's task body {"job_id": "..."} and the
-// job's Location.
+// background. 202 with the task body {"job_id": "..."} and the job's
+// Location.
 func (a *api) createExport(w http.ResponseWriter, r *http.Request) {
-	id, _ := auth.IdentityFrom(r.Context())
+	id, _ := auth.FromContext(r.Context())
 	j := &job{ID: requestid.NewUUID(), OwnerID: id.Subject, Kind: "export", CreatedAt: time.Now()}
 	if err := a.store.createJob(r.Context(), j); err != nil {
-		apierrors.WriteJobError(w, r, apierrors.Internal(err))
+		a.errors.WriteJobError(w, r, apierrors.Internal(err))
 		return
 	}
 	a.wakeJobs()
-	apierrors.WriteJob(w, r, j.ID, a.baseURL(r)+"/jobs/"+j.ID)
+	a.render.Accepted(w, r, j.ID, a.baseURL(r)+"/jobs/"+j.ID)
 }
 
 // loadJob finds {job_id} for its owner; anyone else gets the 404 of a job
@@ -35,7 +35,7 @@ func (a *api) loadJob(w http.ResponseWriter, r *http.Request) (*job, bool) {
 		a.writeStoreError(w, r, "Job", err)
 		return nil, false
 	}
-	id, _ := auth.IdentityFrom(r.Context())
+	id, _ := auth.FromContext(r.Context())
 	if j.OwnerID != id.Subject {
 		a.errors.Write(w, r, apierrors.NotFound())
 		return nil, false

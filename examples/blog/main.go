@@ -10,7 +10,7 @@
 //	-addr      address to listen on (default 127.0.0.1:8080)
 //	-base-url  absolute URL of the API as clients see it, used in *_url
 //	           fields (default: from each request's scheme and host)
-//	-envelope  wrap success bodies in the seed's {"data", "code", "msg"}
+//	-envelope  wrap success bodies in the {"data", "code", "msg"}
 //	           envelope (default true); false answers bare bodies, as
 //	           GitHub does
 //

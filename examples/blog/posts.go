@@ -32,7 +32,7 @@ func visible(r *http.Request, p *post) bool {
 	if p.Published {
 		return true
 	}
-	id, ok := auth.IdentityFrom(r.Context())
+	id, ok := auth.FromContext(r.Context())
 	return ok && id.Subject == p.AuthorID
 }
 
@@ -59,7 +59,7 @@ func (a *api) loadOwnPost(w http.ResponseWriter, r *http.Request) (*post, bool) 
 	if !ok {
 		return nil, false
 	}
-	id, _ := auth.IdentityFrom(r.Context())
+	id, _ := auth.FromContext(r.Context())
 	if id.Subject != p.AuthorID {
 		a.errors.Write(w, r, &apierrors.Error{Status: http.StatusForbidden, Message: "Must be the post's author", ID: "forbidden"})
 		return nil, false
@@ -71,10 +71,9 @@ func (a *api) loadOwnPost(w http.ResponseWriter, r *http.Request) (*post, bool) 
 func (a *api) listPosts(w http.ResponseWriter, r *http.Request) { a.writePostList(w, r, "") }
 
 func (a *api) writePostList(w http.ResponseWriter, r *http.Request, authorID string) {
-	page, err := a.pages.Page(r)
-	if err != nil {
-		a.errors.Write(w, r, err)
-		return
+	page, ok := a.pages.Page(w, r)
+	if !ok {
+		return // answered: 422 for a bad page or per_page
 	}
 	posts, total, err := a.store.listPosts(r.Context(), authorID, page.Offset(), page.Limit())
 	if err != nil {
@@ -151,11 +150,11 @@ func validatePost(v *apierrors.Validation, in postBody, creating bool) {
 	}
 }
 
-// publishedAt reads published_at by the seed's precedence: an explicit
+// publishedAt reads published_at by the precedence of the conventions: an explicit
 // offset is kept; a wall clock time is read in the request's zone. It
 // returns the instant and the zone name the post records.
 func publishedAt(r *http.Request, at *timezone.Time) (*time.Time, string) {
-	zone := timezone.FromContext(r.Context())
+	zone, _ := timezone.FromContext(r.Context())
 	if at == nil || at.IsZero() {
 		return nil, zone.Name
 	}
@@ -193,7 +192,7 @@ func (a *api) createPost(w http.ResponseWriter, r *http.Request) {
 		a.errors.Write(w, r, err)
 		return
 	}
-	id, _ := auth.IdentityFrom(r.Context())
+	id, _ := auth.FromContext(r.Context())
 	now := time.Now()
 	p := &post{ID: requestid.NewUUID(), AuthorID: id.Subject, Title: *in.Title, Published: true, CreatedAt: now, UpdatedAt: now}
 	if in.Body != nil {
@@ -272,7 +271,7 @@ func (a *api) deletePost(w http.ResponseWriter, r *http.Request) {
 	if !a.cond.Check(w, r, postState(p)) {
 		return
 	}
-	id, _ := auth.IdentityFrom(r.Context())
+	id, _ := auth.FromContext(r.Context())
 	if _, err := a.store.deletePosts(r.Context(), id.Subject, []string{p.ID}); err != nil {
 		a.errors.Write(w, r, apierrors.Internal(err))
 		return
@@ -284,7 +283,7 @@ const maxBatch = 100
 
 // deletePosts is DELETE /posts {"ids": [...]}: every one of the caller's
 // posts among ids is deleted, in one transaction, and the answer is the
-// seed's batch body: 200 {"response": [...]} when all were, 422 with
+// batch body: 200 {"response": [...]} when all were, 422 with
 // "error" and "internalError" naming those that were not.
 func (a *api) deletePosts(w http.ResponseWriter, r *http.Request) {
 	var in struct {
@@ -305,7 +304,7 @@ func (a *api) deletePosts(w http.ResponseWriter, r *http.Request) {
 		a.errors.Write(w, r, err)
 		return
 	}
-	id, _ := auth.IdentityFrom(r.Context())
+	id, _ := auth.FromContext(r.Context())
 	deleted, err := a.store.deletePosts(r.Context(), id.Subject, in.IDs)
 	if err != nil {
 		a.errors.Write(w, r, apierrors.Internal(err))
@@ -319,7 +318,7 @@ func (a *api) deletePosts(w http.ResponseWriter, r *http.Request) {
 			batch.Fail(postID, "not_found", "No post of yours has this id")
 		}
 	}
-	apierrors.WriteBatch(w, r, &batch)
+	a.render.Batch(w, r, &batch)
 }
 
 // like is PUT /posts/{id}/like: no body, Content-Length: 0, 204.
@@ -344,7 +343,7 @@ func (a *api) setLike(w http.ResponseWriter, r *http.Request, like bool) {
 	if !ok {
 		return
 	}
-	id, _ := auth.IdentityFrom(r.Context())
+	id, _ := auth.FromContext(r.Context())
 	if err := a.store.setLike(r.Context(), p.ID, id.Subject, like, time.Now()); err != nil {
 		a.errors.Write(w, r, apierrors.Internal(err))
 		return

@@ -13,7 +13,7 @@ type route struct {
 	methods map[string]http.Handler
 }
 
-// routes is the API of blog-api.md. Every GET answers HEAD too (net/http
+// routes is the API of docs/blog-api.md. Every GET answers HEAD too (net/http
 // sends the GET's headers without the body); a method a path does not
 // answer is a JSON 405 with Allow; an unknown path a JSON 404.
 func (a *api) routes() http.Handler {

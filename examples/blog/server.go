@@ -14,23 +14,24 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/myblog/apikit/accesslog"
 	"github.com/myblog/apikit/auth"
 	"github.com/myblog/apikit/conditional"
 	"github.com/myblog/apikit/cors"
 	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/forwarded"
 	"github.com/myblog/apikit/jsonp"
-	"github.com/myblog/apikit/mediatype"
 	"github.com/myblog/apikit/pagination"
 	"github.com/myblog/apikit/ratelimit"
 	"github.com/myblog/apikit/redisstore"
 	"github.com/myblog/apikit/render"
-	"github.com/myblog/apikit/requestid"
 	"github.com/myblog/apikit/timezone"
 	"github.com/myblog/apikit/useragent"
+
+	"github.com/myblog/apikit/examples/stack"
 )
 
-// documentationURL is the seed's documentation address, the base of every
+// documentationURL is the API's documentation address, the base of every
 // error's documentation_url.
 const documentationURL = "https://developer.myblog.com/v3"
 
@@ -117,6 +118,7 @@ type api struct {
 	pages      *pagination.Paginator
 	cond       *conditional.Middleware
 	proxies    *forwarded.Resolver
+	metrics    *metrics
 	bcryptCost int
 	jobs       chan struct{} // wakes the export worker
 
@@ -124,7 +126,7 @@ type api struct {
 }
 
 // newApp opens the database, builds every middleware from cfg and
-// composes them in the order of apikit's design.
+// composes them in the stack order of the module doc.
 func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) {
 	out := &app{}
 	fail := func(err error) (*app, error) {
@@ -200,67 +202,44 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	if issuer == "" {
 		issuer = "myblog"
 	}
-	a.limiter, err = ratelimit.New(ratelimit.Config{
-		Resources:      []ratelimit.Resource{{Name: "core", Limit: cfg.rateLimit, AnonymousLimit: cfg.rateLimitAnonymous}},
-		User:           subjectOf,
-		TrustedProxies: cfg.proxies(),
-		Store:          quotas,
-		Exempt:         isHealthCheck,
-		CreatesContent: createsContent,
-		Now:            cfg.rateLimitNow,
-		Render:         a.render,
-		Errors:         errs,
-		Logger:         logger,
+	a.metrics = newMetrics()
+	kit, err := stack.New(stack.Config{
+		Vendor:   "myblog",
+		Errors:   errs,
+		Resolver: proxies,
+		Observer: a.metrics,
+		Logger:   logger,
+		Auth: &auth.Config{
+			Tokens:        auth.TokenConfig{Issuer: issuer, Keys: []auth.Key{{Secret: secret}}},
+			CheckPassword: a.checkPassword,
+			AccountKey:    a.accountKey,
+			MaxFailures:   cfg.loginMaxFailures,
+			AttemptStore:  attempts,
+			TokenStore:    tokens,
+			Realm:         "myblog",
+			Render:        a.render,
+			Decoder:       decoder,
+		},
+		RateLimit: ratelimit.Config{
+			Resources:      []ratelimit.Resource{{Name: "core", Limit: cfg.rateLimit, AnonymousLimit: cfg.rateLimitAnonymous}},
+			Store:          quotas,
+			Exempt:         isHealthCheck,
+			CreatesContent: createsContent,
+			Now:            cfg.rateLimitNow,
+			Render:         a.render,
+		},
+		AccessLog: accesslog.Config{Done: a.metrics.requestDone},
+		UserAgent: useragent.Config{Exempt: isHealthCheck},
+		// The export jobs' poll interval, read by scripts too.
+		CORS:     cors.Config{Expose: []string{"X-Poll-Interval"}},
+		JSONP:    jsonp.Config{Headers: []string{"X-myblog-Media-Type", "X-Poll-Interval"}},
+		TimeZone: timezone.Config{UserZone: a.userZone, Remember: a.rememberZone},
 	})
 	if err != nil {
 		return fail(err)
 	}
-	a.authn, err = auth.New(auth.Config{
-		Tokens:        auth.TokenConfig{Issuer: issuer, Keys: []auth.Key{{Secret: secret}}},
-		CheckPassword: a.checkPassword,
-		AccountKey:    a.accountKey,
-		MaxFailures:   cfg.loginMaxFailures,
-		AttemptStore:  attempts,
-		TokenStore:    tokens,
-		ClientIP:      a.limiter.ClientIP,
-		Realm:         "myblog",
-		Render:        a.render,
-		Decoder:       decoder,
-		Errors:        errs,
-		Logger:        logger,
-	})
-	if err != nil {
-		return fail(err)
-	}
-	a.pages, err = pagination.New(pagination.Config{BaseURL: cfg.baseURL, TrustedProxies: cfg.proxies(), Resource: "Query"})
-	if err != nil {
-		return fail(err)
-	}
-	a.cond, err = conditional.New(conditional.Config{Authenticated: isAuthenticated, Errors: errs})
-	if err != nil {
-		return fail(err)
-	}
-	wrap, err := jsonp.New(jsonp.Config{Headers: []string{"X-myblog-Media-Type", "X-Poll-Interval"}, Errors: errs})
-	if err != nil {
-		return fail(err)
-	}
-	media, err := mediatype.New(mediatype.Config{Vendor: "myblog", Errors: errs})
-	if err != nil {
-		return fail(err)
-	}
-	crossOrigin, err := cors.New(cors.Config{})
-	if err != nil {
-		return fail(err)
-	}
-	zones, err := timezone.New(timezone.Config{UserZone: a.userZone, Remember: a.rememberZone, Errors: errs, Logger: logger})
-	if err != nil {
-		return fail(err)
-	}
-	agents, err := useragent.New(useragent.Config{Exempt: isHealthCheck})
-	if err != nil {
-		return fail(err)
-	}
-	ids, err := requestid.New(requestid.Config{TrustedProxies: cfg.proxies()})
+	a.authn, a.limiter, a.cond = kit.Auth, kit.Limiter, kit.Conditional
+	a.pages, err = pagination.New(pagination.Config{BaseURL: cfg.baseURL, Resolver: proxies, Resource: "Query", Errors: errs, Observer: a.metrics})
 	if err != nil {
 		return fail(err)
 	}
@@ -277,21 +256,13 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	workerDone.Go(func() { a.runJobs(workerCtx) })
 	out.close = append(out.close, func() { stopWorker(); workerDone.Wait() })
 
-	// The stack of apikit's design, outermost first.
-	var h http.Handler = a.routes()
-	h = zones.Handler(h)       // 9. time zone
-	h = a.cond.Handler(h)      // 8. ETag, 304, 412
-	h = wrap.Handler(h)        // 7. JSON-P
-	h = a.limiter.Handler(h)   // 6. rate limits
-	h = a.authn.Handler(h)     // 5. authentication
-	h = media.Handler(h)       // 4. media type
-	h = crossOrigin.Handler(h) // 3. CORS
-	h = agents.Handler(h)      // 2. User-Agent
-	h = a.accessLog(h)         // 1. access log,
-	h = nosniff(h)             //    nosniff,
-	h = ids.Handler(h)         //    request id,
-	h = a.recoverer(h)         //    recover
-	out.handler = h
+	// /metrics is the operators', outside the API's stack: no quota, no
+	// User-Agent requirement, never cached or wrapped in JSON-P. A public
+	// deployment keeps it from the internet at its proxy.
+	root := http.NewServeMux()
+	root.Handle("GET /metrics", a.metrics.handler())
+	root.Handle("/", kit.Handler(a.routes()))
+	out.handler = root
 	return out, nil
 }
 
@@ -309,12 +280,12 @@ func createsContent(r *http.Request) bool {
 }
 
 func subjectOf(r *http.Request) (string, bool) {
-	id, ok := auth.IdentityFrom(r.Context())
+	id, ok := auth.FromContext(r.Context())
 	return id.Subject, ok
 }
 
 func isAuthenticated(r *http.Request) bool {
-	_, ok := auth.IdentityFrom(r.Context())
+	_, ok := auth.FromContext(r.Context())
 	return ok
 }
 
@@ -354,7 +325,7 @@ func (a *api) accountKey(ctx context.Context, login string) (string, error) {
 // userZone is the timezone package's UserZone: the authenticated user's
 // last known zone, cached.
 func (a *api) userZone(r *http.Request) (string, error) {
-	id, ok := auth.IdentityFrom(r.Context())
+	id, ok := auth.FromContext(r.Context())
 	if !ok {
 		return "", nil
 	}
@@ -371,9 +342,9 @@ func (a *api) userZone(r *http.Request) (string, error) {
 }
 
 // rememberZone records a Time-Zone header as an authenticated user's last
-// known zone (the seed's rule), writing only when it changed.
+// known zone (the conventions' rule), writing only when it changed.
 func (a *api) rememberZone(r *http.Request, zone string) {
-	id, ok := auth.IdentityFrom(r.Context())
+	id, ok := auth.FromContext(r.Context())
 	if !ok {
 		return
 	}
@@ -393,86 +364,3 @@ func (a *api) baseURL(r *http.Request) string {
 	}
 	return a.proxies.Scheme(r) + "://" + a.proxies.Host(r)
 }
-
-// nosniffValue is X-Content-Type-Options' value, shared by every
-// response (len == cap, so an Add elsewhere appends to a fresh array).
-var nosniffValue = []string{"nosniff"}
-
-// nosniff sets X-Content-Type-Options: nosniff on every response, as
-// conventions.md requires: the body writers set it too, but a 204 (a
-// like, a delete, a logout, a CORS preflight) goes through none of them.
-func nosniff(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header()["X-Content-Type-Options"] = nosniffValue
-		next.ServeHTTP(w, r)
-	})
-}
-
-// recoverer answers a panic with the 500 of the errors package, logged
-// with its cause, instead of a dropped connection.
-func (a *api) recoverer(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				a.errors.Write(w, r, apierrors.Internal(fmt.Errorf("panic: %v", v)))
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
-}
-
-// accessLog logs one line per request: never the query (it may hold a
-// client_secret) nor any header value but the user agent.
-func (a *api) accessLog(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
-		id, _ := requestid.FromContext(r.Context())
-		status := rec.status
-		if status == 0 {
-			status = http.StatusOK
-		}
-		a.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("request_id", id),
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", status),
-			slog.Int64("bytes", rec.bytes),
-			slog.Duration("duration", time.Since(start)),
-			slog.String("client_ip", a.limiter.ClientIP(r)),
-		)
-	})
-}
-
-// statusRecorder notes the status and size of a response for the log.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 && code >= 200 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	n, err := s.ResponseWriter.Write(b)
-	s.bytes += int64(n)
-	return n, err
-}
-
-// Flush keeps http.Flusher working through the recorder.
-func (s *statusRecorder) Flush() { _ = http.NewResponseController(s.ResponseWriter).Flush() }
-
-// Unwrap returns the wrapped ResponseWriter, for http.ResponseController.
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

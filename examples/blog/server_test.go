@@ -46,7 +46,7 @@ func TestRoutes(t *testing.T) {
 		wantHeader http.Header
 	}{
 		{
-			name: "root in the seed's envelope", cfg: config{envelope: true}, method: http.MethodGet, path: "/",
+			name: "root in the envelope", cfg: config{envelope: true}, method: http.MethodGet, path: "/",
 			wantStatus: 200,
 			wantBody:   `{"data":{"name":"myblog","version":"v3","url":"%s/","documentation_url":"https://developer.myblog.com/v3","current_user_url":"%s/user","user_url":"%s/users/{username}","user_posts_url":"%s/users/{username}/posts{?page,per_page}","sign_up_url":"%s/users","login_url":"%s/login","refresh_tokens_url":"%s/authorizations/refresh-tokens","posts_url":"%s/posts{?page,per_page}","post_url":"%s/posts/{id}","post_like_url":"%s/posts/{id}/like","post_comments_url":"%s/posts/{id}/comments{?page,per_page}","exports_url":"%s/exports","job_url":"%s/jobs/{job_id}","rate_limit_url":"%s/rate_limit"},"code":"200","msg":"SUCCESS"}`,
 		},

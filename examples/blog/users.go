@@ -83,7 +83,7 @@ func (a *api) signUp(w http.ResponseWriter, r *http.Request) {
 	}
 	now := time.Now()
 	u := &user{ID: requestid.NewUUID(), Login: *in.Username, Email: *in.Email, PasswordHash: string(hash), CreatedAt: now, UpdatedAt: now}
-	if zone := timezone.FromContext(r.Context()); zone.Rule == timezone.Header {
+	if zone, _ := timezone.FromContext(r.Context()); zone.Rule == timezone.Header {
 		u.TimeZone.String, u.TimeZone.Valid = zone.Name, true
 	}
 	if err := a.store.createUser(r.Context(), u); err != nil {
@@ -114,7 +114,7 @@ func (a *api) writeStoreError(w http.ResponseWriter, r *http.Request, resource s
 
 // current returns the authenticated user (Require runs first).
 func (a *api) current(w http.ResponseWriter, r *http.Request) (*user, bool) {
-	id, _ := auth.IdentityFrom(r.Context())
+	id, _ := auth.FromContext(r.Context())
 	u, err := a.store.userByID(r.Context(), id.Subject)
 	if err != nil {
 		if errors.Is(err, errNotFound) {

@@ -54,9 +54,8 @@ func testAPI(t *testing.T, allowedOrigin string) *httptest.Server {
 	the := &post{title: "Hello", version: 1}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /posts", func(w http.ResponseWriter, r *http.Request) {
-		page, err := pages.Page(r)
-		if err != nil {
-			errs.Write(w, r, err)
+		page, ok := pages.Page(w, r)
+		if !ok {
 			return
 		}
 		const total = 5

@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/pagination"
 )
 
@@ -23,12 +22,10 @@ func listServer(t *testing.T, total int) *httptest.Server {
 	t.Helper()
 	pages, err := pagination.New(pagination.Config{})
 	require.NoError(t, err)
-	var errs *apierrors.Writer
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /posts", func(w http.ResponseWriter, r *http.Request) {
-		page, err := pages.Page(r)
-		if err != nil {
-			errs.Write(w, r, err)
+		page, ok := pages.Page(w, r)
+		if !ok {
 			return
 		}
 		items := []map[string]int{}

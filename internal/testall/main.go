@@ -26,7 +26,7 @@ import (
 )
 
 // modules are the package patterns of every module in go.work.
-var modules = []string{"./...", "./redisstore/...", "./examples/...", "./bench/..."}
+var modules = []string{"./...", "./redisstore/...", "./examples/...", "./examples/recipes/...", "./bench/..."}
 
 func main() {
 	args := os.Args[1:]
