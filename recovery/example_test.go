@@ -21,8 +21,7 @@ func Example() {
 		panic(err)
 	}
 	handler := recoverer.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
-		var posts map[string]int
-		posts["first"]++ // assignment to a nil map: a panic
+		panic("the posts cache is gone") // a bug in a handler
 	}))
 	w := httptest.NewRecorder()
 	handler.ServeHTTP(w, httptest.NewRequest("GET", "/posts", nil))

@@ -279,16 +279,6 @@ func createsContent(r *http.Request) bool {
 	return false
 }
 
-func subjectOf(r *http.Request) (string, bool) {
-	id, ok := auth.FromContext(r.Context())
-	return id.Subject, ok
-}
-
-func isAuthenticated(r *http.Request) bool {
-	_, ok := auth.FromContext(r.Context())
-	return ok
-}
-
 // dummyHash is compared against when a login names no account, so that
 // an unknown login takes as long as a wrong password.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password of anyone"), bcrypt.DefaultCost)
