@@ -1,65 +1,64 @@
-// Package chain composes net/http middlewares in the order they are read:
-// the first one given is the outermost, the first to see a request and
-// the last to see its response.
-//
-//	handler := chain.New(ids.Handler, logs.Handler, recoverer.Handler, agents.Handler).Then(mux)
-//
-// is ids.Handler(logs.Handler(recoverer.Handler(agents.Handler(mux)))),
-// written in the order of the stack in the module doc (go doc
-// github.com/myblog/apikit) instead of inside out. Every apikit middleware
-// has a Handler(http.Handler) http.Handler method; its method value is a
-// func(http.Handler) http.Handler and goes into New as it is.
-//
-// Composition happens once, in Then: a request pays for the middlewares
-// and nothing else. chain does not name, reorder or deduplicate
-// middlewares, and it is not a router.
 package chain
 
 import (
-	"fmt"
 	"net/http"
+	"strconv"
 )
 
-// Middleware is the shape of a net/http middleware.
-type Middleware = func(http.Handler) http.Handler
+// Middleware is a net/http middleware: it returns a handler that does its
+// work around next. A method value of apikit's middlewares
+// (limiter.Handler, cors.Handler) is one.
+type Middleware = func(next http.Handler) http.Handler
 
-// Chain is an ordered list of middlewares, outermost first. Its zero
-// value is an empty chain; a Chain is immutable, so one can be shared and
-// extended with Append without affecting the others.
+// Chain is a list of middlewares, outermost first. The zero Chain is
+// empty: Then returns its handler unchanged. A Chain is immutable and
+// safe to share.
 type Chain struct {
-	middlewares []Middleware
+	mws []Middleware // len == cap, so an Append never writes into it
 }
 
-// New returns the chain of middlewares, outermost first. A nil middleware
-// is a programming error in the composition of a server, found at
-// start-up: New panics naming its position.
-func New(middlewares ...Middleware) Chain {
-	return Chain{}.Append(middlewares...)
+// New returns the chain of mws, outermost first. It panics if one of them
+// is nil.
+func New(mws ...Middleware) Chain {
+	check("New", mws)
+	return Chain{mws: append([]Middleware(nil), mws...)}
 }
 
-// Append returns a chain with middlewares after (inside) those of c.
-func (c Chain) Append(middlewares ...Middleware) Chain {
-	for i, m := range middlewares {
-		if m == nil {
-			panic(fmt.Sprintf("chain: middleware %d of %d is nil", len(c.middlewares)+i+1, len(c.middlewares)+len(middlewares)))
-		}
-	}
-	out := make([]Middleware, 0, len(c.middlewares)+len(middlewares))
-	out = append(out, c.middlewares...)
-	return Chain{middlewares: append(out, middlewares...)}
+// Append returns a new chain: c's middlewares, then mws, innermost last.
+// c is unchanged. It panics if one of mws is nil.
+func (c Chain) Append(mws ...Middleware) Chain {
+	check("Append", mws)
+	out := make([]Middleware, 0, len(c.mws)+len(mws))
+	out = append(out, c.mws...)
+	return Chain{mws: append(out, mws...)}
 }
 
-// Then wraps h in the chain and returns the result; h is the innermost
-// handler (the router). A nil h is a programming error: Then panics.
+// Then returns h wrapped in the chain: for New(m1, m2, m3) it is
+// m1(m2(m3(h))). Each middleware is called once, innermost first, and the
+// handler returned is the outermost middleware's own: a request costs
+// nothing more than through the middlewares nested by hand.
+//
+// Then panics if h is nil or a middleware returns nil.
 func (c Chain) Then(h http.Handler) http.Handler {
 	if h == nil {
-		panic("chain: Then(nil)")
+		panic("chain: Then with a nil handler")
 	}
-	for i := len(c.middlewares) - 1; i >= 0; i-- {
-		h = c.middlewares[i](h)
+	for i := len(c.mws) - 1; i >= 0; i-- {
+		h = c.mws[i](h)
+		if h == nil {
+			panic("chain: the middleware at index " + strconv.Itoa(i) + " returned a nil handler")
+		}
 	}
 	return h
 }
 
-// Len is the number of middlewares in c.
-func (c Chain) Len() int { return len(c.middlewares) }
+// Len returns the number of middlewares in c.
+func (c Chain) Len() int { return len(c.mws) }
+
+func check(fn string, mws []Middleware) {
+	for i, mw := range mws {
+		if mw == nil {
+			panic("chain: " + fn + ": the middleware at index " + strconv.Itoa(i) + " is nil")
+		}
+	}
+}

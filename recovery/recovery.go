@@ -1,208 +1,170 @@
-// Package recovery answers a handler's panic with the service's 500
-// instead of a dropped connection, and logs the panic with its stack.
-//
-//	recoverer, err := recovery.New(recovery.Config{Errors: errs, Logger: logger})
-//	handler := chain.New(ids.Handler, logs.Handler, recoverer.Handler /* , ... */).Then(mux)
-//
-// The client gets the errors package's 500 {"message":"Internal Server
-// Error"} in the service's one format (through Config.OnError, default
-// Errors.WriteError); the panic value and the stack go to the Logger only.
-//
-// # When the response has started
-//
-// A status already sent cannot be taken back, and a 500 written after it
-// would corrupt the body. Then recovery logs the panic and aborts the
-// response with http.ErrAbortHandler: net/http closes the connection
-// without logging again, and the client sees a truncated response, never
-// a wrong one. recovery learns whether the response started from the
-// writer it is given: one with a Written() bool method, directly or
-// through Unwrap (package accesslog's is one). When it finds none, it
-// wraps the writer itself, at the cost of one small allocation per
-// request.
-//
-// A panic with http.ErrAbortHandler is the handler's own way to abort a
-// response: recovery passes it on untouched.
-//
-// # Where it sits
-//
-// Third in the stack (go doc github.com/myblog/apikit): inside the
-// access log, so that a panic's 500 is logged like any other answer, and
-// outside every other middleware, so that a panic anywhere below is
-// answered. Middlewares that buffer (conditional, jsonp) drop what the
-// handler wrote before panicking, so the 500 is whole.
-//
-// It does not restart anything, report to an error tracker (wrap the
-// Logger's handler for that) or recover panics in goroutines the handler
-// started.
 package recovery
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"sync/atomic"
 
 	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/observe"
 )
 
-// Config configures a Middleware. The zero value answers panics with the
-// zero Writer's 500 and logs nothing.
+// Panicked is the decision recovery reports to Config.Observer for every
+// panic it recovers, with Detail "answered" when it wrote the 500 and
+// "aborted" when the response had started and the connection was cut.
+const Panicked observe.Decision = "panicked"
+
+// Config configures a Middleware. The zero value answers a panic with the
+// zero apierrors.Writer's 500 and logs it to slog.Default().
 type Config struct {
-	// Errors writes the 500. Default: a nil *apierrors.Writer (GitHub's
-	// shape without a documentation URL).
+	// Errors writes the 500 when OnError is nil. Default: a nil Writer,
+	// GitHub's shape.
 	Errors *apierrors.Writer
-	// OnError, when set, answers the panic instead of Errors.WriteError;
-	// it gets the 500 apierrors.Internal(cause) would write, cause being
-	// the panic value as an error.
+	// OnError, when set, answers a recovered panic instead of
+	// Errors.WriteError. It gets apierrors.Internal(cause), whose Err is
+	// the *PanicError, before anything was written.
 	OnError apierrors.Hook
-	// Logger receives one Error record per panic, "recovery: handler
-	// panicked", with the panic value, method, path (never the query)
-	// and stack.
+	// Logger receives one Error record per recovered panic, with its
+	// stack. Default: slog.Default(), as it is when the panic happens: a
+	// panic is never swallowed silently.
 	Logger *slog.Logger
+	// Attrs, when set, returns attributes to add to a panic's record: the
+	// request id (requestid.FromContext), so the panic can be matched
+	// with its access-log record. It is called only when a panic is
+	// logged.
+	Attrs func(r *http.Request) []slog.Attr
+	// Observer, when set, sees each recovered panic as Panicked, Detail
+	// "answered" or "aborted", Err the *PanicError.
+	Observer observe.Observer
+}
+
+// PanicError is the cause of the 500 recovery answers a panic with, the
+// Err of the *apierrors.Error an OnError hook gets.
+type PanicError struct {
+	// Value is what the handler panicked with.
+	Value any
+	// Stack is the panicking goroutine's stack (runtime/debug.Stack).
+	Stack []byte
+}
+
+// Error returns "panic: " and the value.
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// Unwrap returns the value when it is an error, so errors.Is and
+// errors.As see through the panic.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
 }
 
 // Middleware recovers panics. Build one with New; it is safe for
 // concurrent use.
 type Middleware struct {
-	onError apierrors.Hook
-	logger  *slog.Logger
+	onError  apierrors.Hook
+	logger   *slog.Logger // nil: slog.Default() at panic time
+	attrs    func(*http.Request) []slog.Attr
+	observer observe.Observer
 }
 
-// New returns the Middleware of cfg. No field of Config can be wrong; the
-// error is there for the shape every apikit constructor has.
+// New returns the Middleware of cfg. Every field is optional and every
+// value valid, so the error is always nil today; it is there for the
+// fields to come, as every apikit constructor has one.
 func New(cfg Config) (*Middleware, error) {
-	m := &Middleware{onError: cfg.OnError, logger: cfg.Logger}
+	m := &Middleware{
+		onError:  cfg.OnError,
+		logger:   cfg.Logger,
+		attrs:    cfg.Attrs,
+		observer: cfg.Observer,
+	}
 	if m.onError == nil {
 		m.onError = cfg.Errors.WriteError
 	}
 	return m, nil
 }
 
-// writtenReporter is a writer that knows whether the status was sent.
-type writtenReporter interface{ Written() bool }
+// statusWriter is a ResponseWriter that tells whether its response has
+// started: Status is the final status written so far, 0 before (a Write
+// or a Flush without one counts as 200). The access log's writer is one.
+type statusWriter interface {
+	http.ResponseWriter
+	Status() int
+}
 
-// Handler recovers the panics of next.
+// Handler is the middleware. A panic in next is logged with its stack
+// and answered with the errors package's 500, unless the response had
+// already started: then the connection is aborted (http.ErrAbortHandler)
+// so the client sees a truncated response, never a 500 spliced into a
+// 200. http.ErrAbortHandler itself goes on untouched.
+//
+// To know whether the response started it needs a ResponseWriter that
+// tells: when w has a Status() int method (the access log's writer has),
+// it is used as it is and a request costs nothing; otherwise next gets a
+// wrapper of its own (one allocation), which keeps http.Flusher,
+// http.Hijacker and http.ResponseController working and reaches no
+// response once Handler returned.
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		reporter := findReporter(w)
-		if reporter == nil {
-			tw := &tracker{ResponseWriter: w}
-			defer tw.released.Store(true)
-			w, reporter = tw, tw
+		if sw, ok := w.(statusWriter); ok {
+			defer m.recover(sw, r)
+			next.ServeHTTP(w, r)
+			return
 		}
-		defer func() {
-			v := recover()
-			if v == nil {
-				return
-			}
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			m.recovered(w, r, v, reporter.Written())
-		}()
-		next.ServeHTTP(w, r)
+		tw := &writer{w: w}
+		defer tw.release() // after recover: the 500 goes through tw
+		defer m.recover(tw, r)
+		next.ServeHTTP(tw, r)
 	})
 }
 
-func (m *Middleware) recovered(w http.ResponseWriter, r *http.Request, v any, started bool) {
-	cause, ok := v.(error)
-	if !ok {
-		cause = fmt.Errorf("%v", v)
+// recover is deferred by Handler; recover() works only in the deferred
+// function itself.
+func (m *Middleware) recover(w statusWriter, r *http.Request) {
+	v := recover()
+	if v == nil {
+		return
 	}
-	cause = fmt.Errorf("panic: %w", cause)
-	if m.logger != nil {
-		m.logger.LogAttrs(context.WithoutCancel(r.Context()), slog.LevelError, "recovery: handler panicked",
-			slog.Any("error", cause),
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.Bool("response_started", started),
-			slog.String("stack", string(debug.Stack())),
-		)
+	if v == http.ErrAbortHandler {
+		// net/http's own way to abort a response: it logs nothing for it,
+		// and neither does recovery.
+		panic(v)
+	}
+	cause := &PanicError{Value: v, Stack: debug.Stack()}
+	started := w.Status() != 0
+	m.log(r, cause, started)
+	if m.observer != nil {
+		detail := "answered"
+		if started {
+			detail = "aborted"
+		}
+		m.observer.Observe(observe.Event{Middleware: "recovery", Decision: Panicked, Detail: detail, Request: r, Err: cause})
 	}
 	if started {
+		// The status line and maybe part of the body are out: a 500
+		// written now would be appended to them. Aborting makes net/http
+		// cut the connection (HTTP/1) or reset the stream (HTTP/2), so the
+		// client sees the response is incomplete.
 		panic(http.ErrAbortHandler)
 	}
 	m.onError(w, r, apierrors.Internal(cause))
 }
 
-// findReporter finds a writer that knows whether the status was sent,
-// through Unwrap.
-func findReporter(w http.ResponseWriter) writtenReporter {
-	for w != nil {
-		if rep, ok := w.(writtenReporter); ok {
-			return rep
-		}
-		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
-		if !ok {
-			return nil
-		}
-		w = u.Unwrap()
+func (m *Middleware) log(r *http.Request, cause *PanicError, started bool) {
+	logger := m.logger
+	if logger == nil {
+		logger = slog.Default()
 	}
-	return nil
-}
-
-var errReleased = errors.New("recovery: write after the handler returned")
-
-// tracker is recovery's own writer, used only when the writer it is given
-// cannot say whether the response started. Made per request, never
-// pooled; after the middleware returned, every call is a no-op.
-type tracker struct {
-	http.ResponseWriter
-	written  bool
-	released atomic.Bool
-}
-
-func (t *tracker) Written() bool { return t.written }
-
-func (t *tracker) Header() http.Header {
-	if t.released.Load() {
-		return http.Header{}
+	attrs := []slog.Attr{
+		slog.Any("error", cause),
+		slog.String("method", r.Method),
+		// The path only: a query string may carry a client_secret or a
+		// token.
+		slog.String("path", r.URL.Path),
+		slog.Bool("aborted", started),
+		slog.String("stack", string(cause.Stack)),
 	}
-	return t.ResponseWriter.Header()
-}
-
-func (t *tracker) WriteHeader(code int) {
-	if t.released.Load() {
-		return
+	if m.attrs != nil {
+		attrs = append(attrs, m.attrs(r)...)
 	}
-	if code >= 200 || code == http.StatusSwitchingProtocols {
-		t.written = true
-	}
-	t.ResponseWriter.WriteHeader(code)
+	logger.LogAttrs(r.Context(), slog.LevelError, "recovery: handler panicked", attrs...)
 }
-
-func (t *tracker) Write(b []byte) (int, error) {
-	if t.released.Load() {
-		return 0, errReleased
-	}
-	t.written = true
-	return t.ResponseWriter.Write(b)
-}
-
-// Flush keeps http.Flusher working; a flushed response has started.
-func (t *tracker) Flush() {
-	if t.released.Load() {
-		return
-	}
-	t.written = true
-	_ = http.NewResponseController(t.ResponseWriter).Flush()
-}
-
-// Unwrap returns the wrapped writer, for http.ResponseController; after
-// the middleware returned, a writer that drops everything.
-func (t *tracker) Unwrap() http.ResponseWriter {
-	if t.released.Load() {
-		return discard{}
-	}
-	return t.ResponseWriter
-}
-
-// discard is what a released tracker unwraps to.
-type discard struct{}
-
-func (discard) Header() http.Header       { return http.Header{} }
-func (discard) Write([]byte) (int, error) { return 0, errReleased }
-func (discard) WriteHeader(int)           {}

@@ -143,6 +143,9 @@ func New(cfg Config) (*Stack, error) {
 	if rec.Logger == nil {
 		rec.Logger = logger
 	}
+	if rec.Attrs == nil {
+		rec.Attrs = requestIDAttr
+	}
 	s.Recoverer, err = recovery.New(rec)
 	build(err)
 
@@ -254,7 +257,7 @@ func New(cfg Config) (*Stack, error) {
 		Layer{"jsonp", s.JSONP.Handler},             // 9. JSON-P
 		Layer{"conditional", s.Conditional.Handler}, // 10. ETag, 304, 412
 		Layer{"timezone", s.Zones.Handler},          // 11. time zone
-		Layer{"route", recordRoute},                 //     the router's pattern, for the access log
+		Layer{"route", accesslog.RecordRoute},       //     the router's pattern, for the access log
 	)
 	mws := make([]chain.Middleware, len(s.layers))
 	for i, l := range s.layers {
@@ -300,18 +303,6 @@ func Nosniff(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header()["X-Content-Type-Options"] = nosniffValue
 		next.ServeHTTP(w, r)
-	})
-}
-
-// recordRoute gives the access log the pattern the router matched: the
-// router records it in the request it was given, a copy of the one the
-// access log holds.
-func recordRoute(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r)
-		if r.Pattern != "" {
-			accesslog.SetRoute(w, r.Pattern)
-		}
 	})
 }
 
