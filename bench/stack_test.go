@@ -294,9 +294,9 @@ func BenchmarkStack(b *testing.B) {
 
 // BenchmarkStackLayers breaks BenchmarkStack down: the handler behind the
 // innermost n middlewares of the stack, from none (layers=00-handler) to
-// all twelve (layers=12-recover), so that the difference between a row
+// all thirteen (layers=13-requestid), so that the difference between a row
 // and the one before is what that middleware costs inside the stack. It
-// makes 26 sub-benchmarks, so it runs only when named:
+// makes 28 sub-benchmarks, so it runs only when named:
 //
 //	go test -run '^$' -bench StackLayers -benchmem ./bench
 //	benchstat -col /kind -row /layers FILE
