@@ -14,6 +14,7 @@ import (
 	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/forwarded"
 	"github.com/myblog/apikit/internal/configerr"
+	httptoken "github.com/myblog/apikit/internal/token"
 	"github.com/myblog/apikit/observe"
 	"github.com/myblog/apikit/render"
 )
@@ -525,7 +526,7 @@ func (a *Authenticator) cachedToken(r *http.Request, value string) (*cachedToken
 		return nil, false
 	}
 	scheme, token, ok := strings.Cut(value, " ")
-	if !ok || !strings.EqualFold(scheme, "bearer") && !strings.EqualFold(scheme, "token") {
+	if !ok || !httptoken.EqualFold(scheme, "bearer") && !httptoken.EqualFold(scheme, "token") {
 		return nil, false
 	}
 	return a.cache.get(token, a.now())

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+
+	httptoken "github.com/myblog/apikit/internal/token"
 )
 
 // scheme is an Authorization scheme apikit understands.
@@ -49,9 +51,9 @@ func parseAuthorization(value string, maxBytes int) (credentials, error) {
 	rest = strings.TrimLeft(rest, " ")
 	var c credentials
 	switch {
-	case strings.EqualFold(name, "bearer"), strings.EqualFold(name, "token"):
+	case httptoken.EqualFold(name, "bearer"), httptoken.EqualFold(name, "token"):
 		c.scheme = schemeToken
-	case strings.EqualFold(name, "basic"):
+	case httptoken.EqualFold(name, "basic"):
 		c.scheme = schemeBasic
 	default:
 		return credentials{}, errUnsupportedScheme

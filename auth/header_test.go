@@ -42,6 +42,10 @@ func TestParseAuthorization(t *testing.T) {
 		{"only padding", "Bearer ==", credentials{}, errMalformed},
 		{"Digest", "Digest username=alice", credentials{}, errUnsupportedScheme},
 		{"a bare token", "abc.def.ghi", credentials{}, errUnsupportedScheme},
+		// RFC 9110 §11.1: scheme names are case-insensitive ASCII; Unicode
+		// folding would take the Kelvin sign for "k" and the long s for "s".
+		{"the Kelvin sign is not k", "to\u212aen abc.def.ghi", credentials{}, errUnsupportedScheme},
+		{"the long s is not s", "Ba\u017fic " + base64.StdEncoding.EncodeToString([]byte("a:b")), credentials{}, errUnsupportedScheme},
 		{"too large", "Bearer " + strings.Repeat("a", 4096), credentials{}, errHeaderTooLarge},
 	}
 	for _, tt := range tests {

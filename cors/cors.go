@@ -213,7 +213,7 @@ func New(cfg Config) (*Middleware, error) {
 			switch {
 			case !token.Valid(name):
 				problems.Addf(configerr.Index(field, i), "%q is not a field name", name)
-			case strings.EqualFold(name, "Set-Cookie") || strings.EqualFold(name, "Set-Cookie2"):
+			case token.EqualFold(name, "Set-Cookie") || token.EqualFold(name, "Set-Cookie2"):
 				problems.Addf(configerr.Index(field, i), "%q is never exposed to scripts (Fetch §2.2.6)", name)
 			case !containsFold(exposed, name):
 				exposed = append(exposed, name)
@@ -252,7 +252,7 @@ func New(cfg Config) (*Middleware, error) {
 // are case-insensitive (RFC 9110 §5.1).
 func containsFold(list []string, name string) bool {
 	for _, item := range list {
-		if strings.EqualFold(item, name) {
+		if token.EqualFold(item, name) {
 			return true
 		}
 	}
@@ -529,7 +529,7 @@ func (m *Middleware) headerAllowed(name string) bool {
 		return true
 	}
 	for _, h := range m.headers {
-		if len(h) == len(name) && (h == name || strings.EqualFold(h, name)) {
+		if len(h) == len(name) && (h == name || token.EqualFold(h, name)) {
 			return true
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/myblog/apikit/internal/configerr"
 	"github.com/myblog/apikit/internal/jsonbody"
+	"github.com/myblog/apikit/internal/token"
 )
 
 // DefaultMaxBodyBytes is the body size limit of a zero DecoderConfig.
@@ -31,9 +32,19 @@ type DecoderConfig struct {
 	// with code "unprocessable". Default: unknown fields are ignored.
 	DisallowUnknownFields bool
 	// AllowAnyContentType reads the body as JSON whatever its Content-Type
-	// says, as GitHub does, so `curl -d '{...}'` (which sends
-	// application/x-www-form-urlencoded) works without -H. Default: a
-	// Content-Type other than application/json or */*+json is 415.
+	// says, or without one, as GitHub does, so `curl -d '{...}'` (which
+	// sends application/x-www-form-urlencoded) works without -H. Default:
+	// a body must be labelled application/json or */*+json, and a missing
+	// or other Content-Type is 415.
+	//
+	// The default is what makes a cross-origin write need a CORS
+	// preflight: a page can send a form, text/plain or an unlabelled body
+	// to any origin without asking (a "simple" request, which the browser
+	// sends with its cached Basic credentials or cookies), but not an
+	// application/json one. Turn it on only for a service that accepts no
+	// credentials a browser holds for its users (no cookies, no Basic
+	// auth a browser may have cached), since a page on any site could
+	// then write through them.
 	AllowAnyContentType bool
 }
 
@@ -44,9 +55,9 @@ type DecoderConfig struct {
 //     more than one JSON value;
 //   - 400 "Body should be a JSON object": valid JSON that is not an object;
 //   - 413: larger than MaxBytes;
-//   - 415: a Content-Type that is not JSON (with an Accept response header
-//     naming application/json, RFC 9110 §12.5.1), a charset other than
-//     UTF-8, or a Content-Encoding other than identity;
+//   - 415: no Content-Type, or one that is not JSON (with an Accept
+//     response header naming application/json, RFC 9110 §12.5.1), a
+//     charset other than UTF-8, or a Content-Encoding other than identity;
 //   - 422 "Validation Failed": a field of the wrong JSON type ("invalid"),
 //     a number out of range ("invalid"), an unknown field when disallowed
 //     ("unprocessable"), or an error a field's UnmarshalJSON returned.
@@ -139,7 +150,7 @@ func (d *Decoder) Decode(r *http.Request, resource string, v any) error {
 // checkHeaders refuses, before reading anything, a body the decoder could
 // not read as JSON.
 func (d *Decoder) checkHeaders(r *http.Request) error {
-	if coding := r.Header.Get("Content-Encoding"); coding != "" && !strings.EqualFold(strings.TrimSpace(coding), "identity") {
+	if coding := r.Header.Get("Content-Encoding"); coding != "" && !token.EqualFold(strings.TrimSpace(coding), "identity") {
 		return &Error{
 			Status:  http.StatusUnsupportedMediaType,
 			Message: MsgUnsupportedEncoding,
@@ -149,8 +160,7 @@ func (d *Decoder) checkHeaders(r *http.Request) error {
 			Header: http.Header{"Accept-Encoding": {"identity"}},
 		}
 	}
-	contentType := r.Header.Get("Content-Type")
-	if contentType == "" || d.allowAnyContentType || isJSONMediaType(contentType) {
+	if d.allowAnyContentType || isJSONMediaType(r.Header.Get("Content-Type")) {
 		return nil
 	}
 	return &Error{
@@ -184,7 +194,7 @@ func isJSONMediaType(contentType string) bool {
 		return false
 	}
 	charset, ok := params["charset"]
-	return !ok || strings.EqualFold(charset, "utf-8") || strings.EqualFold(charset, "utf8")
+	return !ok || token.EqualFold(charset, "utf-8") || token.EqualFold(charset, "utf8")
 }
 
 // readAtMost reads from body into buf until EOF or until limit bytes have

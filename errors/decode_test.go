@@ -55,8 +55,8 @@ func TestDecode(t *testing.T) {
 		{name: "object with surrounding whitespace", body: " \r\n\t{\"title\":\"Hello\"}\n"},
 		{name: "application/json; charset=utf-8", body: `{}`, header: http.Header{"Content-Type": {"application/json; charset=UTF-8"}}},
 		{name: "RFC 6839 §3.1: a +json type is JSON", body: `{}`, header: http.Header{"Content-Type": {"application/merge-patch+json"}}},
-		{name: "no Content-Type is read as JSON", body: `{}`},
-		{name: "Content-Encoding identity", body: `{}`, header: http.Header{"Content-Encoding": {"identity"}}},
+		{name: "no Content-Type with AllowAnyContentType", cfg: DecoderConfig{AllowAnyContentType: true}, body: `{}`, header: http.Header{}},
+		{name: "Content-Encoding identity", body: `{}`, header: http.Header{"Content-Encoding": {"identity"}, "Content-Type": {"application/json"}}},
 		{name: "unknown field ignored by default", body: `{"title":"x","colour":"red"}`},
 		{name: "AllowAnyContentType reads a curl -d body", cfg: DecoderConfig{AllowAnyContentType: true}, body: `{"title":"x"}`,
 			header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}},
@@ -80,7 +80,11 @@ func TestDecode(t *testing.T) {
 		{name: "Content-Length over MaxBytes refused before reading", cfg: DecoderConfig{MaxBytes: 10}, body: long,
 			wantStatus: 413, wantMessage: "Request body is too large: the limit is 10 bytes"},
 
-		{name: "text/plain", body: `{}`, header: http.Header{"Content-Type": {"text/plain"}},
+		{name: "no Content-Type: a browser sends it cross-origin without a preflight", body: `{}`, header: http.Header{},
+			wantStatus: 415, wantMessage: MsgUnsupportedMediaType, wantHeader: http.Header{"Accept": {"application/json"}}},
+		{name: "empty Content-Type", body: `{}`, header: http.Header{"Content-Type": {""}},
+			wantStatus: 415, wantMessage: MsgUnsupportedMediaType, wantHeader: http.Header{"Accept": {"application/json"}}},
+		{name: "text/plain: a simple request's type", body: `{}`, header: http.Header{"Content-Type": {"text/plain"}},
 			wantStatus: 415, wantMessage: MsgUnsupportedMediaType, wantHeader: http.Header{"Accept": {"application/json"}}},
 		{name: "form body", body: `title=x`, header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
 			wantStatus: 415, wantMessage: MsgUnsupportedMediaType, wantHeader: http.Header{"Accept": {"application/json"}}},
@@ -120,6 +124,11 @@ func TestDecode(t *testing.T) {
 			d, err := NewDecoder(tt.cfg)
 			require.NoError(t, err)
 			r := httptest.NewRequest(http.MethodPost, "/posts", strings.NewReader(tt.body))
+			if tt.header == nil {
+				// The usual JSON client; a case with a header map of its
+				// own (even an empty one) sends exactly that.
+				r.Header.Set("Content-Type", "application/json")
+			}
 			for k, v := range tt.header {
 				r.Header[k] = v
 			}
@@ -175,6 +184,7 @@ func TestDecodeReadsAtMostMaxBytesPlusOne(t *testing.T) {
 	d, err := NewDecoder(DecoderConfig{MaxBytes: 4096})
 	require.NoError(t, err)
 	r := httptest.NewRequest(http.MethodPost, "/posts", io.NopCloser(body))
+	r.Header.Set("Content-Type", "application/json")
 	r.ContentLength = -1
 	var in postInput
 	err = d.Decode(r, "Post", &in)
@@ -200,6 +210,7 @@ func TestDecodeReadErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := httptest.NewRequest(http.MethodPost, "/posts", failingReader{tt.readErr})
+			r.Header.Set("Content-Type", "application/json")
 			r.ContentLength = -1
 			var in postInput
 			err := Decode(r, "Post", &in)
@@ -213,6 +224,7 @@ func TestDecodeReadErrors(t *testing.T) {
 
 func TestDecodeNilBody(t *testing.T) {
 	r := httptest.NewRequest(http.MethodPost, "/posts", nil)
+	r.Header.Set("Content-Type", "application/json")
 	r.Body = nil
 	var in postInput
 	err := Decode(r, "Post", &in)

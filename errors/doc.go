@@ -29,8 +29,10 @@
 //
 // Decoder.Decode reads a JSON object into a Go value and answers what GitHub
 // answers: 400 "Problems parsing JSON", 400 "Body should be a JSON object",
-// 413 over the size limit (enforced while reading), 415 for a non-JSON
-// Content-Type, 422 "Validation Failed" for a field of the wrong type.
+// 413 over the size limit (enforced while reading), 415 for a missing or
+// non-JSON Content-Type (so that a cross-origin write always needs a CORS
+// preflight: see DecoderConfig.AllowAnyContentType), 422 "Validation
+// Failed" for a field of the wrong type.
 // Validation collects a handler's own field checks into one 422 with
 // entries {"resource", "field", "code"}, code one of missing,
 // missing_field, invalid, already_exists, unprocessable, or custom with a

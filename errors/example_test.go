@@ -38,13 +38,21 @@ func Example() {
 
 	for _, body := range []string{`{"title":`, `["a"]`, `{"body":"no title"}`} {
 		rec := httptest.NewRecorder()
-		createPost.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/posts", strings.NewReader(body)))
+		r := httptest.NewRequest(http.MethodPost, "/posts", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		createPost.ServeHTTP(rec, r)
 		fmt.Println(rec.Code, rec.Body)
 	}
+	// A body without a JSON Content-Type is refused before it is read:
+	// it is what a cross-origin page can send without a CORS preflight.
+	rec := httptest.NewRecorder()
+	createPost.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/posts", strings.NewReader(`{"title":"x"}`)))
+	fmt.Println(rec.Code, rec.Body)
 	// Output:
 	// 400 {"message":"Problems parsing JSON","documentation_url":"https://developer.myblog.com/v3"}
 	// 400 {"message":"Body should be a JSON object","documentation_url":"https://developer.myblog.com/v3"}
 	// 422 {"message":"Validation Failed","documentation_url":"https://developer.myblog.com/v3","errors":[{"resource":"Post","field":"title","code":"missing_field"}]}
+	// 415 {"message":"Unsupported Media Type: send the body as application/json","documentation_url":"https://developer.myblog.com/v3"}
 }
 
 // The same error in each of the four formats.
@@ -76,8 +84,9 @@ func ExampleDecoder() {
 		Title string `json:"title"`
 	}
 	for _, body := range []string{`{"title":"ok"}`, `{"title":"ok","colour":"red"}`, `{"title":"` + strings.Repeat("x", 100) + `"}`} {
-		err := dec.Decode(httptest.NewRequest(http.MethodPost, "/posts", strings.NewReader(body)), "Post", &in)
-		fmt.Println(err)
+		r := httptest.NewRequest(http.MethodPost, "/posts", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		fmt.Println(dec.Decode(r, "Post", &in))
 	}
 	// Output:
 	// <nil>

@@ -29,7 +29,7 @@ type Param struct {
 // case-insensitively (RFC 8288 §2.1.1), among its space-separated Rel.
 func (l Link) HasRel(rel string) bool {
 	for r := range strings.FieldsSeq(l.Rel) {
-		if strings.EqualFold(r, rel) {
+		if token.EqualFold(r, rel) {
 			return true
 		}
 	}
@@ -40,7 +40,7 @@ func (l Link) HasRel(rel string) bool {
 // case-insensitively), and whether it has one.
 func (l Link) Param(name string) (string, bool) {
 	for _, p := range l.Params {
-		if strings.EqualFold(p.Name, name) {
+		if token.EqualFold(p.Name, name) {
 			return p.Value, true
 		}
 	}

@@ -223,28 +223,3 @@ var isTokenChar = func() (t [256]bool) {
 	}
 	return t
 }()
-
-// equalFold reports whether s equals lower, a lower-case ASCII string,
-// ignoring ASCII case only: type and subtype are case-insensitive
-// (RFC 9110 §8.3.1), and strings.EqualFold's Unicode folding would let
-// "\u212a" (the Kelvin sign) stand for "k".
-func equalFold(s, lower string) bool {
-	if len(s) != len(lower) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// hasPrefixFold is strings.HasPrefix with equalFold's rules.
-func hasPrefixFold(s, lower string) bool {
-	return len(s) >= len(lower) && equalFold(s[:len(lower)], lower)
-}

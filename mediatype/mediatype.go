@@ -9,6 +9,7 @@ import (
 
 	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/internal/configerr"
+	httptoken "github.com/myblog/apikit/internal/token"
 	"github.com/myblog/apikit/observe"
 )
 
@@ -304,22 +305,22 @@ func (n *Negotiator) match(r mediaRange) (rep *representation, specificity int, 
 	if r.typ == "*" {
 		return &n.reps[0][0], 0, false // "*/*": parseRange refuses "*/json"
 	}
-	if !equalFold(r.typ, "application") {
+	if !httptoken.EqualFold(r.typ, "application") {
 		return nil, 0, false
 	}
 	switch {
 	case r.subtype == "*":
 		return &n.reps[0][0], 1, false
-	case equalFold(r.subtype, "json"):
+	case httptoken.EqualFold(r.subtype, "json"):
 		return &n.reps[0][0], 2, false
-	case !hasPrefixFold(r.subtype, n.prefix):
+	case !httptoken.HasPrefixFold(r.subtype, n.prefix):
 		return nil, 0, false
 	}
 
 	// GitHub's application/vnd.<vendor>[.version][.param][+json].
 	rest := r.subtype[len(n.prefix):]
 	if i := strings.LastIndexByte(rest, '+'); i >= 0 {
-		if !equalFold(rest[i+1:], formatJSON) {
+		if !httptoken.EqualFold(rest[i+1:], formatJSON) {
 			return nil, 0, false // a format not served: another type
 		}
 		rest = rest[:i]
@@ -366,7 +367,7 @@ func (n *Negotiator) paramIndex(param string) int {
 		return -1
 	}
 	for i, p := range n.params {
-		if equalFold(param, p) {
+		if httptoken.EqualFold(param, p) {
 			return i
 		}
 	}
@@ -403,7 +404,7 @@ func addVaryAccept(h http.Header) {
 		for line != "" {
 			var name string
 			name, line, _ = strings.Cut(line, ",")
-			if name = strings.TrimSpace(name); name == "*" || equalFold(name, "accept") {
+			if name = strings.TrimSpace(name); name == "*" || httptoken.EqualFold(name, "accept") {
 				return
 			}
 		}

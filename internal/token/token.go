@@ -31,3 +31,36 @@ func Valid(s string) bool {
 	}
 	return true
 }
+
+// EqualFold reports whether a and b are equal ignoring ASCII case only.
+// Everything HTTP compares case-insensitively (scheme names, media types,
+// field names, parameter names, RFC 9110 §5.1, §8.3.1, §11.1) is ASCII;
+// strings.EqualFold's Unicode folding would let "\u212a" (the Kelvin
+// sign) stand for "k" and "\u017f" (the long s) for "s", so "to\u212aen"
+// would pass for "token".
+func EqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// HasPrefixFold is strings.HasPrefix with EqualFold's rules.
+func HasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && EqualFold(s[:len(prefix)], prefix)
+}
