@@ -115,6 +115,20 @@ type Config struct {
 	// valid by its own claims. Default 10,000 (about 2 MB); negative
 	// turns the cache off.
 	TokenCacheSize int
+	// BasicCacheTTL is how long a Basic credential that passed the
+	// password check is remembered, so that a client sending it request
+	// after request pays for the password hash (bcrypt: tens of
+	// milliseconds) once per BasicCacheTTL: it is kept as a keyed hash
+	// of the login and password, never the password. Requests carrying
+	// one credential at the same time share one check (and one lockout
+	// attempt). A remembered credential keeps working for up to
+	// BasicCacheTTL after the password changed on another process;
+	// ForgetCredentials drops it at once on this one. Default
+	// DefaultBasicCacheTTL (1 minute); negative turns the cache off.
+	BasicCacheTTL time.Duration
+	// BasicCacheSize caps the credentials remembered. Default
+	// DefaultBasicCacheSize (10,000, about 1 MB).
+	BasicCacheSize int
 
 	// Render writes the token pairs Login and Refresh answer with, and
 	// Logout's empty success. Default: bare bodies, GitHub's shape
@@ -168,6 +182,7 @@ type Authenticator struct {
 	refreshPath     string
 	maxHeaderBytes  int
 	cache           *tokenCache // nil: off
+	basicCache      *basicCache // nil: off
 	render          *render.Renderer
 	decoder         *apierrors.Decoder
 	onError         apierrors.Hook
@@ -261,6 +276,19 @@ func New(cfg Config) (*Authenticator, error) {
 		a.cache = newTokenCache(DefaultTokenCacheSize)
 	case cfg.TokenCacheSize > 0:
 		a.cache = newTokenCache(cfg.TokenCacheSize)
+	}
+	basicSize := cfg.BasicCacheSize
+	switch {
+	case basicSize == 0:
+		basicSize = DefaultBasicCacheSize
+	case basicSize < 0:
+		problems.Add("BasicCacheSize", "must not be negative (0 means the default, 10,000)")
+	}
+	switch {
+	case cfg.BasicCacheTTL == 0 && a.basic:
+		a.basicCache = newBasicCache(DefaultBasicCacheTTL, basicSize)
+	case cfg.BasicCacheTTL > 0 && a.basic:
+		a.basicCache = newBasicCache(cfg.BasicCacheTTL, basicSize)
 	}
 	if a.render == nil {
 		a.render = render.New(render.Config{Errors: cfg.Errors})
@@ -490,7 +518,7 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request) (id
 			a.refuseToken(w, r, a.bearerChallenge, "basic_disabled", nil)
 			return nil, "", false
 		}
-		subject, e := a.attemptPassword(r, creds.user, creds.password, "basic")
+		subject, e := a.basicLogin(r, creds.user, creds.password)
 		if e != nil {
 			a.fail(w, r, e)
 			return nil, "", false

@@ -1,10 +1,15 @@
 package auth_test
 
 import (
+	"context"
+	"crypto/hmac"
+	"crypto/pbkdf2"
+	"crypto/sha256"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/myblog/apikit/auth"
 	"github.com/myblog/apikit/observe"
@@ -99,5 +104,53 @@ func BenchmarkVerify(b *testing.B) {
 		if _, err := tokens.Verify(token, auth.Access); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkHandlerBasic is a request with HTTP Basic credentials through
+// the middleware, against a password check as slow as a real one
+// (PBKDF2-SHA256 with 100,000 iterations, about bcrypt at its default
+// cost). cache=on repeats one correct credential, as a script does: its
+// check ran once, and a request costs the keyed hash of the credential
+// and a map lookup. cache=off pays for the password hash every time.
+func BenchmarkHandlerBasic(b *testing.B) {
+	salt := []byte("apikit-bench-salt")
+	stored, err := pbkdf2.Key(sha256.New, password, salt, 100_000, 32)
+	if err != nil {
+		b.Fatal(err)
+	}
+	slowCheck := func(_ context.Context, login, pw string) (string, error) {
+		got, err := pbkdf2.Key(sha256.New, pw, salt, 100_000, 32)
+		if err != nil || login != "alice" || !hmac.Equal(got, stored) {
+			return "", auth.ErrBadCredentials
+		}
+		return "u-alice", nil
+	}
+	for _, bc := range []struct {
+		name string
+		ttl  time.Duration
+	}{{"cache=on", 0}, {"cache=off", -1}} {
+		b.Run(bc.name, func(b *testing.B) {
+			a, err := auth.New(auth.Config{
+				Tokens:        auth.TokenConfig{Issuer: "https://api.myblog.com", Keys: []auth.Key{{Secret: secret}}},
+				CheckPassword: slowCheck,
+				BasicCacheTTL: bc.ttl,
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := a.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+			r := httptest.NewRequest("GET", "/user", nil)
+			r.Header.Set("Authorization", basic("alice", password))
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusOK {
+				b.Fatalf("status %d: %s", w.Code, w.Body)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				h.ServeHTTP(w, r)
+			}
+		})
 	}
 }

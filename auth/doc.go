@@ -70,7 +70,30 @@
 // (forwarded.Config.IPv6Prefix), since one subscriber holds a whole /64;
 // a nil Resolver is the direct peer, no forwarding header believed. The
 // counters live in an AttemptStore: MemoryAttempts by default, redisstore
-// for several machines.
+// for several machines. A locked-out attempt is refused before the
+// password is checked, so it costs no password hash.
+//
+// # Basic credentials, repeated
+//
+// A client using HTTP Basic sends its password with every request, and a
+// password check is slow on purpose (bcrypt: tens of milliseconds). A
+// Basic credential that passed is remembered for Config.BasicCacheTTL (1
+// minute) as an HMAC of the login and password under a key made at
+// start-up, never the password itself: the same credential again costs
+// about a microsecond, whether or not the request is then refused by the
+// rate limiter. Requests carrying one credential at the same time share
+// one check and one lockout attempt, so a script's burst of correct
+// requests is never taken for guessing. A wrong password is never
+// remembered. ForgetCredentials drops a subject's credentials at once
+// (call it when the password, the login or the email changes); other
+// processes forget them when their BasicCacheTTL has passed.
+//
+// What a client can still cost: one password check per distinct correct
+// credential per BasicCacheTTL, and MaxFailures checks of wrong ones per
+// LockoutWindow per client and per account. Concurrent requests with
+// different correct credentials from one client (users behind one NAT)
+// each count an attempt while they are checked, so more than MaxFailures
+// of them at the same instant are refused as a lockout.
 //
 // # Outages
 //
@@ -101,7 +124,8 @@
 //     credentials), "no_session" or "unknown_session" (a refresh token of
 //     no live session).
 //   - LoginSucceeded, LoginFailed: a password check; Detail "login" or
-//     "basic".
+//     "basic", and LoginSucceeded "basic_cached" for a remembered Basic
+//     credential.
 //   - LockedOut: the lockout refused a password; Detail "account" or "ip".
 //   - Refreshed, RefreshReused: a refresh token rotated, or presented
 //     again (its session is revoked).

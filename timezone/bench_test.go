@@ -3,6 +3,7 @@ package timezone_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	apierrors "github.com/myblog/apikit/errors"
@@ -73,6 +74,27 @@ func BenchmarkHandlerInvalid(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				h.ServeHTTP(nil, r)
+			}
+		})
+	}
+}
+
+// BenchmarkLookup looks up a listed name (cached) and names that are
+// refused: unknown, a spelling the OS zoneinfo reader would accept, and a
+// name longer than any listed one. A refusal is a look-up in the name
+// list: no file system access, no allocation.
+func BenchmarkLookup(b *testing.B) {
+	for _, bm := range []struct{ name, zone string }{
+		{"listed", "Europe/Amsterdam"},
+		{"unknown", "Mars/Olympus_Mons"},
+		{"non-canonical", "Europe//Amsterdam"},
+		{"lower-case", "europe/amsterdam"},
+		{"too-long", strings.Repeat("Europe/", 300) + "Amsterdam"},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				timezone.Lookup(bm.zone)
 			}
 		})
 	}

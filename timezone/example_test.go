@@ -35,3 +35,24 @@ func ExampleParse() {
 	// Output:
 	// 2014-02-27T09:35:06Z true
 }
+
+// Lookup takes a zone name only as the tz database spells it; links such
+// as US/Eastern are IANA names too.
+func ExampleLookup() {
+	for _, name := range []string{
+		"Europe/Amsterdam", "US/Eastern", "UTC",
+		"Europe//Amsterdam", "europe/amsterdam", "posix/Europe/Amsterdam", "Local", "+01:00",
+	} {
+		_, ok := timezone.Lookup(name)
+		fmt.Printf("%-22s %v\n", name, ok)
+	}
+	// Output:
+	// Europe/Amsterdam       true
+	// US/Eastern             true
+	// UTC                    true
+	// Europe//Amsterdam      false
+	// europe/amsterdam       false
+	// posix/Europe/Amsterdam false
+	// Local                  false
+	// +01:00                 false
+}

@@ -1,9 +1,14 @@
 package timezone_test
 
 import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
+	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/timezone"
 )
 
@@ -36,6 +41,56 @@ func FuzzParse(f *testing.F) {
 		}
 		if !explicit && got.Location() != newYork {
 			t.Fatalf("%q has no offset but was not read in the zone given: %v", s, got.Location())
+		}
+	})
+}
+
+// FuzzLookup: no name panics; a name is accepted exactly when it is
+// listed, spelt as listed, and then names its own location; through the
+// middleware the rest is the 400, never a 500; and the cache never holds
+// more than the list.
+func FuzzLookup(f *testing.F) {
+	for _, name := range []string{
+		"Europe/Amsterdam", "UTC", "US/Eastern", "Etc/GMT+5", "Europe//Amsterdam", "./Europe/Amsterdam", "Europe/Amsterdam/",
+		"europe/amsterdam", "Europe/../Europe/Amsterdam", "posix/Europe/Amsterdam", "localtime", "Local", "Europe/Amsterdam\x00",
+		"+01:00", "", strings.Repeat("Europe/", 100),
+	} {
+		f.Add(name)
+	}
+	listed := make(map[string]bool, len(timezone.ZoneNames))
+	for _, name := range timezone.ZoneNames {
+		listed[name] = true
+	}
+	resolver, err := timezone.New(timezone.Config{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		loc, ok := timezone.Lookup(name)
+		if ok != listed[name] {
+			t.Fatalf("Lookup(%q) = %v, but listed is %v", name, ok, listed[name])
+		}
+		if ok && loc.String() != name {
+			t.Fatalf("Lookup(%q) is %q", name, loc)
+		}
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header["Time-Zone"] = []string{name}
+		zone, err := resolver.Resolve(r)
+		var refusal *apierrors.Error
+		switch {
+		case name == "":
+			if err != nil || zone.Rule != timezone.Default {
+				t.Fatalf("an empty header is no header: %v, %v", zone, err)
+			}
+		case ok:
+			if err != nil || zone.Name != name || zone.Rule != timezone.Header {
+				t.Fatalf("Resolve(%q) = %v, %v", name, zone, err)
+			}
+		case !errors.As(err, &refusal) || refusal.Status != http.StatusBadRequest || refusal.ID != "invalid_time_zone":
+			t.Fatalf("Resolve(%q): %v, want the 400", name, err)
+		}
+		if n := timezone.CachedZones(); n > len(timezone.ZoneNames) {
+			t.Fatalf("%d cached zones, %d listed", n, len(timezone.ZoneNames))
 		}
 	})
 }

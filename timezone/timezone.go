@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"net/textproto"
 	"strconv"
-	"sync"
+	"sync/atomic"
 	"time"
-	_ "time/tzdata" // zone data in the binary: works on machines without zoneinfo
+	_ "time/tzdata" // every listed zone loads, on machines without zoneinfo too (~400 KB)
 
 	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/internal/configerr"
@@ -70,8 +70,8 @@ type Config struct {
 	// instead of answering 400.
 	IgnoreInvalid bool
 	// UserZone returns the authenticated user's last known zone, an IANA
-	// name ("" when none). An error or an unknown name falls through to
-	// UTC (and is logged). Default: no user zones.
+	// name as Lookup accepts it ("" when none). An error or any other name
+	// falls through to UTC (and is logged). Default: no user zones.
 	UserZone func(r *http.Request) (string, error)
 	// Remember, when set, is called with a valid zone from the header so
 	// the caller can record it as the user's last known zone: the zone a
@@ -154,14 +154,14 @@ func (z *Resolver) resolve(r *http.Request) (*Zone, *apierrors.Error) {
 		name := values[0]
 		if zone, ok := lookup(name); ok {
 			if z.remember != nil {
-				z.remember(r, zone.Name)
+				z.remember(r, zone.header.Name)
 			}
 			return zone.header, nil
 		}
 		if !z.ignoreInvalid {
 			return nil, &apierrors.Error{
 				Status:  http.StatusBadRequest,
-				Message: fmt.Sprintf("Invalid %s header: %s is not an IANA time zone name such as Europe/Amsterdam", z.header, strconv.Quote(truncate(name, 64))),
+				Message: fmt.Sprintf("Invalid %s header: %s is not a canonical IANA time zone name such as Europe/Amsterdam", z.header, strconv.Quote(truncate(name, 64))),
 				ID:      "invalid_time_zone",
 				Errors:  []apierrors.FieldError{{Resource: "Request", Field: z.header, Code: apierrors.CodeInvalid}},
 			}
@@ -280,23 +280,49 @@ func offsetName(offset int) string {
 
 func appendTwo(b []byte, v int) []byte { return append(b, byte('0'+v/10), byte('0'+v%10)) }
 
-// zones caches the zones looked up, one entry per valid IANA name (about
-// six hundred at most: invalid names are never stored), so that a request
-// naming a zone costs a map read, not a parse of the zone data.
-var zones sync.Map // string -> *cachedZone
+// The names a client may send are exactly those of Go's embedded tz
+// database, spelt as it spells them (zonenames.go, generated from the
+// toolchain's lib/time/zoneinfo.zip and checked against it by
+// TestZoneNamesUpToDate). The OS zoneinfo reader accepts far more:
+// "Europe//Amsterdam", "./Europe/Amsterdam", and any case on a
+// case-insensitive file system, each a new spelling of one zone; a list
+// bounds both what we accept and what we cache, and refuses the rest
+// without touching the file system.
+//
+//go:generate go run ./internal/gen
+
+// zoneIndex maps each listed name to its position in zoneNames.
+var zoneIndex = func() map[string]uint16 {
+	index := make(map[string]uint16, len(zoneNames))
+	for i, name := range zoneNames {
+		index[name] = uint16(i)
+	}
+	return index
+}()
+
+// zoneCache holds the zone loaded for zoneNames[i] at i: at most one entry
+// per listed name, whatever clients send, so that a request naming a zone
+// costs a map read, not a parse of the zone data.
+var zoneCache [len(zoneNames)]atomic.Pointer[cachedZone]
+
+// unloadable marks, in zoneCache, a listed name whose zone data failed to
+// load: a binary built with an older Go, whose embedded database lacks a
+// zone added since. It stays refused without a new attempt per request.
+var unloadable = new(cachedZone)
+
+// loadLocation loads a listed name's zone; tests replace it.
+var loadLocation = time.LoadLocation
 
 type cachedZone struct {
-	Name   string
 	header *Zone
 	user   *Zone
 }
 
-// maxZoneName bounds the names looked up: the longest IANA name is 32
-// bytes.
-const maxZoneName = 64
-
 // Lookup returns the location of an IANA zone name, and whether it is
-// one. "Local" is not a zone a client may name.
+// one: a name of Go's embedded tz database spelt exactly as there
+// ("Europe/Amsterdam", "UTC", links such as "US/Eastern" included).
+// "Local", "", other spellings ("Europe//Amsterdam", "europe/amsterdam")
+// and offsets ("+01:00") are not.
 func Lookup(name string) (*time.Location, bool) {
 	zone, ok := lookup(name)
 	if !ok {
@@ -306,40 +332,37 @@ func Lookup(name string) (*time.Location, bool) {
 }
 
 func lookup(name string) (*cachedZone, bool) {
-	if cached, ok := zones.Load(name); ok {
-		return cached.(*cachedZone), true
-	}
-	if !validZoneName(name) {
+	if len(name) > maxZoneName {
 		return nil, false
 	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
+	i, listed := zoneIndex[name]
+	if !listed {
 		return nil, false
 	}
-	zone := &cachedZone{
-		Name:   loc.String(),
-		header: &Zone{Location: loc, Name: loc.String(), Rule: Header},
-		user:   &Zone{Location: loc, Name: loc.String(), Rule: User},
+	zone := zoneCache[i].Load()
+	if zone == nil {
+		zone = load(i)
 	}
-	actual, _ := zones.LoadOrStore(name, zone)
-	return actual.(*cachedZone), true
+	return zone, zone != unloadable
 }
 
-// validZoneName accepts the characters of IANA names ("America/Argentina/
-// Buenos_Aires", "Etc/GMT+5") and nothing that could reach the file
-// system as a path.
-func validZoneName(name string) bool {
-	if name == "" || len(name) > maxZoneName || name == "Local" || name[0] == '/' || name[0] == '.' {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '/', c == '_', c == '-', c == '+':
-		case c == '.' && i > 0 && name[i-1] != '.' && name[i-1] != '/':
-		default:
-			return false
+// load loads zoneNames[i] into its cache slot; of concurrent loads the
+// first stored wins.
+func load(i uint16) *cachedZone {
+	// The listed string, not the client's: the cache keeps no request
+	// memory alive. time.LoadLocation reads $ZONEINFO or the OS database
+	// first and falls back to the embedded copy (time/tzdata), so every
+	// listed name loads, with the OS's rules when it has the zone.
+	name := zoneNames[i]
+	zone := unloadable
+	if loc, err := loadLocation(name); err == nil {
+		zone = &cachedZone{
+			header: &Zone{Location: loc, Name: name, Rule: Header},
+			user:   &Zone{Location: loc, Name: name, Rule: User},
 		}
 	}
-	return true
+	if !zoneCache[i].CompareAndSwap(nil, zone) {
+		return zoneCache[i].Load()
+	}
+	return zone
 }

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -179,6 +181,165 @@ func TestUnknownZone(t *testing.T) {
 	}
 }
 
+// spellings are names the OS zoneinfo reader (time.LoadLocation on Linux)
+// accepts, or that reach the file system, but that are not a listed
+// name as the tz database spells it: each would otherwise be one more
+// cache entry for the same zone, or the server's own configuration.
+var spellings = []struct {
+	name  string
+	zone  string
+	shown string // the name as the message quotes it
+}{
+	{"two slashes", "Europe//Amsterdam", "Europe//Amsterdam"},
+	{"three slashes", "Europe///Amsterdam", "Europe///Amsterdam"},
+	{"a dot directory", "Europe/./Amsterdam", "Europe/./Amsterdam"},
+	{"a leading dot directory", "./Europe/Amsterdam", "./Europe/Amsterdam"},
+	{"a trailing slash", "Europe/Amsterdam/", "Europe/Amsterdam/"},
+	{"a parent directory", "Europe/../Europe/Amsterdam", "Europe/../Europe/Amsterdam"},
+	{"an absolute path", "/usr/share/zoneinfo/Europe/Amsterdam", "/usr/share/zoneinfo/Europe/Amsterdam"},
+	{"the OS's posix/ copy", "posix/Europe/Amsterdam", "posix/Europe/Amsterdam"},
+	{"the OS's right/ copy, with leap seconds", "right/Europe/Amsterdam", "right/Europe/Amsterdam"},
+	{"the server's own zone file", "localtime", "localtime"},
+	{"the OS's posixrules", "posixrules", "posixrules"},
+	{"lower case", "europe/amsterdam", "europe/amsterdam"},
+	{"upper case", "EUROPE/AMSTERDAM", "EUROPE/AMSTERDAM"},
+	{"Local, the server's zone", "Local", "Local"},
+	{"lower-case utc", "utc", "utc"},
+	{"an offset", "+01:00", "+01:00"},
+	{"one byte longer than the longest name", "America/Argentina/ComodRivadavia_", "America/Argentina/ComodRivadavia_"},
+	{"7 KB of directories", strings.Repeat("Europe/", 1000) + "Amsterdam", strings.Repeat("Europe/", 10)[:64] + "…"},
+	{"64 KB of slashes", "Europe" + strings.Repeat("/", 64<<10) + "Amsterdam", "Europe" + strings.Repeat("/", 58) + "…"},
+}
+
+// The attack of issue 19: on a real server, every other spelling of a
+// zone is the 400 JSON error, read from the client's response.
+func TestNonCanonicalZoneOnARealServer(t *testing.T) {
+	resolver, err := timezone.New(timezone.Config{})
+	require.NoError(t, err)
+	srv := httptest.NewServer(resolver.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("handler ran") })))
+	t.Cleanup(srv.Close)
+	for _, tt := range spellings {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest("GET", srv.URL+"/posts", nil)
+			require.NoError(t, err)
+			req.Header.Set("Time-Zone", tt.zone)
+			resp, err := srv.Client().Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+
+			assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+			assert.Equal(t, "application/json; charset=utf-8", resp.Header.Get("Content-Type"))
+			want, err := json.Marshal(map[string]any{
+				"message": "Invalid Time-Zone header: " + strconv.Quote(tt.shown) + " is not a canonical IANA time zone name such as Europe/Amsterdam",
+				"errors":  []map[string]string{{"resource": "Request", "field": "Time-Zone", "code": "invalid"}},
+			})
+			require.NoError(t, err)
+			assert.JSONEq(t, string(want), string(body))
+			_, ok := timezone.Lookup(tt.zone)
+			assert.False(t, ok, "Lookup refuses it too")
+		})
+	}
+}
+
+// Names net/http never delivers (it refuses a NUL in a header) but that
+// another server, or a UserZone store, can hand the middleware.
+func TestZoneNamesNetHTTPRefuses(t *testing.T) {
+	resolver, err := timezone.New(timezone.Config{UserZone: func(r *http.Request) (string, error) {
+		return r.Header.Get("X-Test-User-Zone"), nil
+	}})
+	require.NoError(t, err)
+	for _, name := range []string{"Europe/Amsterdam\x00", "Europe/Amsterdam\x00/../../etc/passwd", "\x00", "Europe\\Amsterdam", "Europe/Amsterdam\n"} {
+		t.Run(strconv.Quote(name), func(t *testing.T) {
+			_, ok := timezone.Lookup(name)
+			assert.False(t, ok)
+
+			r := httptest.NewRequest("GET", "/", nil)
+			r.Header["Time-Zone"] = []string{name}
+			w := httptest.NewRecorder()
+			resolver.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("handler ran") })).ServeHTTP(w, r)
+			assert.Equal(t, http.StatusBadRequest, w.Code)
+			assert.Contains(t, w.Body.String(), `is not a canonical IANA time zone name`)
+
+			r = httptest.NewRequest("GET", "/", nil)
+			r.Header["X-Test-User-Zone"] = []string{name}
+			zone, err := resolver.Resolve(r)
+			require.NoError(t, err)
+			assert.Equal(t, timezone.Default, zone.Rule, "a user zone that is no listed name falls through to UTC")
+		})
+	}
+	_, ok := timezone.Lookup("")
+	assert.False(t, ok, "the empty name, which time.LoadLocation takes for UTC")
+}
+
+// The memory of issue 19: thousands of distinct spellings add nothing to
+// the cache, which never holds more than one entry per listed name.
+func TestCacheHoldsOnlyListedZones(t *testing.T) {
+	resolver, err := timezone.New(timezone.Config{})
+	require.NoError(t, err)
+	h := resolver.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	serve := func(zone string) int {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Time-Zone", zone)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code
+	}
+	for _, zone := range []string{"Europe/Amsterdam", "America/New_York", "Asia/Kolkata"} {
+		require.Equal(t, http.StatusOK, serve(zone), zone)
+	}
+	before := timezone.CachedZones()
+
+	seen := map[string]bool{}
+	for _, zone := range []string{"Europe/Amsterdam", "America/New_York", "Asia/Kolkata", "America/Argentina/Buenos_Aires"} {
+		area, city, _ := strings.Cut(zone, "/")
+		for i := 1; i <= 300; i++ {
+			for _, spelling := range []string{
+				area + strings.Repeat("/", i+1) + city,
+				strings.Repeat("./", i) + zone,
+				area + "/" + strings.Repeat("./", i) + city,
+				"posix/" + area + strings.Repeat("/", i) + city,
+				"right/" + area + strings.Repeat("/", i) + city,
+			} {
+				seen[spelling] = true
+				require.Equal(t, http.StatusBadRequest, serve(spelling), spelling)
+			}
+		}
+	}
+	require.Greater(t, len(seen), 5000, "distinct spellings sent")
+	assert.Equal(t, before, timezone.CachedZones(), "no spelling is cached")
+
+	for _, name := range timezone.ZoneNames {
+		require.Equal(t, http.StatusOK, serve(name), name)
+		require.LessOrEqual(t, timezone.CachedZones(), len(timezone.ZoneNames))
+	}
+	assert.Equal(t, len(timezone.ZoneNames), timezone.CachedZones(), "every listed name, once")
+}
+
+// A listed name whose data the binary lacks (built with a Go older than
+// the list) is refused like any unknown name, and is not loaded again on
+// every request.
+func TestListedZoneThatFailsToLoad(t *testing.T) {
+	attempts := timezone.FailLoading(t, "America/Ciudad_Juarez")
+	resolver, err := timezone.New(timezone.Config{})
+	require.NoError(t, err)
+	for range 3 {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Time-Zone", "America/Ciudad_Juarez")
+		_, err := resolver.Resolve(r)
+		var refusal *apierrors.Error
+		require.ErrorAs(t, err, &refusal)
+		assert.Equal(t, http.StatusBadRequest, refusal.Status)
+		assert.Equal(t, "invalid_time_zone", refusal.ID)
+		_, ok := timezone.Lookup("America/Ciudad_Juarez")
+		assert.False(t, ok)
+	}
+	assert.Equal(t, 1, attempts(), "the failure is remembered")
+	_, ok := timezone.Lookup("Europe/Amsterdam")
+	assert.True(t, ok, "other zones are unaffected")
+}
+
 func TestRemember(t *testing.T) {
 	var remembered []string
 	resolver, err := timezone.New(timezone.Config{Remember: func(r *http.Request, zone string) { remembered = append(remembered, zone) }})
@@ -291,7 +452,7 @@ func TestOnErrorOnARealServer(t *testing.T) {
 	require.NotNil(t, got)
 	assert.Equal(t, &apierrors.Error{
 		Status:  http.StatusBadRequest,
-		Message: `Invalid Time-Zone header: "+01:00" is not an IANA time zone name such as Europe/Amsterdam`,
+		Message: `Invalid Time-Zone header: "+01:00" is not a canonical IANA time zone name such as Europe/Amsterdam`,
 		ID:      "invalid_time_zone",
 		Errors:  []apierrors.FieldError{{Resource: "Request", Field: "Time-Zone", Code: apierrors.CodeInvalid}},
 	}, got)
