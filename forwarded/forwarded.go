@@ -1,8 +1,10 @@
 package forwarded
 
 import (
+	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,12 +13,47 @@ import (
 )
 
 // maxHops is how many addresses ClientAddr considers, counted from the
-// right across every field line of Forwarded or X-Forwarded-For: more than
-// any real chain of proxies, and a bound on the work one request can cause.
+// right across every field line of the header it reads: more than any
+// real chain of proxies, and a bound on the work one request can cause.
 const maxHops = 32
 
+// Header names the one forwarding header a Resolver reads the client's
+// address from. Only the chosen header is read; every other one is
+// ignored, whoever sent it, since a proxy that writes one header passes
+// the others on as the client sent them.
+type Header uint8
+
+const (
+	// XForwardedFor is X-Forwarded-For, a list to which every proxy
+	// appends the address it got the request from (nginx: proxy_set_header
+	// X-Forwarded-For $proxy_add_x_forwarded_for). The default.
+	XForwardedFor Header = iota
+	// Forwarded is RFC 7239's Forwarded, a list to which every proxy
+	// appends an element with for=. Choose it only when every trusted
+	// proxy appends to it: nginx's usual configuration passes a client's
+	// Forwarded on untouched, so reading it there lets the client choose
+	// its address.
+	Forwarded
+	// XRealIP is X-Real-IP, one address that the proxy next to the
+	// service sets, replacing any the client sent (nginx: proxy_set_header
+	// X-Real-IP $remote_addr). It names only that proxy's peer, so it
+	// suits one proxy, not a chain.
+	XRealIP
+)
+
+// headerNames are the header field names, indexed by Header.
+var headerNames = [...]string{XForwardedFor: "X-Forwarded-For", Forwarded: "Forwarded", XRealIP: "X-Real-IP"}
+
+// String returns the header's field name, "X-Forwarded-For".
+func (h Header) String() string {
+	if int(h) < len(headerNames) {
+		return headerNames[h]
+	}
+	return "Header(" + strconv.Itoa(int(h)) + ")"
+}
+
 // Config configures a Resolver. The zero value trusts no proxy: the client
-// is RemoteAddr.
+// is RemoteAddr, the scheme and host are the connection's.
 type Config struct {
 	// TrustedProxies lists the proxies whose forwarding headers are
 	// believed: CIDRs ("10.0.0.0/8", "2001:db8::/32") or single addresses
@@ -27,6 +64,42 @@ type Config struct {
 	// address with a zone ("fe80::1%eth0"), since addresses are compared
 	// without zones. Default: none.
 	TrustedProxies []string
+	// Header is the one header the client's address is read from when the
+	// peer is a trusted proxy; the others are ignored. Every trusted proxy
+	// must write it itself, appending to it (X-Forwarded-For, Forwarded)
+	// or replacing it (X-Real-IP), or a client behind it chooses its
+	// address. Default XForwardedFor.
+	Header Header
+	// TrustProto makes Scheme believe a trusted peer's word on the scheme
+	// the client used: X-Forwarded-Proto, or Forwarded's proto= when
+	// Header is Forwarded. The proxy must set it, replacing the client's
+	// (nginx: proxy_set_header X-Forwarded-Proto $scheme). Default false:
+	// the connection's scheme.
+	TrustProto bool
+	// TrustHost makes Host believe a trusted peer's word on the host the
+	// client asked for: X-Forwarded-Host, or Forwarded's host= when Header
+	// is Forwarded. The proxy must set it, replacing the client's (nginx:
+	// proxy_set_header X-Forwarded-Host $host). Default false: the Host
+	// header, which proxies pass on (nginx: proxy_set_header Host $host).
+	TrustHost bool
+	// Hosts is the allow-list of the hosts the service answers to,
+	// host[:port] as clients write them in Host ("api.myblog.com",
+	// "localhost:8080", "[2001:db8::1]:8443"), compared without regard to
+	// case. Host returns a listed host as it is listed, and Hosts[0] for
+	// any other, so that no client chooses the host of the absolute URLs
+	// (Location, Link) a service builds and a cache may share. Default:
+	// none, and then Host returns whatever host the request names, unless
+	// HostFromLocalAddr is set.
+	Hosts []string
+	// HostFromLocalAddr makes Host answer a request whose host is not
+	// listed in Hosts (every request, when Hosts is empty) with the
+	// address its connection arrived on, as net/http's Server records it
+	// (http.LocalAddrContextKey): "127.0.0.1:8080". That is a host no
+	// client chooses, for a service that does not know its public name,
+	// such as one run on a developer's machine. A request without that
+	// address (not served over TCP by net/http) gets Hosts[0], or
+	// "localhost" when Hosts is empty. Default false.
+	HostFromLocalAddr bool
 	// IPv6Prefix is the prefix length by which ClientKey groups IPv6
 	// clients: one subscriber is usually handed a whole /64 (RFC 6177), so
 	// counting addresses would let one client take 2^64 quotas. 128 keys
@@ -46,6 +119,13 @@ type Resolver struct {
 	// IPv4-mapped ones included, and IPv6 ones for the rest. Addresses are
 	// unmapped and unzoned before they are compared, so Contains is exact.
 	trustedProxies []netip.Prefix
+	// header is Config.Header: the one header walk reads.
+	header     Header
+	trustProto bool
+	trustHost  bool
+	// hosts is a copy of Config.Hosts; hosts[0] answers unlisted hosts.
+	hosts             []string
+	hostFromLocalAddr bool
 	// ipv6Prefix is Config.IPv6Prefix, defaulted; 0 only in a nil or
 	// zero Resolver, which means the default.
 	ipv6Prefix int
@@ -54,7 +134,15 @@ type Resolver struct {
 // New validates cfg and returns its Resolver. Every problem is an
 // *apierrors.ConfigError, all of them joined with errors.Join.
 func New(cfg Config) (*Resolver, error) {
-	r := &Resolver{trustedProxies: make([]netip.Prefix, 0, len(cfg.TrustedProxies)), ipv6Prefix: cfg.IPv6Prefix}
+	r := &Resolver{
+		trustedProxies:    make([]netip.Prefix, 0, len(cfg.TrustedProxies)),
+		header:            cfg.Header,
+		trustProto:        cfg.TrustProto,
+		trustHost:         cfg.TrustHost,
+		hosts:             slices.Clone(cfg.Hosts),
+		hostFromLocalAddr: cfg.HostFromLocalAddr,
+		ipv6Prefix:        cfg.IPv6Prefix,
+	}
 	problems := configerr.New("forwarded")
 	for i, entry := range cfg.TrustedProxies {
 		prefix, reason := parseTrustedProxy(entry)
@@ -63,6 +151,14 @@ func New(cfg Config) (*Resolver, error) {
 			continue
 		}
 		r.trustedProxies = append(r.trustedProxies, prefix)
+	}
+	if int(cfg.Header) >= len(headerNames) {
+		problems.Addf("Header", "%s is not XForwardedFor, Forwarded or XRealIP", cfg.Header)
+	}
+	for i, host := range cfg.Hosts {
+		if !validHost(host) {
+			problems.Add(configerr.Index("Hosts", i), strconv.Quote(host)+" is not a host[:port]")
+		}
 	}
 	switch {
 	case r.ipv6Prefix == 0:
@@ -179,19 +275,19 @@ func (r *Resolver) TrustedAddr(addr netip.Addr) bool {
 	return r.trusts(addr.Unmap().WithZone(""))
 }
 
-// Scheme returns "https" or "http": from the trusted peer's Forwarded
-// proto= or X-Forwarded-Proto (the first/leftmost value, lower-cased, only
-// "http"/"https" accepted), else "https" when req.TLS != nil, else "http".
-// Of Forwarded, only the elements written by trusted proxies are read (see
-// the package doc).
+// Scheme returns "https" or "http": with Config.TrustProto, what the
+// trusted peer says (see the package doc), lower-cased, only "http" or
+// "https" accepted; else "https" when req.TLS != nil, else "http".
 func (r *Resolver) Scheme(req *http.Request) string {
-	if proto, ok := r.forwardedValue(req, paramProto, "X-Forwarded-Proto"); ok {
-		// RFC 7239 §5.4 and RFC 3986 §3.1: scheme names are case-insensitive.
-		switch {
-		case strings.EqualFold(proto, "https"):
-			return "https"
-		case strings.EqualFold(proto, "http"):
-			return "http"
+	if r != nil && r.trustProto {
+		if proto, ok := r.proxyValue(req, paramProto, "X-Forwarded-Proto"); ok {
+			// RFC 7239 §5.4 and RFC 3986 §3.1: scheme names are case-insensitive.
+			switch {
+			case httptoken.EqualFold(proto, "https"):
+				return "https"
+			case httptoken.EqualFold(proto, "http"):
+				return "http"
+			}
 		}
 	}
 	if req.TLS != nil {
@@ -200,33 +296,68 @@ func (r *Resolver) Scheme(req *http.Request) string {
 	return "http"
 }
 
-// Host returns the host the client asked for: from the trusted peer's
-// Forwarded host= or X-Forwarded-Host (first value), validated as a
-// host[:port] with no spaces, slashes, '@' or control characters; else
-// req.Host. Of Forwarded, only the elements written by trusted proxies are
-// read (see the package doc).
+// Host returns the host the client asked for, for absolute URLs: with
+// Config.TrustHost, what the trusted peer says (see the package doc) when
+// it is a valid host[:port], with no space, slash, '@' or control
+// character; else req.Host. Then, when Config.Hosts or
+// Config.HostFromLocalAddr is set, a host not listed in Hosts is replaced
+// by the default host: the connection's local address with
+// HostFromLocalAddr, else Hosts[0].
 func (r *Resolver) Host(req *http.Request) string {
-	if host, ok := r.forwardedValue(req, paramHost, "X-Forwarded-Host"); ok && validHost(host) {
+	host := req.Host
+	if r == nil {
 		return host
 	}
-	return req.Host
+	if r.trustHost {
+		if forwardedHost, ok := r.proxyValue(req, paramHost, "X-Forwarded-Host"); ok && validHost(forwardedHost) {
+			host = forwardedHost
+		}
+	}
+	if len(r.hosts) == 0 && !r.hostFromLocalAddr {
+		return host
+	}
+	for _, listed := range r.hosts {
+		// RFC 9110 §4.2.3: the host is compared without regard to case.
+		if httptoken.EqualFold(host, listed) {
+			return listed
+		}
+	}
+	return r.defaultHost(req)
 }
 
-// forwardedValue returns what a trusted peer says of the client's request:
-// param from the leftmost Forwarded element written by a trusted proxy
-// that has it, else the first value of the legacy header. It reports false
-// when the peer is not trusted or neither header says anything.
-func (r *Resolver) forwardedValue(req *http.Request, p param, legacyKey string) (string, bool) {
+// defaultHost is the host of a request whose own is not listed.
+func (r *Resolver) defaultHost(req *http.Request) string {
+	if r.hostFromLocalAddr {
+		if local, ok := req.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr); ok {
+			addrPort := local.AddrPort()
+			return netip.AddrPortFrom(addrPort.Addr().Unmap().WithZone(""), addrPort.Port()).String()
+		}
+	}
+	if len(r.hosts) > 0 {
+		return r.hosts[0]
+	}
+	return "localhost"
+}
+
+// proxyValue returns what a trusted peer says of the client's request:
+// with Header Forwarded, param from the leftmost element the walk
+// reaches that has it, each of those having been written by a trusted
+// proxy; otherwise the last value of the X- header named key, the one the
+// peer wrote (a proxy replaces or appends to it; values before the last
+// may be the client's). It reports false when the peer is not trusted or
+// says nothing.
+func (r *Resolver) proxyValue(req *http.Request, p param, key string) (string, bool) {
 	peer, ok := parseNode(req.RemoteAddr)
 	if !ok || !r.trusts(peer) {
 		return "", false
 	}
-	if len(req.Header["Forwarded"]) > 0 {
+	if r.header == Forwarded {
 		if _, believed := r.walk(req.Header, peer); believed.seen&(1<<p) != 0 {
 			return believed.values[p], true
 		}
+		return "", false
 	}
-	return firstElement(req.Header[legacyKey])
+	return lastElement(req.Header[key])
 }
 
 // trusts reports whether addr, unmapped and unzoned, is a trusted proxy.
@@ -242,19 +373,38 @@ func (r *Resolver) trusts(addr netip.Addr) bool {
 	return false
 }
 
-// walk finds the client behind the trusted peer (rules 3 to 6 of the
-// package doc): it reads Forwarded when present, else X-Forwarded-For,
-// from the right, past trusted hops, and stops at the first untrusted
-// address, at the first element it cannot read, or after maxHops. It also
-// returns the proto= and host= of the Forwarded elements it reached, the
+// walk finds the client behind the trusted peer (rules 3 to 7 of the
+// package doc). Of X-Forwarded-For and Forwarded, whichever Header names,
+// it reads the list from the right, past trusted hops, and stops at the
+// first untrusted address, at the first element it cannot read, or after
+// maxHops: the client is the untrusted address, else the last trusted hop
+// reached, which wrote the element where the walk stopped. Of Forwarded
+// it also returns the proto= and host= of the elements it reached, the
 // leftmost winning: each was written by a trusted proxy, whereas an
-// element left of where the walk stopped may be the client's own.
+// element left of where the walk stopped may be the client's own. Of
+// X-Real-IP it takes the one address the peer set.
 func (r *Resolver) walk(h http.Header, peer netip.Addr) (client netip.Addr, believed element) {
-	lines, rfc7239, cut := h["Forwarded"], true, cutLastElement
-	if len(lines) == 0 {
-		lines, rfc7239, cut = h["X-Forwarded-For"], false, cutLastComma
-	}
 	client = peer
+	var (
+		lines   []string
+		rfc7239 bool
+		cut     = cutLastComma
+	)
+	switch r.header {
+	case Forwarded:
+		lines, rfc7239, cut = h["Forwarded"], true, cutLastElement
+	case XRealIP:
+		// One address, set by the peer: a list means something appended
+		// to it, and what was there first may be the client's.
+		if value, ok := onlyElement(h["X-Real-Ip"]); ok {
+			if addr, ok := parseNode(value); ok {
+				client = addr
+			}
+		}
+		return client, believed
+	default:
+		lines = h["X-Forwarded-For"]
+	}
 	remaining := maxHops
 	for i := len(lines) - 1; i >= 0; i-- {
 		// RFC 9110 §5.3: several field lines are one comma-separated list,
@@ -465,7 +615,7 @@ func parseElement(s string) (e element, ok bool) {
 				}
 			}
 			for p, known := range paramNames {
-				if !strings.EqualFold(name, known) {
+				if !httptoken.EqualFold(name, known) {
 					continue
 				}
 				if e.seen&(1<<p) != 0 {
@@ -541,19 +691,41 @@ func unescape(content string) string {
 	return b.String()
 }
 
-// firstElement returns the first non-empty element of a comma-separated
+// lastElement returns the last non-empty element of a comma-separated
 // list spread over field lines (RFC 9110 §5.3, §5.6.1), trimmed.
-func firstElement(lines []string) (string, bool) {
-	for _, list := range lines {
-		for list != "" {
+func lastElement(lines []string) (string, bool) {
+	for i := len(lines) - 1; i >= 0; i-- {
+		list, more := lines[i], true
+		for more {
 			var item string
-			item, list, _ = strings.Cut(list, ",")
+			list, item, more = cutLastComma(list)
 			if item = strings.Trim(item, " \t"); item != "" {
 				return item, true
 			}
 		}
 	}
 	return "", false
+}
+
+// onlyElement returns the one non-empty element of a comma-separated list
+// spread over field lines (RFC 9110 §5.3, §5.6.1), trimmed, and false
+// when there is none or more than one.
+func onlyElement(lines []string) (string, bool) {
+	only, found := "", false
+	for _, list := range lines {
+		for more := true; more; {
+			var item string
+			item, list, more = strings.Cut(list, ",")
+			if item = strings.Trim(item, " \t"); item == "" {
+				continue
+			}
+			if found {
+				return "", false
+			}
+			only, found = item, true
+		}
+	}
+	return only, found
 }
 
 // validHost reports whether s is a Host (RFC 9110 §7.2): uri-host

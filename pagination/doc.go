@@ -21,9 +21,10 @@
 //	Link: <https://api.myblog.com/posts?page=3&per_page=10>; rel="next", <https://api.myblog.com/posts?page=10&per_page=10>; rel="last", <https://api.myblog.com/posts?page=1&per_page=10>; rel="first", <https://api.myblog.com/posts?page=1&per_page=10>; rel="prev"
 //
 // on one field line, rel first and quoted, URLs absolute (Config.BaseURL,
-// else the request's scheme and host, believing X-Forwarded-Proto / -Host
-// and Forwarded only from the proxies Config.Resolver trusts; a nil
-// Resolver believes none), every other query
+// else the request's scheme and host as Config.Resolver gives them: a
+// proxy's only with forwarded.Config.TrustProto / TrustHost, the host
+// from forwarded.Config.Hosts; a nil Resolver believes none), every
+// other query
 // parameter kept where the client put it, per_page kept only when the
 // client gave it, commas percent-encoded. The first page has no first or
 // prev, the last no next or last; a page past the end has first and prev

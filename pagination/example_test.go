@@ -59,7 +59,7 @@ func ExamplePaginator_SetCursorLinks() {
 // Behind a load balancer, the links take the scheme and host the client
 // used, believed from the proxies the one Resolver trusts.
 func ExampleConfig_resolver() {
-	proxies, _ := forwarded.New(forwarded.Config{TrustedProxies: []string{"10.0.0.0/8"}})
+	proxies, _ := forwarded.New(forwarded.Config{TrustedProxies: []string{"10.0.0.0/8"}, TrustProto: true, TrustHost: true})
 	pages, _ := pagination.New(pagination.Config{Resolver: proxies})
 	r := httptest.NewRequest("GET", "/posts?per_page=10", nil)
 	r.RemoteAddr = "10.0.0.2:41000" // the load balancer

@@ -42,9 +42,10 @@ type Config struct {
 	// request's own scheme and host, as Resolver gives them.
 	BaseURL string
 	// Resolver gives the scheme and host of link URLs when BaseURL is
-	// empty: X-Forwarded-Proto / X-Forwarded-Host / Forwarded are believed
-	// only from the proxies it trusts. Nil: the direct peer, no proxy
-	// believed (the request's TLS state and Host).
+	// empty: a trusted proxy's only where it is told to believe them
+	// (forwarded.Config.TrustProto, TrustHost), the host checked against
+	// its allow-list (forwarded.Config.Hosts). Nil: the request's TLS
+	// state and Host.
 	Resolver *forwarded.Resolver
 	// Resource names the resource of 422 entries. Default "Query".
 	Resource string

@@ -224,9 +224,10 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	assert.NoError(t, err, "PerPage defaults to at most MaxPerPage")
 }
 
-// trusting10 believes the proxies of 10.0.0.0/8.
+// trusting10 believes the proxies of 10.0.0.0/8, their
+// X-Forwarded-Proto and -Host included.
 var trusting10 = func() *forwarded.Resolver {
-	r, err := forwarded.New(forwarded.Config{TrustedProxies: []string{"10.0.0.0/8"}})
+	r, err := forwarded.New(forwarded.Config{TrustedProxies: []string{"10.0.0.0/8"}, TrustProto: true, TrustHost: true})
 	if err != nil {
 		panic(err)
 	}

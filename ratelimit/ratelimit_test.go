@@ -700,6 +700,8 @@ func TestDefaultOnErrorOnARealServer(t *testing.T) {
 func TestResolver(t *testing.T) {
 	resolver, err := forwarded.New(forwarded.Config{TrustedProxies: []string{"10.0.0.0/8"}})
 	require.NoError(t, err)
+	fwdResolver, err := forwarded.New(forwarded.Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: forwarded.Forwarded})
+	require.NoError(t, err)
 	tests := []struct {
 		name     string
 		resolver *forwarded.Resolver
@@ -710,7 +712,8 @@ func TestResolver(t *testing.T) {
 		{"spoofed X-Forwarded-For from an untrusted peer is ignored", resolver, []string{"RemoteAddr", "198.51.100.8:1234", "X-Forwarded-For", "192.0.2.1"}, "198.51.100.8"},
 		{"X-Forwarded-For from a trusted proxy", resolver, []string{"RemoteAddr", "10.1.2.3:1234", "X-Forwarded-For", "192.0.2.2"}, "192.0.2.2"},
 		{"a client's own entry left of the proxy's is not believed", resolver, []string{"RemoteAddr", "10.1.2.3:1234", "X-Forwarded-For", "192.0.2.99, 192.0.2.3"}, "192.0.2.3"},
-		{"RFC 7239: Forwarded from a trusted proxy", resolver, []string{"RemoteAddr", "10.1.2.3:1234", "Forwarded", `for="[2001:db8:cafe::17]:4711"`}, "2001:db8:cafe::/64"},
+		{"a client's Forwarded is ignored by default", resolver, []string{"RemoteAddr", "10.1.2.3:1234", "X-Forwarded-For", "192.0.2.5", "Forwarded", "for=192.0.2.6"}, "192.0.2.5"},
+		{"RFC 7239: Forwarded from a trusted proxy, when chosen", fwdResolver, []string{"RemoteAddr", "10.1.2.3:1234", "Forwarded", `for="[2001:db8:cafe::17]:4711"`}, "2001:db8:cafe::/64"},
 		{"no Resolver: the peer, whatever it forwards", nil, []string{"RemoteAddr", "10.1.2.3:1234", "X-Forwarded-For", "192.0.2.4"}, "10.1.2.3"},
 	}
 	for _, tt := range tests {

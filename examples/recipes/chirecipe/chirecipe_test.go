@@ -109,7 +109,9 @@ func TestResolverLimitsSpoofingClients(t *testing.T) {
 		recipetest.CheckRateLimited(t, srv.Client(), srv.URL+"/posts", 60, "203.0.113.9", behindProxy)
 	})
 	t.Run("behind a trusted proxy: Link URLs have the scheme and host the client used", func(t *testing.T) {
-		srv := newServer(t, recipes.Config{Resolver: newResolver(t, "127.0.0.1")})
+		resolver, err := forwarded.New(forwarded.Config{TrustedProxies: []string{"127.0.0.1"}, TrustProto: true, TrustHost: true})
+		require.NoError(t, err)
+		srv := newServer(t, recipes.Config{Resolver: resolver})
 		recipetest.CheckLinks(t, srv.Client(), srv.URL, "https://api.example.com", behindProxy(1)...)
 	})
 	t.Run("a client's own X-Forwarded-Proto and -Host are ignored", func(t *testing.T) {

@@ -27,13 +27,18 @@
 // package that needs the client (the rate limiter's Resolver field) or
 // the scheme and host it used (pagination's, for absolute Link URLs):
 //
-//	resolver, err := forwarded.New(forwarded.Config{TrustedProxies: []string{"10.0.0.0/8"}})
+//	resolver, err := forwarded.New(forwarded.Config{
+//		TrustedProxies: []string{"10.0.0.0/8"},
+//		TrustProto:     true, // the proxies overwrite X-Forwarded-Proto
+//		Hosts:          []string{"api.example.com"},
+//	})
 //	limiter, err := ratelimit.New(ratelimit.Config{Resolver: resolver})
 //	pages, err := pagination.New(pagination.Config{Resolver: resolver})
 //
-// Forwarding headers from any other peer are ignored, and a trusted
-// proxy's list is read from the right, so what a client wrote in front of
-// the proxy's entry never counts. The tests show both: with RealIP a
+// Forwarding headers from any other peer are ignored, only the one
+// client-address header chosen (X-Forwarded-For by default) is read, and
+// a trusted proxy's list is read from the right, so what a client wrote
+// in front of the proxy's entry never counts. The tests show both: with RealIP a
 // client sending a fresh X-Forwarded-For is never limited; with the
 // resolver it is refused at 60, by its own address or by the one the
 // trusted proxy saw.
