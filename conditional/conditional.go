@@ -72,6 +72,11 @@ type Config struct {
 	// (If-Match, If-None-Match) or "last_modified" (If-Modified-Since,
 	// If-Unmodified-Since). Nil costs nothing.
 	Observer observe.Observer
+	// Now is the clock an If-Modified-Since is checked against: a date
+	// later than Now is ignored (see Evaluate). It is read only for a
+	// request whose If-Modified-Since would otherwise be a 304. Default
+	// time.Now.
+	Now func() time.Time
 }
 
 // Middleware answers conditional requests. Build one with New; it is safe
@@ -86,6 +91,7 @@ type Middleware struct {
 	varyPrefixes  []string // "Accept", "Accept, Authorization": Vary values varyValue extends
 	onError       apierrors.Hook
 	observer      observe.Observer
+	now           func() time.Time
 	// buffers holds the *bytes.Buffer of finished responses. Only the
 	// buffers are pooled, never a writer: a writer handed to a handler is
 	// never handed to another, so a goroutine the handler left behind
@@ -102,6 +108,10 @@ func New(cfg Config) (*Middleware, error) {
 		authenticated: cfg.Authenticated,
 		onError:       cfg.OnError,
 		observer:      cfg.Observer,
+		now:           cfg.Now,
+	}
+	if m.now == nil {
+		m.now = time.Now
 	}
 	if m.onError == nil {
 		m.onError = cfg.Errors.WriteError
@@ -207,7 +217,7 @@ func (m *Middleware) release(cw *writer) {
 //		return // 412: the client edited a stale copy
 //	}
 func (m *Middleware) Check(w http.ResponseWriter, r *http.Request, s State) bool {
-	result, validator := evaluate(r, s)
+	result, validator := evaluate(r, s, m.now)
 	if result != Proceed && m.observer != nil {
 		m.observe(r, result, validator)
 	}
@@ -482,7 +492,7 @@ func (w *writer) commit(complete bool) bool {
 			lastModified = t
 		}
 	}
-	result, validator := evaluate(r, State{Exists: true, ETag: etag, LastModified: lastModified})
+	result, validator := evaluate(r, State{Exists: true, ETag: etag, LastModified: lastModified}, w.m.now)
 	if result != Proceed && w.m.observer != nil {
 		w.m.observe(r, result, validator)
 	}

@@ -19,6 +19,19 @@
 //     Date, ETag, Expires, Vary, Last-Modified and every header the outer
 //     middlewares set (X-RateLimit-*, CORS), or 412.
 //
+// An If-Modified-Since later than Config.Now (default time.Now) is
+// ignored, and the request answered in full: RFC 9110 §8.8.2.1 forbids a
+// Last-Modified later than the response's Date, so no response of ours
+// carried such a date, and honouring it would make every resource with a
+// modification date "not modified" to a client that never fetched one.
+// There is no tolerance for clock skew: a client whose clock runs a few
+// seconds fast gets a 200 where a 304 would do, always a correct answer.
+// Two If-Modified-Since fields are ignored too (RFC 9110 §13.1.3).
+// "If-None-Match: *" is a 304 for a GET of an existing resource, as RFC
+// 9110 §13.1.2 says, but the handler has run: the rate limiter counts
+// such a 304, as it counts every 304 that does not carry the validator
+// the client sent back (see ratelimit's doc).
+//
 // HEAD gets the ETag and Content-Length of the body its handler renders
 // (net/http routes HEAD to GET handlers), and no body. A response that is
 // not a 200 passes through untouched: preconditions do not apply to it. A

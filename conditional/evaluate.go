@@ -55,13 +55,25 @@ func (r Result) String() string {
 //  3. If-None-Match: true (weak comparison; "*" matches an existing
 //     resource) → 304 for GET and HEAD, 412 otherwise.
 //  4. Without If-None-Match, for GET and HEAD only, If-Modified-Since: not
-//     modified since the date → 304. Ignored when malformed.
+//     modified since the date → 304. Ignored when malformed, when sent
+//     more than once (§13.1.3: more than one member), and when later than
+//     the server's clock (see below).
 //
 // Dates compare at the one-second resolution of HTTP dates. Evaluate is
 // for a response that would otherwise be 2xx; a handler about to answer
 // 404 answers 404 (§13.2.1).
+//
+// An If-Modified-Since later than the clock is not a date the client can
+// have got from this server: RFC 9110 §8.8.2.1 forbids a Last-Modified
+// later than the response's Date, and RFC 2616 §14.25 said outright that
+// such a date is invalid. Honouring it would answer 304 for every
+// resource that has a modification date, to a client that never fetched
+// one, so it is ignored, with no tolerance for clock skew: the cost of a
+// client clock a few seconds fast is a full 200 instead of a 304, always
+// a correct answer. Evaluate reads the clock with time.Now;
+// Middleware.Handler and Check use Config.Now.
 func Evaluate(r *http.Request, s State) Result {
-	result, _ := evaluate(r, s)
+	result, _ := evaluate(r, s, time.Now)
 	return result
 }
 
@@ -72,10 +84,11 @@ const (
 	validatorLastModified = "last_modified"
 )
 
-// evaluate is Evaluate, also naming the validator that decided a 304 or
-// 412: validatorETag (If-Match, If-None-Match) or validatorLastModified
-// (If-Unmodified-Since, If-Modified-Since); "" for Proceed.
-func evaluate(r *http.Request, s State) (Result, string) {
+// evaluate is Evaluate with the clock now, read only for If-Modified-Since,
+// also naming the validator that decided a 304 or 412: validatorETag
+// (If-Match, If-None-Match) or validatorLastModified (If-Unmodified-Since,
+// If-Modified-Since); "" for Proceed.
+func evaluate(r *http.Request, s State, now func() time.Time) (Result, string) {
 	current, hasTag := parseETag(s.ETag)
 	exists := s.Exists
 	h := r.Header
@@ -99,8 +112,8 @@ func evaluate(r *http.Request, s State) (Result, string) {
 			}
 			return PreconditionFailed, validatorETag
 		}
-	} else if values := h["If-Modified-Since"]; safe && len(values) > 0 && !lastModified.IsZero() {
-		if since, err := http.ParseTime(values[0]); err == nil && !lastModified.After(since) {
+	} else if values := h["If-Modified-Since"]; safe && len(values) == 1 && !lastModified.IsZero() {
+		if since, err := http.ParseTime(values[0]); err == nil && !lastModified.After(since) && !since.After(now()) {
 			return NotModified, validatorLastModified
 		}
 	}

@@ -1,6 +1,7 @@
 package conditional_test
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -59,6 +60,8 @@ func TestEvaluate(t *testing.T) {
 		{"RFC 9110 13.1.3: ignored with If-None-Match", "GET", []string{"If-None-Match", `"xyz"`, "If-Modified-Since", after}, strong, conditional.Proceed},
 		{"RFC 9110 13.1.3: ignored on unsafe methods", "POST", []string{"If-Modified-Since", after}, strong, conditional.Proceed},
 		{"RFC 9110 13.1.3: ignored without a modification date", "GET", []string{"If-Modified-Since", after}, untagged, conditional.Proceed},
+		{"RFC 9110 13.1.3: ignored with more than one member", "GET", []string{"If-Modified-Since", same, "If-Modified-Since", same}, strong, conditional.Proceed},
+		{"RFC 9110 8.8.2.1: a date later than the clock is ignored", "GET", []string{"If-Modified-Since", "Fri, 31 Dec 9999 23:59:59 GMT"}, strong, conditional.Proceed},
 
 		{"RFC 9110 13.1.1: If-Match matching", "PATCH", []string{"If-Match", `"abc"`}, strong, conditional.Proceed},
 		{"RFC 9110 13.1.1: If-Match stale", "PATCH", []string{"If-Match", `"old"`}, strong, conditional.PreconditionFailed},
@@ -100,4 +103,46 @@ func TestETag(t *testing.T) {
 	assert.NotEqual(t, a, conditional.ETag([]byte(`{"id":2}`)))
 	// The same on every machine and in every process: xxHash64 of the bytes.
 	assert.Equal(t, `"ef46db3751d8e999"`, conditional.ETag(nil))
+}
+
+// TestIfModifiedSinceAgainstTheClock: an If-Modified-Since later than
+// the server's clock is not a date the client can have got from us
+// (RFC 9110 §8.8.2.1: no Last-Modified is later than the response's
+// Date), and would be "not modified" for every resource: the middleware
+// and Check ignore it, with no tolerance, and answer in full.
+func TestIfModifiedSinceAgainstTheClock(t *testing.T) {
+	now := time.Date(2013, 7, 1, 16, 47, 53, 500_000_000, time.UTC)
+	state := conditional.State{Exists: true, ETag: `"abc"`, LastModified: now.Add(-time.Hour)}
+	tests := []struct {
+		name  string
+		since time.Time
+		want  int
+	}{
+		{"RFC 9110 13.1.3: not modified since a past date", now.Add(-time.Minute), 304},
+		{"the clock's own second is not in the future", now.Truncate(time.Second), 304},
+		{"the next second is", now.Truncate(time.Second).Add(time.Second), 200},
+		{"a few seconds of clock skew get no tolerance", now.Add(5 * time.Second), 200},
+		{"an hour ahead", now.Add(time.Hour), 200},
+		{"RFC 9110 13.1.3: modified since", now.Add(-2 * time.Hour), 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newMiddleware(t, func(c *conditional.Config) { c.Now = func() time.Time { return now } })
+			ims := tt.since.UTC().Format(http.TimeFormat)
+			handler := m.Handler(resource(map[string]string{"Last-Modified": state.LastModified.Format(http.TimeFormat)}))
+			w := serve(handler, "GET", "If-Modified-Since", ims)
+			assert.Equal(t, tt.want, w.Code, "Handler")
+			if tt.want == 200 {
+				assert.Equal(t, body, w.Body.String())
+			}
+
+			r := httptest.NewRequest("GET", "/user", nil)
+			r.Header.Set("If-Modified-Since", ims)
+			w = httptest.NewRecorder()
+			if m.Check(w, r, state) {
+				w.WriteHeader(200)
+			}
+			assert.Equal(t, tt.want, w.Code, "Check")
+		})
+	}
 }

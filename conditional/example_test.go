@@ -58,3 +58,26 @@ func ExampleMiddleware_Check() {
 	// 412 {"message":"Precondition Failed"}
 	// 200 {"title":"edited"}
 }
+
+// If-Modified-Since is answered on the server's clock (Config.Now): the
+// Last-Modified the client got back is a 304, a date later than the
+// clock, which no response of ours carried, is ignored and answered in
+// full.
+func ExampleMiddleware_Handler_ifModifiedSince() {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	cond, _ := conditional.New(conditional.Config{Now: func() time.Time { return now }})
+	post := cond.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Last-Modified", now.Add(-time.Hour).Format(http.TimeFormat))
+		fmt.Fprint(w, `{"title":"hello"}`)
+	}))
+	for _, since := range []time.Time{now.Add(-time.Hour), now.Add(time.Hour)} {
+		r := httptest.NewRequest("GET", "/posts/42", nil)
+		r.Header.Set("If-Modified-Since", since.Format(http.TimeFormat))
+		w := httptest.NewRecorder()
+		post.ServeHTTP(w, r)
+		fmt.Printf("%s: %d %q\n", r.Header.Get("If-Modified-Since"), w.Code, w.Body.String())
+	}
+	// Output:
+	// Thu, 26 Nov 2026 11:00:00 GMT: 304 ""
+	// Thu, 26 Nov 2026 13:00:00 GMT: 200 "{\"title\":\"hello\"}"
+}

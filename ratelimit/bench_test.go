@@ -1,11 +1,13 @@
 package ratelimit_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/myblog/apikit/observe"
 	"github.com/myblog/apikit/ratelimit"
@@ -88,6 +90,64 @@ func BenchmarkHandlerUser(b *testing.B) {
 		for pb.Next() {
 			clear(w.Header())
 			h.ServeHTTP(w, r)
+		}
+	})
+}
+
+// BenchmarkHandlerNotModified is the refund path: a GET with the ETag of
+// the handler's 304, whose request is given back after the check that
+// the 304 answers that ETag (no allocation beyond the refund writer).
+func BenchmarkHandlerNotModified(b *testing.B) {
+	cfg := ratelimit.Config{Resources: []ratelimit.Resource{{Name: "core", AnonymousLimit: 5000}}}
+	limiter, err := ratelimit.New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	etag := []string{`"9a3f04c2e1d07b55"`}
+	h := limiter.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Etag"] = etag
+		w.WriteHeader(http.StatusNotModified)
+	}))
+	newRequest := func() *http.Request {
+		r := httptest.NewRequest("GET", "/posts", nil)
+		r.Header["If-None-Match"] = []string{`"x", W/"9a3f04c2e1d07b55"`}
+		return r
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		r := newRequest()
+		w := httptest.NewRecorder()
+		for pb.Next() {
+			clear(w.Header())
+			h.ServeHTTP(w, r)
+		}
+	})
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, newRequest())
+	if got := w.Header().Get("X-RateLimit-Remaining"); got != "5000" {
+		b.Errorf("X-RateLimit-Remaining %q: the 304s were not given back", got)
+	}
+}
+
+// BenchmarkMemoryFull is a flood of distinct callers into a full store:
+// every Take is a newcomer that takes another window's place.
+func BenchmarkMemoryFull(b *testing.B) {
+	ctx := context.Background()
+	store := &ratelimit.Memory{MaxKeys: 64 * 1024}
+	now := time.Date(2013, 7, 1, 16, 47, 53, 0, time.UTC)
+	keys := make([]ratelimit.Key, 1<<20)
+	for i := range keys {
+		keys[i] = ratelimit.Key{Resource: "core", Caller: ratelimit.Caller{Kind: ratelimit.Anonymous, ID: "2001:db8:" + strconv.FormatInt(int64(i), 16) + "::/64"}}
+	}
+	for _, k := range keys[:64*1024] {
+		_, _ = store.Take(ctx, k, 60, time.Hour, now)
+	}
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(next.Add(1)) % len(keys)
+			_, _ = store.Take(ctx, keys[i], 60, time.Hour, now)
 		}
 	})
 }

@@ -12,9 +12,9 @@
 //     with a Basic challenge of Config.Realm, never a silent fall back to
 //     the anonymous quota);
 //   - anyone else, by client address: 60 an hour. The address is
-//     Config.Resolver's ClientKey: RemoteAddr, or what X-Forwarded-For /
-//     Forwarded say when the peer is one of the resolver's trusted
-//     proxies, IPv6 clients grouped by network (/64 by default,
+//     Config.Resolver's ClientKey: RemoteAddr, or what the one header the
+//     resolver reads (X-Forwarded-For by default) says when the peer is
+//     one of its trusted proxies, IPv6 clients grouped by network (/64 by default,
 //     forwarded.Config.IPv6Prefix). Hand the Limiter the one
 //     *forwarded.Resolver the service gives every package.
 //
@@ -39,10 +39,43 @@
 //
 // which go-github reports as a *github.RateLimitError.
 //
-// A response that ends as 304 Not Modified does not count: the request is
-// given back before the 304 is sent, so the 304's own X-RateLimit-Remaining
-// already shows it. Limiter.Status answers GitHub's /rate_limit document
-// and is never counted.
+// A response that ends as 304 Not Modified to a validator the client got
+// from us does not count: the request is given back before the 304 is
+// sent, so the 304's own X-RateLimit-Remaining already shows it. Limiter.Status
+// answers GitHub's /rate_limit document and is never counted.
+//
+// # Which 304s are free
+//
+// A 304 still runs the handler (the conditional middleware renders the
+// body to compare its ETag), so only one that answers a validator the
+// client could have got from us is given back; every other 304 counts
+// like any request:
+//
+//   - "If-None-Match: *" counts, alone or among tags: "*" matches every
+//     resource that exists (RFC 9110 §13.1.2), so a client that never
+//     fetched anything gets a 304 for every URL.
+//   - An If-Modified-Since later than the Limiter's clock counts: RFC
+//     9110 §8.8.2.1 forbids a Last-Modified later than the response's
+//     Date, so no response of ours carried it, and every resource with a
+//     modification date is "not modified" since then. There is no
+//     tolerance for clock skew: the conditional middleware ignores such a
+//     date too and answers 200, which counts anyway. A malformed date, or
+//     more than one (RFC 9110 §13.1.3), counts as well.
+//   - When the 304 carries a validator, it must be the one the client
+//     sent back: its ETag among If-None-Match's tags (weak comparison,
+//     RFC 9110 §8.8.3.2; at most 64 tags are read), or, without
+//     If-None-Match, its Last-Modified equal to If-Modified-Since (the
+//     exact match RFC 9110 §13.1.3 allows). An If-Modified-Since equal to
+//     the clock, read off any Date header, is "not modified" for every
+//     resource too, and counts unless it is that resource's Last-Modified.
+//
+// A 304 that carries neither ETag nor Last-Modified (a handler's own) is
+// judged by the request alone. The rule reads only the request and the
+// 304's headers, so it holds whoever answers the 304: the conditional
+// middleware, http.ServeContent or the handler. What stays free is what
+// GitHub gives: revalidating a representation the client fetched (one
+// counted request) as often as it likes; the in-flight cap bounds how
+// many such requests a caller runs at once.
 //
 // # Secondary limits
 //
@@ -59,8 +92,12 @@
 //
 // Quotas and buckets live in a Store and a BucketStore. Memory, the
 // default, is exact under concurrency, sharded, and bounded: expired
-// windows are dropped and at most Memory.MaxKeys keys are held, so a flood
-// of distinct IPs cannot exhaust memory. redisstore shares quotas between
+// windows are dropped and at most Memory.MaxKeys windows are held, so a
+// flood of distinct IPs cannot exhaust memory. A full Memory never lets a
+// newcomer in unlimited: it evicts the window that counted the fewest
+// requests and carries its count in a small hashed table, so that no
+// caller's count is lowered by the flood (see Memory for the cost to an
+// attacker and to innocent newcomers). redisstore shares quotas between
 // machines. When a store fails, requests go on unlimited (logged at Warn)
 // unless Config.FailClosed makes them 503 with Retry-After (logged at
 // Error). The in-flight cap is per process.
@@ -96,14 +133,17 @@
 // allocations. Shared values have len == cap, so a middleware that
 // appends to one gets a fresh array. A GET or HEAD with If-None-Match or
 // If-Modified-Since, which may end as 304, also allocates the wrapper
-// that refunds it.
+// that refunds it; deciding whether a 304 is free reads a few headers and
+// allocates nothing. A newcomer to a full Memory looks at 8 windows to
+// choose the one it replaces, never at the whole store.
 //
 // # Where it sits
 //
 // In the stack order of the module doc (go doc github.com/myblog/apikit):
-// after authentication (quotas are keyed by the user) and before JSON-P
-// and the conditional middleware, so that it sees their final status (a
-// JSON-P response is a 200, and counts; a bare 304 does not).
+// after authentication (quotas are keyed by the user), inside JSON-P
+// (whose script carries its headers and refusals; a JSON-P request is
+// never a 304, so it counts) and before the conditional middleware, so
+// that it sees the final status of a 304.
 //
 // # What it does not do
 //

@@ -1,10 +1,14 @@
 package ratelimit_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"time"
 
+	"github.com/myblog/apikit/conditional"
 	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/forwarded"
 	"github.com/myblog/apikit/ratelimit"
@@ -97,4 +101,68 @@ func ExampleLimiter_ExposedHeaders() {
 	fmt.Println(limiter.ExposedHeaders())
 	// Output:
 	// [X-RateLimit-Limit X-RateLimit-Remaining X-RateLimit-Reset X-RateLimit-Used X-RateLimit-Resource Retry-After RateLimit RateLimit-Policy]
+}
+
+// A 304 is given back to the quota only when it answers a validator the
+// client got from us. Here the limiter sits outside apikit's conditional
+// middleware: a client that sends back the ETag it got revalidates for
+// free; "If-None-Match: *", which matches every resource, gets its 304
+// but counts.
+func ExampleLimiter_Handler_notModified() {
+	limiter, err := ratelimit.New(ratelimit.Config{})
+	if err != nil {
+		panic(err)
+	}
+	cond, err := conditional.New(conditional.Config{})
+	if err != nil {
+		panic(err)
+	}
+	handler := limiter.Handler(cond.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `[{"id":1}]`)
+	})))
+	get := func(ifNoneMatch string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("GET", "/posts", nil)
+		if ifNoneMatch != "" {
+			r.Header.Set("If-None-Match", ifNoneMatch)
+		}
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, r)
+		return w
+	}
+	first := get("")
+	fmt.Println(first.Code, first.Header().Get("X-RateLimit-Remaining"))
+	for _, tags := range []string{first.Header().Get("ETag"), "*"} {
+		w := get(tags)
+		fmt.Println(w.Code, w.Header().Get("X-RateLimit-Remaining"))
+	}
+	// Output:
+	// 200 59
+	// 304 59
+	// 304 58
+}
+
+// A full Memory never lets a newcomer in unlimited: it evicts the
+// windows that counted the least and carries their counts, so a flood of
+// distinct addresses neither grows it past MaxKeys nor resets the count
+// of a client that used up its quota.
+func ExampleMemory_full() {
+	ctx := context.Background()
+	store := &ratelimit.Memory{MaxKeys: 64}
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	exhausted := ratelimit.Key{Resource: "core", Caller: ratelimit.Caller{Kind: ratelimit.Anonymous, ID: "203.0.113.9"}}
+	for range 2 {
+		_, _ = store.Take(ctx, exhausted, 2, time.Hour, now)
+	}
+	for i := range 10_000 {
+		flood := ratelimit.Key{Resource: "core", Caller: ratelimit.Caller{Kind: ratelimit.Anonymous, ID: "2001:db8:" + strconv.Itoa(i) + "::/64"}}
+		if _, err := store.Take(ctx, flood, 2, time.Hour, now); err != nil {
+			panic(err)
+		}
+	}
+	u, _ := store.Take(ctx, exhausted, 2, time.Hour, now)
+	windows, _ := store.Len()
+	evicted, _ := store.Evicted()
+	fmt.Println(u.Allowed, u.Used, windows <= 64, evicted > 9_000)
+	// Output:
+	// false 2 true true
 }

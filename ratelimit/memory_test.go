@@ -55,26 +55,6 @@ func TestMemoryGivesBackExpiredWindows(t *testing.T) {
 
 const sweepMargin = 2 * time.Minute
 
-func TestMemoryCap(t *testing.T) {
-	ctx := context.Background()
-	store := &ratelimit.Memory{MaxKeys: 64 * 4}
-	refused := 0
-	for i := range 2000 {
-		_, err := store.Take(ctx, ratelimit.Key{Resource: "core", Caller: ratelimit.Caller{ID: strconv.Itoa(i)}}, 60, time.Hour, start)
-		if err != nil {
-			require.ErrorIs(t, err, ratelimit.ErrFull)
-			refused++
-		}
-	}
-	windows, _ := store.Len()
-	assert.LessOrEqual(t, windows, 64*4, "never more keys than MaxKeys")
-	assert.Equal(t, 2000-windows, refused)
-
-	// Once the windows expire, there is room again.
-	_, err := store.Take(ctx, ratelimit.Key{Resource: "core", Caller: ratelimit.Caller{ID: "late"}}, 60, time.Hour, start.Add(2*time.Hour))
-	assert.NoError(t, err)
-}
-
 func TestMemoryDropsRefilledBuckets(t *testing.T) {
 	ctx := context.Background()
 	var store ratelimit.Memory

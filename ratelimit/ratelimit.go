@@ -525,7 +525,9 @@ const (
 
 // Handler is the middleware. It counts the request against its caller's
 // quota, sets the X-RateLimit-* headers, refuses a request over a limit,
-// and gives back a request whose response ends as 304 Not Modified.
+// and gives back a request whose response ends as 304 Not Modified to a
+// validator the client got from us (see the package doc: not to
+// "If-None-Match: *", nor to an If-Modified-Since later than Config.Now).
 //
 // It belongs after authentication (it keys quotas by the user) and
 // before JSON-P and the conditional middleware, whose 304s it refunds.
@@ -632,7 +634,8 @@ func createsContent(r *http.Request) bool {
 
 // isConditional reports whether r could end as 304 Not Modified: only a
 // GET or HEAD with If-None-Match or If-Modified-Since can (RFC 9110
-// §13.1.2, §13.1.3, §15.4.5). Other requests skip the response wrapper.
+// §13.1.2, §13.1.3, §15.4.5). Other requests skip the response wrapper,
+// which gives back only the 304s that refundable accepts.
 func isConditional(r *http.Request) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return false

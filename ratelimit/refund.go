@@ -40,8 +40,9 @@ func (q *quota) refund() bool {
 var errReleased = errors.New("ratelimit: write after the handler returned")
 
 // refundWriter gives the request back to the quota when the response is a
-// 304, before the status line goes out, so the 304's own
-// X-RateLimit-Remaining and -Used already count it out.
+// 304 that answers a validator the client got from us (refundable),
+// before the status line goes out, so the 304's own X-RateLimit-Remaining
+// and -Used already count it out.
 //
 // It is made for one request and never reused. Once the middleware has
 // returned (release), it no longer reaches the response: a goroutine the
@@ -85,7 +86,7 @@ func (w *refundWriter) WriteHeader(code int) {
 	}
 	if !w.wroteHeader && code != http.StatusContinue && code != http.StatusEarlyHints {
 		w.wroteHeader = true
-		if code == http.StatusNotModified && w.quota.refund() {
+		if code == http.StatusNotModified && refundable(w.quota.request, w.w.Header(), w.quota.now) && w.quota.refund() {
 			l := w.quota.limiter
 			l.observe(w.quota.request, observe.Refunded, w.quota.res.Name, nil)
 		}

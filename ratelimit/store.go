@@ -5,6 +5,7 @@ import (
 	"errors"
 	"hash/maphash"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -70,8 +71,10 @@ type BucketStore interface {
 	Allow(ctx context.Context, caller Caller, buckets []Bucket, now time.Time) (ok bool, retryAfter time.Duration, err error)
 }
 
-// ErrFull is returned by Memory when it holds MaxKeys keys that are all
-// still live; the Limiter then applies its store-failure policy.
+// ErrFull was returned by Memory when it held MaxKeys live keys.
+//
+// Deprecated: a full Memory evicts (see Memory) and never returns it; a
+// store that failed with it let every newcomer in without a limit.
 var ErrFull = errors.New("ratelimit: memory store is full")
 
 // DefaultMaxKeys is the key cap of a Memory whose MaxKeys is zero: a
@@ -82,13 +85,61 @@ const DefaultMaxKeys = 1 << 20
 // on one machine. It is exact under concurrency and sharded so that cores
 // do not contend. Memory is bounded: expired windows and refilled buckets
 // are dropped, each shard sweeping itself at most once a minute when it is
-// used (no goroutine), and at most MaxKeys keys of each kind are held.
+// used (no goroutine), and at most MaxKeys windows and MaxKeys bucket sets
+// are held.
+//
+// # When it is full
+//
+// A full store never lets a caller in unlimited, and never refuses one
+// for being full: a newcomer's window or bucket set takes the place of
+// another. Each of the 64 shards holds MaxKeys/64 of each. A newcomer
+// that finds its shard full looks at 8 entries of the shard's largest
+// class (a resource and kind of caller, so a flood of anonymous
+// addresses evicts anonymous windows, not users'), taken where a map
+// iteration starts, at random; bounded work under the shard's lock,
+// never a scan. It drops those that have expired, or, if none has,
+// evicts the window that counted the fewest requests (among equals, the
+// one closest to its reset), or the bucket set with the most tokens
+// left: the entry whose loss forgives the least.
+//
+// An evicted window is not forgotten. Its count and reset go into a small
+// table of its class, in the slot of a hash of the caller's ID (a slot
+// keeps the largest count and the latest reset it was given), and a
+// caller without a window starts from its slot while the slot's window
+// is open. So a flood never lowers anyone's count, and no caller is
+// admitted beyond its limit in a window, however many callers churn
+// through the store: an exhausted caller stays exhausted until its
+// reset, or later if it shares a slot with one that resets later. The
+// cost falls on innocent newcomers, who start from the count of their
+// slot. Since the lightest windows go first, during a flood of single
+// requests from distinct addresses the slots hold ones, and a newcomer
+// loses a request or two of its quota. For newcomers to start near their
+// limit, an attacker must first fill the whole store with windows near
+// their limit: about MaxKeys × limit requests from MaxKeys distinct
+// callers within one window (60 million an hour for the anonymous
+// defaults), every one of them counted and admitted only within its own
+// quota. The table has max(64, MaxKeys/256) slots of 16 bytes per class
+// and shard (4 MB per class with the default MaxKeys), made on the
+// class's first eviction and dropped by the sweep once every slot has
+// expired.
+//
+// Bucket sets (the secondary limits) are evicted, not carried: a caller
+// whose set was evicted gets full buckets. Since the fullest set goes
+// first, a caller's drained bucket goes only when its shard's sample
+// holds none fuller: an attacker must drain about MaxKeys buckets (80
+// creations each by default, each admitted against its own bucket) to
+// refill one of its own.
+//
+// Evicted counts evictions: one that grows means that MaxKeys is too
+// small for the traffic, or a flood of distinct callers. Against a flood
+// of IPv6 addresses the first defence is counting clients by network
+// (forwarded.Config.IPv6Prefix), not the store.
 //
 // The zero value is ready to use; do not copy it after first use.
 type Memory struct {
-	// MaxKeys caps the keys held (windows and buckets each). When a
-	// request needs a new key and the cap is reached even after dropping
-	// expired ones, the store answers ErrFull. Default DefaultMaxKeys.
+	// MaxKeys caps the windows held, and the bucket sets: each of the 64
+	// shards holds MaxKeys/64 of each (at least one). Default
+	// DefaultMaxKeys.
 	MaxKeys int
 
 	once    sync.Once
@@ -101,38 +152,47 @@ const shardCount = 64
 // sweepEvery is how often a shard drops its expired entries.
 const sweepEvery = time.Minute
 
+// evictionSample is how many entries a full shard looks at to choose the
+// one it evicts: the first ones of a map iteration, which starts at a
+// random place, so an attacker can neither predict nor steer the choice.
+const evictionSample = 8
+
 type memoryShard struct {
 	mu sync.Mutex
-	// windows holds one map per resource and kind of caller, keyed by
-	// the caller's ID: string-keyed maps are the fastest Go has, and a
-	// shard sees only a few classes, found by a short scan.
+	// windows holds one class per resource and kind of caller: a map
+	// keyed by the caller's ID (string-keyed maps are the fastest Go
+	// has; a shard sees only a few classes, found by a short scan).
 	windows   []windowClass
 	buckets   map[Caller]*bucketSet
 	nextSweep time.Time
-	_         [64]byte // keep shards on separate cache lines
+	// evictedWindows and evictedBuckets count evictions, for Evicted.
+	evictedWindows, evictedBuckets int
+	_                              [64]byte // keep shards on separate cache lines
 }
 
 type windowClass struct {
 	resource string
 	kind     Kind
 	byID     map[string]*window
+	// carried holds the counts of evicted windows, by a hash of the
+	// caller's ID; nil until the class first evicts.
+	carried []window
 }
 
-// class returns the map of key's resource and kind, creating it when
-// create is set; nil otherwise.
-func (s *memoryShard) class(key Key, create bool) map[string]*window {
+// class returns key's class, creating it when create is set; nil
+// otherwise. The pointer is good until the next class is created.
+func (s *memoryShard) class(key Key, create bool) *windowClass {
 	for i := range s.windows {
 		c := &s.windows[i]
 		if c.kind == key.Caller.Kind && c.resource == key.Resource {
-			return c.byID
+			return c
 		}
 	}
 	if !create {
 		return nil
 	}
-	m := make(map[string]*window)
-	s.windows = append(s.windows, windowClass{resource: key.Resource, kind: key.Caller.Kind, byID: m})
-	return m
+	s.windows = append(s.windows, windowClass{resource: key.Resource, kind: key.Caller.Kind, byID: make(map[string]*window)})
+	return &s.windows[len(s.windows)-1]
 }
 
 func (s *memoryShard) windowCount() int {
@@ -156,10 +216,15 @@ func (m *Memory) init() {
 	m.once.Do(func() { m.hashKey = maphash.MakeSeed() })
 }
 
-func (m *Memory) shard(caller Caller) *memoryShard {
+// hash is the hash of caller: its low bits pick the shard, the others a
+// slot of the carried table.
+func (m *Memory) hash(caller Caller) uint64 {
 	m.init()
-	h := maphash.String(m.hashKey, caller.ID) + uint64(caller.Kind)
-	return &m.shards[h%shardCount]
+	return maphash.String(m.hashKey, caller.ID) + uint64(caller.Kind)
+}
+
+func (m *Memory) shard(hash uint64) *memoryShard {
+	return &m.shards[hash%shardCount]
 }
 
 func (m *Memory) maxPerShard() int {
@@ -170,11 +235,22 @@ func (m *Memory) maxPerShard() int {
 	return max(1, limit/shardCount)
 }
 
-// sweep drops expired windows and full buckets, at most once per
-// sweepEvery unless force is set. When it drops most of a map it copies
-// the rest into a new one, because Go maps never give memory back.
-func (s *memoryShard) sweep(now time.Time, force bool) {
-	if !force && now.Before(s.nextSweep) {
+// carriedSlots is the size of a class's table of evicted counts.
+func (m *Memory) carriedSlots() int {
+	return max(64, m.maxPerShard()/4)
+}
+
+// carriedSlot returns the slot of the table that hash falls in.
+func carriedSlot(table []window, hash uint64) *window {
+	return &table[(hash/shardCount)%uint64(len(table))]
+}
+
+// sweep drops expired windows, full buckets and carried tables whose
+// slots have all expired, at most once per sweepEvery. When it drops
+// most of a map it copies the rest into a new one, because Go maps never
+// give memory back.
+func (s *memoryShard) sweep(now time.Time) {
+	if now.Before(s.nextSweep) {
 		return
 	}
 	s.nextSweep = now.Add(sweepEvery)
@@ -194,10 +270,13 @@ func (s *memoryShard) sweep(now time.Time, force bool) {
 			}
 			c.byID = fresh
 		}
+		if c.carried != nil && !slices.ContainsFunc(c.carried, func(w window) bool { return nanos < w.reset }) {
+			c.carried = nil
+		}
 	}
 	before := len(s.buckets)
 	for c, set := range s.buckets {
-		if set.full(now) {
+		if set.deficit(now) == 0 {
 			delete(s.buckets, c)
 		}
 	}
@@ -210,27 +289,80 @@ func (s *memoryShard) sweep(now time.Time, force bool) {
 	}
 }
 
+// evictWindow makes room for one window in s, which is full: it drops
+// the expired windows among evictionSample of its largest class, or, when
+// none has expired, evicts the one that counted the fewest requests (the
+// closest to its reset among equals) and carries its count.
+func (m *Memory) evictWindow(s *memoryShard, nanos int64) {
+	c := &s.windows[0]
+	for i := range s.windows {
+		if len(s.windows[i].byID) > len(c.byID) {
+			c = &s.windows[i]
+		}
+	}
+	var victimID string
+	var victim *window
+	expired, looked := false, 0
+	for id, w := range c.byID {
+		switch {
+		case nanos >= w.reset:
+			delete(c.byID, id)
+			expired = true
+		case victim == nil || w.used < victim.used || w.used == victim.used && w.reset < victim.reset:
+			victimID, victim = id, w
+		}
+		if looked++; looked == evictionSample {
+			break
+		}
+	}
+	if expired || victim == nil {
+		return
+	}
+	delete(c.byID, victimID)
+	s.evictedWindows++
+	if c.carried == nil {
+		c.carried = make([]window, m.carriedSlots())
+	}
+	slot := carriedSlot(c.carried, m.hash(Caller{Kind: c.kind, ID: victimID}))
+	if nanos >= slot.reset {
+		*slot = *victim
+		return
+	}
+	slot.used = max(slot.used, victim.used)
+	slot.reset = max(slot.reset, victim.reset)
+}
+
+// carriedWindow returns the window a caller without one starts from: the
+// slot of its hash when it is open, else none.
+func (c *windowClass) carriedWindow(hash uint64, nanos int64) (window, bool) {
+	if c == nil || c.carried == nil {
+		return window{}, false
+	}
+	slot := *carriedSlot(c.carried, hash)
+	return slot, nanos < slot.reset
+}
+
 // Take implements Store.
 func (m *Memory) Take(_ context.Context, key Key, limit int, windowLength time.Duration, now time.Time) (Usage, error) {
-	s := m.shard(key.Caller)
+	hash := m.hash(key.Caller)
+	s := m.shard(hash)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sweep(now, false)
-	byID := s.class(key, true)
+	s.sweep(now)
+	c := s.class(key, true)
 	id := key.Caller.ID
 	nanos := now.UnixNano()
-	w := byID[id]
+	w := c.byID[id]
 	switch {
 	case w == nil:
 		if s.windowCount() >= m.maxPerShard() {
-			s.sweep(now, true)
-			byID = s.class(key, true)
-			if s.windowCount() >= m.maxPerShard() {
-				return Usage{}, ErrFull
-			}
+			m.evictWindow(s, nanos)
 		}
 		w = &window{reset: now.Add(windowLength).UnixNano()}
-		byID[id] = w
+		if carried, ok := c.carriedWindow(hash, nanos); ok {
+			*w = carried
+		}
+		c.byID[id] = w
 	case nanos >= w.reset:
 		*w = window{reset: now.Add(windowLength).UnixNano()}
 	}
@@ -241,12 +373,16 @@ func (m *Memory) Take(_ context.Context, key Key, limit int, windowLength time.D
 	return Usage{Allowed: true, Used: w.used, Reset: time.Unix(0, w.reset)}, nil
 }
 
-// Refund implements Store.
+// Refund implements Store. A window evicted since Take gets nothing back.
 func (m *Memory) Refund(_ context.Context, key Key, reset, now time.Time) error {
-	s := m.shard(key.Caller)
+	s := m.shard(m.hash(key.Caller))
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	w := s.class(key, false)[key.Caller.ID]
+	c := s.class(key, false)
+	if c == nil {
+		return nil
+	}
+	w := c.byID[key.Caller.ID]
 	if w == nil || w.reset != reset.UnixNano() || now.UnixNano() >= w.reset || w.used == 0 {
 		return nil
 	}
@@ -254,13 +390,25 @@ func (m *Memory) Refund(_ context.Context, key Key, reset, now time.Time) error 
 	return nil
 }
 
-// Peek implements Store.
+// Peek implements Store. A caller without a window whose carried slot is
+// open sees the slot: what its next Take starts from.
 func (m *Memory) Peek(_ context.Context, key Key, windowLength time.Duration, now time.Time) (Usage, error) {
-	s := m.shard(key.Caller)
+	hash := m.hash(key.Caller)
+	s := m.shard(hash)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	w := s.class(key, false)[key.Caller.ID]
-	if w == nil || now.UnixNano() >= w.reset {
+	nanos := now.UnixNano()
+	c := s.class(key, false)
+	var w *window
+	if c != nil {
+		w = c.byID[key.Caller.ID]
+	}
+	if w == nil {
+		if carried, ok := c.carriedWindow(hash, nanos); ok {
+			w = &carried
+		}
+	}
+	if w == nil || nanos >= w.reset {
 		return Usage{Allowed: true, Reset: now.Add(windowLength)}, nil
 	}
 	return Usage{Allowed: true, Used: w.used, Reset: time.Unix(0, w.reset)}, nil
@@ -268,20 +416,17 @@ func (m *Memory) Peek(_ context.Context, key Key, windowLength time.Duration, no
 
 // Allow implements BucketStore.
 func (m *Memory) Allow(_ context.Context, caller Caller, buckets []Bucket, now time.Time) (bool, time.Duration, error) {
-	s := m.shard(caller)
+	s := m.shard(m.hash(caller))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.buckets == nil {
 		s.buckets = make(map[Caller]*bucketSet)
 	}
-	s.sweep(now, false)
+	s.sweep(now)
 	set, found := s.buckets[caller]
 	if !found || len(set.limiters) != len(buckets) {
 		if !found && len(s.buckets) >= m.maxPerShard() {
-			s.sweep(now, true)
-			if len(s.buckets) >= m.maxPerShard() {
-				return false, 0, ErrFull
-			}
+			s.evictBucket(now)
 		}
 		set = &bucketSet{limiters: make([]*rate.Limiter, len(buckets))}
 		for i, b := range buckets {
@@ -305,15 +450,40 @@ func (m *Memory) Allow(_ context.Context, caller Caller, buckets []Bucket, now t
 	return true, 0, nil
 }
 
-// full reports whether every bucket is full again, so the set is the same
-// as a new one and can be dropped.
-func (b *bucketSet) full(now time.Time) bool {
-	for _, lim := range b.limiters {
-		if lim.TokensAt(now) < float64(lim.Burst()) {
-			return false
+// evictBucket makes room for one bucket set in s, which is full: it
+// drops the full sets among evictionSample, or, when none is full,
+// evicts the one with the most tokens left.
+func (s *memoryShard) evictBucket(now time.Time) {
+	var victim Caller
+	least, refilled, looked := math.Inf(1), false, 0
+	for caller, set := range s.buckets {
+		switch deficit := set.deficit(now); {
+		case deficit == 0:
+			delete(s.buckets, caller)
+			refilled = true
+		case deficit < least:
+			victim, least = caller, deficit
+		}
+		if looked++; looked == evictionSample {
+			break
 		}
 	}
-	return true
+	if refilled || math.IsInf(least, 1) {
+		return
+	}
+	delete(s.buckets, victim)
+	s.evictedBuckets++
+}
+
+// deficit is the number of tokens the set's buckets lack: zero when every
+// bucket is full again, so that the set is the same as a new one and can
+// be dropped.
+func (b *bucketSet) deficit(now time.Time) float64 {
+	var missing float64
+	for _, lim := range b.limiters {
+		missing += max(0, float64(lim.Burst())-lim.TokensAt(now))
+	}
+	return missing
 }
 
 // Len returns the number of windows and bucket sets held, expired ones not
@@ -324,6 +494,20 @@ func (m *Memory) Len() (windows, buckets int) {
 		s.mu.Lock()
 		windows += s.windowCount()
 		buckets += len(s.buckets)
+		s.mu.Unlock()
+	}
+	return windows, buckets
+}
+
+// Evicted returns the number of live windows and bucket sets evicted to
+// make room for newcomers since the store was made (expired ones dropped
+// are not counted). It is meant for metrics: see Memory.
+func (m *Memory) Evicted() (windows, buckets int) {
+	for i := range m.shards {
+		s := &m.shards[i]
+		s.mu.Lock()
+		windows += s.evictedWindows
+		buckets += s.evictedBuckets
 		s.mu.Unlock()
 	}
 	return windows, buckets
