@@ -75,18 +75,21 @@
 //     limiter, so that a 406 costs neither a credential check nor quota,
 //     and the 401s and rate-limit refusals further in carry
 //     X-<Vendor>-Media-Type.
-//  7. Authentication (package auth): puts the caller's identity in the
+//  7. JSON-P (package jsonp): outside authentication, because a JSON-P
+//     request is always served anonymous (it removes Authorization and
+//     Cookie, which a browser attaches to any page's script tag by
+//     itself), and outside the rate limiter, whose X-RateLimit-* headers
+//     and refusals it carries in the script's meta and data; it wraps the
+//     whole body of everything inside it (a JSON-P request never gets a
+//     bare 304).
+//  8. Authentication (package auth): puts the caller's identity in the
 //     context and answers bad credentials with a 401 at once; it must
 //     come before the rate limiter, which counts by user.
-//  8. Rate limit (package ratelimit): keys quotas by the identity (else
+//  9. Rate limit (package ratelimit): keys quotas by the identity (else
 //     the client address), sets X-RateLimit-* before calling the next
-//     handler, and, sitting outside JSON-P and the conditional
-//     middleware, sees the final status: a 304 is refunded, and its
-//     X-RateLimit-Remaining shows the request given back.
-//  9. JSON-P (package jsonp): inside the rate limiter, so it reads the
-//     final headers (X-RateLimit-*, Link) into the script's meta, and
-//     outside the conditional middleware, whose whole body it wraps (a
-//     JSON-P request never gets a bare 304).
+//     handler, and, sitting outside the conditional middleware, sees the
+//     final status: a 304 is refunded, and its X-RateLimit-Remaining
+//     shows the request given back.
 //  10. Conditional requests (package conditional): computes the ETag of
 //     the final body when the handler set none and answers 304 and 412;
 //     inside the rate limiter, which must see the 304 to refund it.
@@ -107,9 +110,9 @@
 //		agents.Handler,      // 4
 //		crossOrigin.Handler, // 5
 //		media.Handler,       // 6
-//		authn.Handler,       // 7
-//		limiter.Handler,     // 8
-//		wrap.Handler,        // 9
+//		wrap.Handler,        // 7
+//		authn.Handler,       // 8
+//		limiter.Handler,     // 9
 //		cond.Handler,        // 10
 //		zones.Handler,       // 11
 //	).Then(mux) // 12

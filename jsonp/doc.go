@@ -40,15 +40,29 @@
 // a no-op (Write reports an error) that neither panics nor reaches
 // another request's script.
 //
+// # Always anonymous
+//
+// A browser attaches its cookies and any Basic credentials it holds for
+// the API to a <script> tag of any page, and the page then reads the
+// script's data: a JSON-P answer served with those credentials would
+// hand a user's private data to every site. So a JSON-P request is
+// served without them: the request passed on has no Authorization and no
+// Cookie, and the answer is what an anonymous client gets (a route that
+// requires a user answers meta.status 401). A token in a header set by
+// the page's own script cannot travel on a script tag anyway. Private
+// data across origins is what CORS is for, with credentials a page must
+// send itself.
+//
 // # Where it sits
 //
-// Inside the rate limiter, whose headers it reads into meta (and which
-// counts the request: a JSON-P response is never a 304), and outside the
-// conditional middleware and the handler, whose full body it wraps. It
-// removes If-None-Match, If-Modified-Since and Accept-Encoding from the
-// request it passes on, so the handler renders a whole, uncompressed body,
-// and removes ETag and Last-Modified from the script, which they do not
-// describe.
+// Outside authentication, which must not see the credentials it
+// removes, and the rate limiter, which counts the request (by client
+// address, since it is anonymous; a JSON-P response is never a 304) and
+// whose X-RateLimit-* headers and refusals the script carries in meta
+// and data; inside CORS and the media type. It removes If-None-Match,
+// If-Modified-Since and Accept-Encoding too, so the handler renders a
+// whole, uncompressed body, and removes ETag and Last-Modified from the
+// script, which they do not describe.
 //
 // It buffers the handler's body, up to Config.MaxBodyBytes (4 MiB); a
 // larger one is answered with meta.status 500 and an error in data.

@@ -150,10 +150,14 @@ func New(cfg Config) (*Middleware, error) {
 // its calls from a goroutine the handler left behind do nothing (Write
 // reports an error), and none reaches this response or another one.
 //
-// It belongs inside the rate limiter (whose headers it copies into meta)
-// and outside the conditional middleware: it takes the request's
-// validators away, so a script tag always gets a whole script, never a
-// bare 304.
+// A JSON-P request is always anonymous: the request passed on has no
+// Authorization or Cookie, which a browser attaches by itself to the
+// script tag of any page. It also has no validators (If-None-Match,
+// If-Modified-Since) or Accept-Encoding, so a script tag always gets a
+// whole, uncompressed script, never a bare 304. So it belongs outside
+// authentication (which would otherwise have read the credentials
+// already) and the rate limiter (whose headers it copies into meta, and
+// whose refusals it wraps like any answer).
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet {
@@ -175,7 +179,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		}
 		jw := &writer{rw: w, max: m.maxBodyBytes, buf: m.buffers.Get().(*bytes.Buffer)}
 		defer m.release(jw)
-		next.ServeHTTP(jw, stripValidators(r))
+		next.ServeHTTP(jw, forScript(r))
 		m.respond(w, r, jw, callback)
 	})
 }
@@ -193,19 +197,31 @@ func (m *Middleware) release(jw *writer) {
 	m.buffers.Put(buf)
 }
 
-// stripValidators returns r without the headers that could make the
-// handler answer 304 or compress: a script tag needs the whole script.
-func stripValidators(r *http.Request) *http.Request {
+// scriptStripped are the request fields a JSON-P request is served
+// without: the credentials a browser sends by itself with a page's
+// script tag, and what could make the handler answer 304 or compress.
+var scriptStripped = [...]string{"Authorization", "Cookie", "If-None-Match", "If-Modified-Since", "Accept-Encoding"}
+
+// forScript returns r without the fields of scriptStripped (a copy when
+// it has one; r itself otherwise, at no cost).
+func forScript(r *http.Request) *http.Request {
 	h := r.Header
-	if h["If-None-Match"] == nil && h["If-Modified-Since"] == nil && h["Accept-Encoding"] == nil {
+	found := false
+	for _, name := range scriptStripped {
+		if h[name] != nil {
+			found = true
+			break
+		}
+	}
+	if !found {
 		return r
 	}
 	r2 := new(http.Request)
 	*r2 = *r
 	r2.Header = h.Clone()
-	delete(r2.Header, "If-None-Match")
-	delete(r2.Header, "If-Modified-Since")
-	delete(r2.Header, "Accept-Encoding")
+	for _, name := range scriptStripped {
+		delete(r2.Header, name)
+	}
 	return r2
 }
 

@@ -1,6 +1,7 @@
 package jsonp_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -203,4 +204,34 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	var ce *apierrors.ConfigError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, &apierrors.ConfigError{Package: "jsonp", Field: "Param", Reason: `"call back" must not need escaping in a query`}, ce)
+}
+
+// A JSON-P request is served anonymous: a browser attaches its cookies
+// and cached Basic credentials to any page's script tag, so the handler
+// must never see them there; a request without a callback keeps them.
+func TestScriptsAreAnonymous(t *testing.T) {
+	m := newMiddleware(t)
+	seen := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", jsonType)
+		_, _ = fmt.Fprintf(w, `{"authorization":%q,"cookie":%q}`, r.Header.Get("Authorization"), r.Header.Get("Cookie"))
+	})
+	tests := []struct {
+		name   string
+		target string
+		want   string
+	}{
+		{"a script", "/user?callback=cb", `/**/cb({"meta":{"status":200},"data":{"authorization":"","cookie":""}})`},
+		{"a plain request keeps them", "/user", `{"authorization":"Basic b2N0b2NhdDpwdw==","cookie":"session=1"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := get(m.Handler(seen), tt.target, "Authorization", "Basic b2N0b2NhdDpwdw==", "Cookie", "session=1")
+			assert.Equal(t, tt.want, w.Body.String())
+		})
+	}
+	// The caller's request is not changed.
+	r := httptest.NewRequest("GET", "/user?callback=cb", nil)
+	r.Header.Set("Authorization", "token abc")
+	m.Handler(seen).ServeHTTP(httptest.NewRecorder(), r)
+	assert.Equal(t, "token abc", r.Header.Get("Authorization"))
 }

@@ -1,7 +1,7 @@
 // Command quickstart is the smallest complete apikit service: a
 // ServeMux of notes wrapped in the whole stack, in the order of the
 // module doc (request id, access log, recovery, User-Agent, CORS, media
-// type, rate limit, JSON-P, conditional requests, time zone). From the
+// type, JSON-P, rate limit, conditional requests, time zone). From the
 // repository root:
 //
 //	go run ./examples/quickstart

@@ -248,13 +248,13 @@ func New(cfg Config) (*Stack, error) {
 		{"useragent", s.Agents.Handler},   // 4. User-Agent
 		{"cors", s.CORS.Handler},          // 5. CORS
 		{"mediatype", s.Media.Handler},    // 6. media type
+		{"jsonp", s.JSONP.Handler},        // 7. JSON-P, always anonymous
 	}
 	if s.Auth != nil {
-		s.layers = append(s.layers, Layer{"auth", s.Auth.Handler}) // 7. authentication
+		s.layers = append(s.layers, Layer{"auth", s.Auth.Handler}) // 8. authentication
 	}
 	s.layers = append(s.layers,
-		Layer{"ratelimit", s.Limiter.Handler},       // 8. rate limits
-		Layer{"jsonp", s.JSONP.Handler},             // 9. JSON-P
+		Layer{"ratelimit", s.Limiter.Handler},       // 9. rate limits
 		Layer{"conditional", s.Conditional.Handler}, // 10. ETag, 304, 412
 		Layer{"timezone", s.Zones.Handler},          // 11. time zone
 		Layer{"route", accesslog.RecordRoute},       //     the router's pattern, for the access log

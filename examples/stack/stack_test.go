@@ -62,7 +62,7 @@ func TestLayersInTheDocumentedOrder(t *testing.T) {
 	for _, l := range s.Layers() {
 		names = append(names, l.Name)
 	}
-	assert.Equal(t, []string{"requestid", "accesslog", "recovery", "nosniff", "useragent", "cors", "mediatype", "ratelimit", "jsonp", "conditional", "timezone", "route"}, names)
+	assert.Equal(t, []string{"requestid", "accesslog", "recovery", "nosniff", "useragent", "cors", "mediatype", "jsonp", "ratelimit", "conditional", "timezone", "route"}, names)
 	assert.Nil(t, s.Auth, "no Config.Auth, no authentication layer")
 }
 
