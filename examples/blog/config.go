@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	apierrors "github.com/myblog/apikit/errors"
+	"github.com/myblog/apikit/forwarded"
 )
 
 // config is the server's configuration, from flags and BLOG_* variables.
@@ -23,6 +26,9 @@ type config struct {
 	envelope           bool
 	redisURL           string
 	trustedProxies     string
+	hosts              string
+	proxyHeader        forwarded.Header
+	proxyProto         bool
 
 	// Not flags: tests lower the bcrypt cost so that sign-ups are fast,
 	// and give the rate limiter a clock of their own (nil: time.Now), so
@@ -40,14 +46,26 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 	fs.SetOutput(output)
 	fs.StringVar(&cfg.addr, "addr", cfg.addr, "address to listen on")
 	fs.StringVar(&cfg.db, "db", cfg.db, `SQLite database file, created on first start (":memory:" for a throwaway one)`)
-	fs.StringVar(&cfg.baseURL, "base-url", cfg.baseURL, "absolute URL of the API as clients see it, for Link headers and *_url fields (default: from the request)")
+	fs.StringVar(&cfg.baseURL, "base-url", cfg.baseURL, "absolute URL of the API as clients see it, for Location and Link headers and *_url fields (default: from -hosts, else the address the connection arrived on)")
 	fs.StringVar(&cfg.jwtSecret, "jwt-secret", cfg.jwtSecret, "HMAC secret of the tokens, 32 bytes or more (default: generated on first start and kept in the database)")
 	fs.IntVar(&cfg.rateLimit, "rate-limit", cfg.rateLimit, "requests per hour for an authenticated user")
 	fs.IntVar(&cfg.rateLimitAnonymous, "rate-limit-anonymous", cfg.rateLimitAnonymous, "requests per hour for an anonymous client IP")
 	fs.IntVar(&cfg.loginMaxFailures, "login-max-failures", cfg.loginMaxFailures, "failed logins per account or IP within 15 minutes before a lockout")
 	fs.BoolVar(&cfg.envelope, "envelope", cfg.envelope, `wrap success bodies in {"data", "code", "msg"} (false: bare, as GitHub's API)`)
 	fs.StringVar(&cfg.redisURL, "redis", cfg.redisURL, "Redis URL (redis://host:6379/0) to share rate limits, login lockout and refresh tokens between instances")
-	fs.StringVar(&cfg.trustedProxies, "trusted-proxies", cfg.trustedProxies, "comma-separated CIDRs of proxies whose X-Forwarded-For / Forwarded are believed")
+	fs.StringVar(&cfg.trustedProxies, "trusted-proxies", cfg.trustedProxies, "comma-separated addresses or CIDRs of the proxies in front of the server; their -proxy-header names the client\n"+
+		"    \t(rate limits, login lockout). Each must write that header itself, or a client behind it chooses its address\n"+
+		"    \t(nginx: proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;). Every other forwarding header is ignored,\n"+
+		"    \twhoever sends it: Forwarded (nginx passes a client's on), X-Forwarded-Host (the Host header, checked against\n"+
+		"    \t-hosts, is used), X-Forwarded-Proto unless -proxy-proto. Needs -base-url or -hosts")
+	fs.Var(headerFlag{&cfg.proxyHeader}, "proxy-header", "the one header in which -trusted-proxies name the client: X-Forwarded-For, X-Real-IP (nginx:\n"+
+		"    \tproxy_set_header X-Real-IP $remote_addr;) or Forwarded, only behind proxies that append to it, as nginx's usual\n"+
+		"    \tconfiguration does not")
+	fs.BoolVar(&cfg.proxyProto, "proxy-proto", cfg.proxyProto, "believe the scheme -trusted-proxies give (X-Forwarded-Proto; proto= with -proxy-header Forwarded) for\n"+
+		"    \tabsolute URLs; each must set it, replacing the client's (nginx: proxy_set_header X-Forwarded-Proto $scheme;)")
+	fs.StringVar(&cfg.hosts, "hosts", cfg.hosts, "comma-separated hosts this server answers to (host[:port] as clients write Host: api.myblog.com,localhost:8080);\n"+
+		"    \tabsolute URLs name the request's Host when listed, the first listed otherwise. -base-url, when set, names them all.\n"+
+		"    \t(default: none, and absolute URLs name the address the connection arrived on, never a Host header)")
 	fs.Usage = func() { usage(fs) }
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -89,6 +107,12 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 	if cfg.db == "" {
 		problems = append(problems, errors.New(`-db: must name a file, or ":memory:" for a throwaway database`))
 	}
+	if cfg.trustedProxies != "" && cfg.baseURL == "" && cfg.hosts == "" {
+		problems = append(problems, errors.New("-trusted-proxies: needs -base-url or -hosts, since behind a proxy the address a connection arrives on is not the one clients use"))
+	}
+	if _, err := forwarded.New(cfg.forwarded()); err != nil {
+		problems = append(problems, flagProblems(err)...)
+	}
 	if len(problems) > 0 {
 		return config{}, errors.Join(problems...)
 	}
@@ -108,22 +132,86 @@ func usage(fs *flag.FlagSet) {
 		"given as an environment variable, the flag winning over it.\n\n")
 	fs.VisitAll(func(f *flag.Flag) {
 		fmt.Fprintf(out, "  -%s (%s)\n    \t%s", f.Name, envName(f.Name), f.Usage)
-		if f.DefValue != "" && f.DefValue != "0" {
+		if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" {
 			fmt.Fprintf(out, " (default %s)", f.DefValue)
 		}
 		fmt.Fprintln(out)
 	})
 }
 
-// proxies returns -trusted-proxies as a list.
-func (c config) proxies() []string {
+// forwarded is the resolver's configuration: -trusted-proxies,
+// -proxy-header, -proxy-proto and -hosts. Without -hosts, absolute URLs
+// name the address the connection arrived on, which no client chooses;
+// X-Forwarded-Host is never believed, since nginx passes a client's on.
+func (c config) forwarded() forwarded.Config {
+	hosts := list(c.hosts)
+	return forwarded.Config{
+		TrustedProxies:    list(c.trustedProxies),
+		Header:            c.proxyHeader,
+		TrustProto:        c.proxyProto,
+		Hosts:             hosts,
+		HostFromLocalAddr: len(hosts) == 0,
+	}
+}
+
+// list splits a comma-separated flag value, dropping empty entries.
+func list(value string) []string {
 	var out []string
-	for p := range strings.SplitSeq(c.trustedProxies, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
+	for entry := range strings.SplitSeq(value, ",") {
+		if entry = strings.TrimSpace(entry); entry != "" {
+			out = append(out, entry)
 		}
 	}
 	return out
+}
+
+// forwardedFlags name the flag of each forwarded.Config field.
+var forwardedFlags = map[string]string{"TrustedProxies": "-trusted-proxies", "Hosts": "-hosts", "Header": "-proxy-header"}
+
+// flagProblems turns forwarded.New's problems into ones that name the
+// flag: `-hosts: "https://api.myblog.com" is not a host[:port]`.
+func flagProblems(err error) []error {
+	var problems []error
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []error{err}
+	}
+	for _, problem := range joined.Unwrap() {
+		var ce *apierrors.ConfigError
+		if !errors.As(problem, &ce) {
+			problems = append(problems, problem)
+			continue
+		}
+		field, _, _ := strings.Cut(ce.Field, "[")
+		name, known := forwardedFlags[field]
+		if !known {
+			problems = append(problems, problem)
+			continue
+		}
+		problems = append(problems, errors.New(name+": "+ce.Reason))
+	}
+	return problems
+}
+
+// headerFlag is -proxy-header: a forwarded.Header by its field name,
+// compared without regard to case.
+type headerFlag struct{ header *forwarded.Header }
+
+func (f headerFlag) String() string {
+	if f.header == nil {
+		return forwarded.XForwardedFor.String()
+	}
+	return f.header.String()
+}
+
+func (f headerFlag) Set(value string) error {
+	for _, h := range []forwarded.Header{forwarded.XForwardedFor, forwarded.Forwarded, forwarded.XRealIP} {
+		if strings.EqualFold(value, h.String()) {
+			*f.header = h
+			return nil
+		}
+	}
+	return errors.New("want X-Forwarded-For, Forwarded or X-Real-IP")
 }
 
 // String shows the configuration in one log-friendly line.
@@ -135,5 +223,6 @@ func (c config) String() string {
 	return "addr=" + c.addr + " db=" + strconv.Quote(c.db) + " base-url=" + strconv.Quote(c.baseURL) +
 		" envelope=" + strconv.FormatBool(c.envelope) + " rate-limit=" + strconv.Itoa(c.rateLimit) +
 		" rate-limit-anonymous=" + strconv.Itoa(c.rateLimitAnonymous) + " login-max-failures=" + strconv.Itoa(c.loginMaxFailures) +
-		" redis=" + redis + " trusted-proxies=" + strconv.Quote(c.trustedProxies)
+		" redis=" + redis + " trusted-proxies=" + strconv.Quote(c.trustedProxies) + " proxy-header=" + c.proxyHeader.String() +
+		" proxy-proto=" + strconv.FormatBool(c.proxyProto) + " hosts=" + strconv.Quote(c.hosts)
 }

@@ -77,6 +77,13 @@ type e2eBlog struct {
 // the config before the app is built.
 func e2eStart(t *testing.T, edit func(*config)) *e2eBlog {
 	t.Helper()
+	return e2eStartApp(t, edit, nil)
+}
+
+// e2eStartApp is e2eStart, also setting *out (when out is not nil) to
+// the app, for tests that look inside it.
+func e2eStartApp(t *testing.T, edit func(*config), out **app) *e2eBlog {
+	t.Helper()
 	cfg := config{
 		db:                 filepath.Join(t.TempDir(), "blog.db"),
 		envelope:           true,
@@ -90,6 +97,9 @@ func e2eStart(t *testing.T, edit func(*config)) *e2eBlog {
 	}
 	app, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.NoError(t, err)
+	if out != nil {
+		*out = app
+	}
 	srv := httptest.NewServer(app.handler)
 	t.Cleanup(func() {
 		srv.Close()
@@ -1054,17 +1064,20 @@ func TestE2EConditionalRequests(t *testing.T) {
 		name   string
 		header http.Header
 		status int
+		// counted: a 304 that answers no validator we gave (* matches
+		// every resource) costs quota like a 200.
+		counted bool
 	}{
-		{"RFC 9110 13.1.2: If-None-Match matching", http.Header{"If-None-Match": {etag}}, 304},
-		{"RFC 9110 13.1.2: weak comparison", http.Header{"If-None-Match": {"W/" + etag}}, 304},
-		{"RFC 9110 13.1.2: a list", http.Header{"If-None-Match": {`"other", ` + etag}}, 304},
-		{"RFC 9110 13.1.2: *", http.Header{"If-None-Match": {"*"}}, 304},
-		{"RFC 9110 13.1.2: another tag", http.Header{"If-None-Match": {`"other"`}}, 200},
-		{"RFC 9110 13.1.3: If-Modified-Since the last change", http.Header{"If-Modified-Since": {lastModified}}, 304},
-		{"RFC 9110 13.1.3: If-Modified-Since later", http.Header{"If-Modified-Since": {modified.Add(time.Hour).Format(http.TimeFormat)}}, 304},
-		{"RFC 9110 13.1.3: If-Modified-Since earlier", http.Header{"If-Modified-Since": {modified.Add(-time.Hour).Format(http.TimeFormat)}}, 200},
-		{"RFC 9110 13.1.3: If-Modified-Since ignored with If-None-Match", http.Header{"If-None-Match": {`"other"`}, "If-Modified-Since": {lastModified}}, 200},
-		{"RFC 9110 13.1.3: an invalid If-Modified-Since is ignored", http.Header{"If-Modified-Since": {"yesterday"}}, 200},
+		{"RFC 9110 13.1.2: If-None-Match matching", http.Header{"If-None-Match": {etag}}, 304, false},
+		{"RFC 9110 13.1.2: weak comparison", http.Header{"If-None-Match": {"W/" + etag}}, 304, false},
+		{"RFC 9110 13.1.2: a list", http.Header{"If-None-Match": {`"other", ` + etag}}, 304, false},
+		{"RFC 9110 13.1.2: * is a 304, but not a free one", http.Header{"If-None-Match": {"*"}}, 304, true},
+		{"RFC 9110 13.1.2: another tag", http.Header{"If-None-Match": {`"other"`}}, 200, false},
+		{"RFC 9110 13.1.3: If-Modified-Since the last change", http.Header{"If-Modified-Since": {lastModified}}, 304, false},
+		{"RFC 9110 13.1.3: If-Modified-Since later than the server's clock is ignored", http.Header{"If-Modified-Since": {time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)}}, 200, true},
+		{"RFC 9110 13.1.3: If-Modified-Since earlier", http.Header{"If-Modified-Since": {modified.Add(-time.Hour).Format(http.TimeFormat)}}, 200, false},
+		{"RFC 9110 13.1.3: If-Modified-Since ignored with If-None-Match", http.Header{"If-None-Match": {`"other"`}, "If-Modified-Since": {lastModified}}, 200, false},
+		{"RFC 9110 13.1.3: an invalid If-Modified-Since is ignored", http.Header{"If-Modified-Since": {"yesterday"}}, 200, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1075,6 +1088,8 @@ func TestE2EConditionalRequests(t *testing.T) {
 				assert.Equal(t, etag, resp.header.Get("ETag"), method)
 				if tt.status == http.StatusNotModified {
 					assert.Empty(t, resp.body)
+				}
+				if tt.status == http.StatusNotModified && !tt.counted {
 					assert.Empty(t, resp.header.Get("Content-Type"))
 					assert.Equal(t, "public, max-age=60, s-maxage=60", resp.header.Get("Cache-Control"), "RFC 9110 15.4.5: a 304 keeps Cache-Control")
 					assert.Equal(t, "Accept, Authorization, Cookie", resp.header.Get("Vary"))
@@ -1171,21 +1186,28 @@ func TestE2ERateLimits(t *testing.T) {
 		assertQuota(t, b.do(t, e2eReq{method: http.MethodGet, path: "/nowhere"}), 5)
 		assertQuota(t, b.do(t, e2eReq{method: http.MethodGet, path: "/posts"}), 6)
 	})
+	limited := `{"message":"API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)","documentation_url":"` + documentationURL + `/#rate-limiting"}`
 	t.Run("over the quota: 403 with GitHub's anonymous message", func(t *testing.T) {
 		for _, req := range []e2eReq{
 			{method: http.MethodGet, path: "/posts"},
 			{method: http.MethodPost, path: "/login", body: map[string]string{"username": "ivan", "password": e2ePassword}},
-			{method: http.MethodGet, path: "/?callback=cb"},
 		} {
 			resp := b.do(t, req)
 			assert.Equal(t, http.StatusForbidden, resp.status, "%s %s", req.method, req.path)
-			assert.Equal(t, `{"message":"API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)","documentation_url":"`+documentationURL+`/#rate-limiting"}`, string(resp.body))
+			assert.Equal(t, limited, string(resp.body))
 			assert.Equal(t, "0", resp.header.Get("X-RateLimit-Remaining"))
 			assert.Equal(t, strconv.Itoa(anonymous), resp.header.Get("X-RateLimit-Used"))
 			retry, err := strconv.Atoi(resp.header.Get("Retry-After"))
 			require.NoError(t, err)
 			assert.True(t, retry >= 1 && retry <= 3600, "Retry-After %d", retry)
 		}
+	})
+	t.Run("over the quota, JSON-P: the script carries the 403", func(t *testing.T) {
+		resp := b.do(t, e2eReq{method: http.MethodGet, path: "/?callback=cb"})
+		assert.Equal(t, http.StatusOK, resp.status, "a script tag cannot read a status")
+		assert.Contains(t, string(resp.body), `/**/cb({"meta":{"status":403,`)
+		assert.Contains(t, string(resp.body), `"X-RateLimit-Remaining":"0"`)
+		assert.True(t, strings.HasSuffix(string(resp.body), `"data":`+limited+"})"), "%s", resp.body)
 	})
 	t.Run("what the quota does not cover still works", func(t *testing.T) {
 		resp := b.do(t, e2eReq{method: http.MethodGet, path: "/rate_limit"})
@@ -1363,8 +1385,8 @@ func TestE2EJSONP(t *testing.T) {
 		next := fmt.Sprintf(`%s/posts?per_page=1\u0026callback=cb\u0026page=2`, b.url)
 		assert.Equal(t, "/**/cb({\"meta\":"+meta(200, resp.header, `,"Link":[["`+next+`",{"rel":"next"}],["`+next+`",{"rel":"last"}]]`)+`,"data":`+string(plain.body)+"})", string(resp.body))
 	})
-	t.Run("an invalid callback is 400", func(t *testing.T) {
-		e2eAssertError(t, b.do(t, e2eReq{method: http.MethodGet, path: "/?callback=" + url.QueryEscape("alert(1)//")}), http.StatusBadRequest,
+	t.Run("an invalid callback is 400, before the rate limiter", func(t *testing.T) {
+		e2eAssertError(t, b.do(t, e2eReq{method: http.MethodGet, path: "/?callback=" + url.QueryEscape("alert(1)//"), noQuota: true}), http.StatusBadRequest,
 			e2eError("Invalid callback: use a JavaScript function name such as foo or jQuery123_456, or a.b.c"))
 	})
 	t.Run("only GET", func(t *testing.T) {
@@ -1487,7 +1509,7 @@ func TestE2ETimeZones(t *testing.T) {
 			{method: http.MethodPost, path: "/posts", token: nina.token, body: map[string]string{"title": "x"}, header: http.Header{"Time-Zone": {"Mars/Olympus_Mons"}}},
 		} {
 			e2eAssertError(t, b.do(t, req), http.StatusBadRequest,
-				`{"message":"Invalid Time-Zone header: \"Mars/Olympus_Mons\" is not an IANA time zone name such as Europe/Amsterdam","documentation_url":"`+documentationURL+`","errors":[{"resource":"Request","field":"Time-Zone","code":"invalid"}]}`)
+				`{"message":"Invalid Time-Zone header: \"Mars/Olympus_Mons\" is not a canonical IANA time zone name such as Europe/Amsterdam","documentation_url":"`+documentationURL+`","errors":[{"resource":"Request","field":"Time-Zone","code":"invalid"}]}`)
 		}
 	})
 	t.Run("an authenticated Time-Zone becomes the user's zone", func(t *testing.T) {

@@ -2,25 +2,26 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
 
 	"github.com/myblog/apikit/auth"
+	"github.com/myblog/apikit/conditional"
 	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/requestid"
-	"github.com/myblog/apikit/timezone"
 )
 
 // createExport is POST /exports: the user's posts, exported as JSON in the
 // background. 202 with the task body {"job_id": "..."} and the job's
-// Location.
+// Location. A user whose previous export is still queued gets that job
+// again (store.createJob); a store outage is a 503 with Retry-After, in
+// the task error shape.
 func (a *api) createExport(w http.ResponseWriter, r *http.Request) {
 	id, _ := auth.FromContext(r.Context())
 	j := &job{ID: requestid.NewUUID(), OwnerID: id.Subject, Kind: "export", CreatedAt: time.Now()}
 	if err := a.store.createJob(r.Context(), j); err != nil {
-		a.errors.WriteJobError(w, r, apierrors.Internal(err))
+		a.errors.WriteJobError(w, r, exportStoreUnavailable(err))
 		return
 	}
 	a.wakeJobs()
@@ -31,8 +32,12 @@ func (a *api) createExport(w http.ResponseWriter, r *http.Request) {
 // that does not exist.
 func (a *api) loadJob(w http.ResponseWriter, r *http.Request) (*job, bool) {
 	j, err := a.store.jobByID(r.Context(), r.PathValue("job_id"))
-	if err != nil {
-		a.writeStoreError(w, r, "Job", err)
+	switch {
+	case errors.Is(err, errNotFound):
+		a.errors.Write(w, r, apierrors.NotFound())
+		return nil, false
+	case err != nil:
+		a.errors.Write(w, r, exportStoreUnavailable(err))
 		return nil, false
 	}
 	id, _ := auth.FromContext(r.Context())
@@ -58,17 +63,28 @@ func (a *api) getJob(w http.ResponseWriter, r *http.Request) {
 }
 
 // getJobResult is GET /jobs/{job_id}/result: the export, once it
-// succeeded; 404 before.
+// succeeded; 404 before. The ETag is the one computed when the export was
+// written, so a 304 or 412 is answered before anything is read; then the
+// document streams from its chunks (serveExport) under the user's
+// download slots.
 func (a *api) getJobResult(w http.ResponseWriter, r *http.Request) {
 	j, ok := a.loadJob(w, r)
 	if !ok {
 		return
 	}
-	if j.State != "succeeded" || !j.Result.Valid {
+	if j.State != "succeeded" || !j.ResultETag.Valid || !j.ResultBytes.Valid || j.CompletedAt == nil {
 		a.errors.Write(w, r, apierrors.NotFound())
 		return
 	}
-	a.render.JSON(w, r, http.StatusOK, json.RawMessage(j.Result.String))
+	if !a.cond.Check(w, r, conditional.State{Exists: true, ETag: j.ResultETag.String, LastModified: *j.CompletedAt}) {
+		return
+	}
+	if !exportDownloads.acquire(j.OwnerID) {
+		a.errors.Write(w, r, tooManyDownloads())
+		return
+	}
+	defer exportDownloads.release(j.OwnerID)
+	a.serveExport(w, r, j)
 }
 
 func (a *api) wakeJobs() {
@@ -79,12 +95,20 @@ func (a *api) wakeJobs() {
 }
 
 // runJobs is the export worker: it runs queued jobs one at a time until
-// ctx ends. A job interrupted by a stop stays "running" in the database
-// and is queued again at the next start.
+// ctx ends, and deletes expired jobs every exportSweepInterval. A job
+// interrupted by a stop stays "running" in the database and is queued
+// again at the next start.
 func (a *api) runJobs(ctx context.Context) {
 	poll := time.NewTicker(time.Second)
 	defer poll.Stop()
+	var swept time.Time
 	for {
+		if now := time.Now(); now.Sub(swept) >= exportSweepInterval {
+			swept = now
+			if _, err := a.store.deleteExpiredJobs(ctx, now.Add(-exportRetention)); err != nil && ctx.Err() == nil {
+				a.logger.Error("blog: deleting expired jobs", "error", err)
+			}
+		}
 		for {
 			if ctx.Err() != nil {
 				return
@@ -110,42 +134,26 @@ func (a *api) runJobs(ctx context.Context) {
 	}
 }
 
-// exportedPost is one post in an export. Its times are timezone.Time, so
-// they read as every other timestamp of the API: ISO 8601 in UTC to the
-// second, null when blank.
-type exportedPost struct {
-	ID          string        `json:"id"`
-	Title       string        `json:"title"`
-	Body        string        `json:"body"`
-	Published   bool          `json:"published"`
-	PublishedAt timezone.Time `json:"published_at"`
-	TimeZone    string        `json:"time_zone"`
-	CreatedAt   timezone.Time `json:"created_at"`
-	UpdatedAt   timezone.Time `json:"updated_at"`
-}
-
+// runJob writes j's export (writeExport) and records how it ended.
 func (a *api) runJob(ctx context.Context, j *job) {
-	posts, err := a.store.allPosts(ctx, j.OwnerID)
+	res, err := writeExport(ctx, a.store, j, maxExportBytes)
 	if ctx.Err() != nil {
 		return // stopping: left running, queued again at the next start
 	}
-	var result []byte
-	if err == nil {
-		out := make([]exportedPost, 0, len(posts))
-		for _, p := range posts {
-			out = append(out, exportedPost{
-				ID: p.ID, Title: p.Title, Body: p.Body, Published: p.Published, TimeZone: p.TimeZone,
-				PublishedAt: utcPtr(p.PublishedAt), CreatedAt: utc(p.CreatedAt), UpdatedAt: utc(p.UpdatedAt),
-			})
-		}
-		result, err = json.Marshal(map[string]any{"posts": out})
-	}
-	failure := ""
-	if err != nil {
+	a.recordExport(context.WithoutCancel(ctx), j, res, err, time.Now())
+}
+
+// recordExport finishes j: succeeded with res, or failed with the error
+// its owner reads (msgExportTooLarge past the cap).
+func (a *api) recordExport(ctx context.Context, j *job, res exportResult, err error, now time.Time) {
+	switch {
+	case errors.Is(err, errExportTooLarge):
+		res = exportResult{Failure: msgExportTooLarge}
+	case err != nil:
 		a.logger.Error("blog: export failed", "job", j.ID, "error", err)
-		failure = "The export failed; request a new one."
+		res = exportResult{Failure: "The export failed; request a new one."}
 	}
-	if err := a.store.finishJob(context.WithoutCancel(ctx), j.ID, string(result), failure, time.Now()); err != nil {
+	if err := a.store.finishJob(ctx, j, res, now); err != nil {
 		a.logger.Error("blog: finishing a job", "job", j.ID, "error", err)
 	}
 }

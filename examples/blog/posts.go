@@ -15,6 +15,13 @@ import (
 
 const maxTitleBytes = 256
 
+// maxPostsPerUser caps an account's posts (docs/blog-api.md, Exports):
+// with the 256 KiB body cap, it bounds what one account stores.
+const maxPostsPerUser = 1000
+
+// errTooManyPosts: the author already has maxPostsPerUser posts.
+var errTooManyPosts = errors.New("too many posts")
+
 // postETag is a post's entity tag, from its id and version: strong, the
 // same on every instance, and computable without rendering the post, so
 // that PATCH and DELETE can check If-Match cheaply.
@@ -209,6 +216,11 @@ func (a *api) createPost(w http.ResponseWriter, r *http.Request) {
 		p.PublishedAt = &now
 	}
 	if err := a.store.createPost(r.Context(), p); err != nil {
+		if errors.Is(err, errTooManyPosts) {
+			a.errors.Write(w, r, apierrors.ValidationFailed(apierrors.FieldError{Resource: "Post", Code: apierrors.CodeCustom,
+				Message: "an account holds at most 1000 posts; delete some to write more"}))
+			return
+		}
 		a.errors.Write(w, r, apierrors.Internal(err))
 		return
 	}

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 
+	"github.com/myblog/apikit/auth"
 	apierrors "github.com/myblog/apikit/errors"
 )
 
@@ -61,7 +63,47 @@ func (a *api) routes() http.Handler {
 		mux.Handle(rt.path, a.errors.Handler(apierrors.MethodNotAllowed(allowed...)))
 	}
 	mux.Handle("/", a.errors.Handler(apierrors.NotFound()))
-	return mux
+	return a.knownSubject(mux)
+}
+
+// knownSubject refuses a valid token whose user does not exist (any
+// more, or not in this database: a token signed with the same key for
+// another one) with 401 "Bad credentials", as a token that failed
+// verification, instead of letting a write fail on the database's
+// foreign key. The user is looked up once and then found in the zone
+// cache, which holds every user seen; the database failing is a 503.
+func (a *api) knownSubject(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := auth.FromContext(r.Context()); ok {
+			if _, err := a.userZone(r); err != nil {
+				a.userLookupFailed(w, r, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// userLookupFailed answers a request whose authenticated user could not
+// be read: 401 when the user does not exist, 503 when the database
+// failed.
+func (a *api) userLookupFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, errNotFound) {
+		a.errors.Write(w, r, &apierrors.Error{
+			Status:  http.StatusUnauthorized,
+			Message: auth.MsgBadCredentials,
+			ID:      "bad_credentials",
+			Header:  http.Header{"Www-Authenticate": {`Bearer realm="myblog", error="invalid_token"`}},
+		})
+		return
+	}
+	a.errors.Write(w, r, &apierrors.Error{
+		Status:  http.StatusServiceUnavailable,
+		Message: "Service Unavailable",
+		ID:      "database_unavailable",
+		Header:  http.Header{"Retry-After": {"5"}},
+		Err:     err,
+	})
 }
 
 // rootDocument is GET /: where everything is, as RFC 6570 URL templates

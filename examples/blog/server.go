@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -95,6 +96,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOutp
 // app is the blog: its handler and what must be closed with it.
 type app struct {
 	handler http.Handler
+	api     *api // what the handlers share, for the tests
 	close   []func()
 }
 
@@ -121,6 +123,9 @@ type api struct {
 	metrics    *metrics
 	bcryptCost int
 	jobs       chan struct{} // wakes the export worker
+
+	dummyHash      []byte       // bcrypt at bcryptCost, compared for logins that name no account
+	bcryptCompares atomic.Int64 // bcrypt comparisons made, for the tests of constant-cost refusals
 
 	zones sync.Map // user id -> last known zone (string), a cache of users.time_zone
 }
@@ -150,7 +155,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	if err != nil {
 		return fail(err)
 	}
-	proxies, err := forwarded.New(forwarded.Config{TrustedProxies: cfg.proxies()})
+	proxies, err := forwarded.New(cfg.forwarded())
 	if err != nil {
 		return fail(err)
 	}
@@ -171,6 +176,13 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	}
 	if a.bcryptCost == 0 {
 		a.bcryptCost = bcrypt.DefaultCost
+	}
+	// Compared against when a login names no account, at the cost real
+	// hashes have, so that an unknown login takes as long as a wrong
+	// password.
+	a.dummyHash, err = bcrypt.GenerateFromPassword([]byte("not a password of anyone"), a.bcryptCost)
+	if err != nil {
+		return fail(fmt.Errorf("dummy password hash: %w", err))
 	}
 
 	// Shared state: Redis when several instances run, else memory and
@@ -263,6 +275,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	root.Handle("GET /metrics", a.metrics.handler())
 	root.Handle("/", kit.Handler(a.routes()))
 	out.handler = root
+	out.api = a
 	return out, nil
 }
 
@@ -279,25 +292,45 @@ func createsContent(r *http.Request) bool {
 	return false
 }
 
-// dummyHash is compared against when a login names no account, so that
-// an unknown login takes as long as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password of anyone"), bcrypt.DefaultCost)
+// maxPasswordBytes is bcrypt's limit: it reads at most 72 bytes, and
+// golang.org/x/crypto/bcrypt refuses longer passwords outright.
+const maxPasswordBytes = 72
 
 // checkPassword is auth's CheckPassword: a login (username or email) and
-// a password against the bcrypt hash.
+// a password against the bcrypt hash. Every refusal costs one bcrypt
+// comparison at the server's cost, whatever was wrong (no such login, a
+// wrong password, one longer than bcrypt reads), so that the time a
+// refused login takes does not tell whether the login exists.
 func (a *api) checkPassword(ctx context.Context, login, password string) (string, error) {
 	u, err := a.store.userByLoginOrEmail(ctx, login)
 	switch {
 	case errors.Is(err, errNotFound):
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		a.comparePassword(a.dummyHash, password)
 		return "", auth.ErrBadCredentials
 	case err != nil:
 		return "", err
 	}
-	if len(password) > 72 || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+	if len(password) > maxPasswordBytes {
+		// bcrypt would refuse it without hashing: hash against the dummy
+		// so this refusal takes as long as the others.
+		a.comparePassword(a.dummyHash, password)
+		return "", auth.ErrBadCredentials
+	}
+	if !a.comparePassword([]byte(u.PasswordHash), password) {
 		return "", auth.ErrBadCredentials
 	}
 	return u.ID, nil
+}
+
+// comparePassword reports whether password matches hash. A password
+// longer than bcrypt reads is compared by its first 72 bytes, so that it
+// costs a full comparison too (the caller refuses it anyway).
+func (a *api) comparePassword(hash []byte, password string) bool {
+	if len(password) > maxPasswordBytes {
+		password = password[:maxPasswordBytes]
+	}
+	a.bcryptCompares.Add(1)
+	return bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
 }
 
 // accountKey gives a user's username and email one lockout counter.
@@ -346,8 +379,11 @@ func (a *api) rememberZone(r *http.Request, zone string) {
 	}
 }
 
-// baseURL is -base-url, or the scheme and host the request came to
-// (believing forwarding headers only from -trusted-proxies).
+// baseURL is -base-url, or the scheme and host the resolver allows: the
+// request's Host when -hosts lists it, else the first of -hosts, or
+// without -hosts the address the connection arrived on; never a Host or
+// X-Forwarded-Host a client chose. The scheme is a trusted proxy's only
+// with -proxy-proto.
 func (a *api) baseURL(r *http.Request) string {
 	if a.cfg.baseURL != "" {
 		return a.cfg.baseURL

@@ -71,6 +71,8 @@ type comment struct {
 	UpdatedAt   time.Time
 }
 
+// job is a background job: an export. A succeeded export's document is
+// stored in export_chunks; the job keeps its size and ETag.
 type job struct {
 	ID          string
 	OwnerID     string
@@ -78,7 +80,8 @@ type job struct {
 	State       string
 	CreatedAt   time.Time
 	CompletedAt *time.Time
-	Result      sql.NullString
+	ResultBytes sql.NullInt64
+	ResultETag  sql.NullString
 	Error       sql.NullString
 }
 
@@ -239,6 +242,15 @@ func scanPost(row interface{ Scan(...any) error }) (*post, error) {
 
 func (s *store) createPost(ctx context.Context, p *post) error {
 	return inTx(ctx, s.db, func(tx *sql.Tx) error {
+		// Counted in the write transaction, so concurrent creations
+		// cannot pass maxPostsPerUser.
+		var count int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM posts WHERE author_id = ?`, p.AuthorID).Scan(&count); err != nil {
+			return err
+		}
+		if count >= maxPostsPerUser {
+			return errTooManyPosts
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO posts (id, author_id, title, body, published, published_at, time_zone, version, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
 			p.ID, p.AuthorID, p.Title, p.Body, p.Published, optionalTime(p.PublishedAt), p.TimeZone, dbTime(p.CreatedAt), dbTime(p.UpdatedAt))
@@ -418,13 +430,13 @@ func (s *store) listComments(ctx context.Context, postID string, offset, limit i
 	return comments, total, rows.Err()
 }
 
-const jobColumns = `id, owner_id, kind, state, created_at, completed_at, result, error`
+const jobColumns = `id, owner_id, kind, state, created_at, completed_at, result_bytes, result_etag, error`
 
 func scanJob(row interface{ Scan(...any) error }) (*job, error) {
 	var j job
 	var created string
 	var completed sql.NullString
-	if err := row.Scan(&j.ID, &j.OwnerID, &j.Kind, &j.State, &created, &completed, &j.Result, &j.Error); err != nil {
+	if err := row.Scan(&j.ID, &j.OwnerID, &j.Kind, &j.State, &created, &completed, &j.ResultBytes, &j.ResultETag, &j.Error); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, errNotFound
 		}
@@ -434,10 +446,25 @@ func scanJob(row interface{ Scan(...any) error }) (*job, error) {
 	return &j, nil
 }
 
+// createJob queues j, unless its owner already has a job of its kind
+// queued: then j becomes that one (its id and creation time), since a job
+// that has not started will see everything a new one would. So one user
+// has at most one job waiting, however often they ask.
 func (s *store) createJob(ctx context.Context, j *job) error {
 	return inTx(ctx, s.db, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO jobs (id, owner_id, kind, state, created_at) VALUES (?, ?, ?, 'queued', ?)`,
+		var id, created string
+		err := tx.QueryRowContext(ctx, `SELECT id, created_at FROM jobs WHERE owner_id = ? AND kind = ? AND state = 'queued' ORDER BY created_at, id LIMIT 1`,
+			j.OwnerID, j.Kind).Scan(&id, &created)
+		switch {
+		case err == nil:
+			j.ID, j.CreatedAt, j.State = id, parseDBTime(created), "queued"
+			return nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO jobs (id, owner_id, kind, state, created_at) VALUES (?, ?, ?, 'queued', ?)`,
 			j.ID, j.OwnerID, j.Kind, dbTime(j.CreatedAt))
+		j.State = "queued"
 		return err
 	})
 }
@@ -457,7 +484,8 @@ func (s *store) requeueRunning(ctx context.Context) (int64, error) {
 }
 
 // claimJob marks the oldest queued job running and returns it, or
-// errNotFound when none is queued.
+// errNotFound when none is queued. The pieces an interrupted run of the
+// job wrote are deleted: the job starts over.
 func (s *store) claimJob(ctx context.Context, now time.Time) (*job, error) {
 	var claimed *job
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
@@ -468,6 +496,9 @@ func (s *store) claimJob(ctx context.Context, now time.Time) (*job, error) {
 		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'running', started_at = ?, attempts = attempts + 1 WHERE id = ?`, dbTime(now), j.ID); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM export_chunks WHERE job_id = ?`, j.ID); err != nil {
+			return err
+		}
 		j.State = "running"
 		claimed = j
 		return nil
@@ -475,36 +506,119 @@ func (s *store) claimJob(ctx context.Context, now time.Time) (*job, error) {
 	return claimed, err
 }
 
-func (s *store) finishJob(ctx context.Context, id string, result string, failure string, now time.Time) error {
-	state := "succeeded"
-	var res, errText any = result, nil
-	if failure != "" {
-		state, res, errText = "failed", nil, failure
-	}
+// exportResult is what a finished export job records: the size and
+// ETag of the document its chunks hold, or the failure a user reads.
+type exportResult struct {
+	Bytes   int64
+	ETag    string
+	Failure string
+}
+
+// finishJob records j's outcome. A failed job's chunks are deleted; then
+// the owner's finished jobs beyond the newest maxKeptExports are deleted
+// with theirs, so that one user's stored exports stay bounded however
+// many they request.
+func (s *store) finishJob(ctx context.Context, j *job, res exportResult, now time.Time) error {
 	return inTx(ctx, s.db, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE jobs SET state = ?, completed_at = ?, result = ?, error = ? WHERE id = ?`, state, dbTime(now), res, errText, id)
+		var err error
+		if res.Failure != "" {
+			_, err = tx.ExecContext(ctx, `UPDATE jobs SET state = 'failed', completed_at = ?, result_bytes = NULL, result_etag = NULL, error = ? WHERE id = ?`,
+				dbTime(now), res.Failure, j.ID)
+			if err == nil {
+				_, err = tx.ExecContext(ctx, `DELETE FROM export_chunks WHERE job_id = ?`, j.ID)
+			}
+		} else {
+			_, err = tx.ExecContext(ctx, `UPDATE jobs SET state = 'succeeded', completed_at = ?, result_bytes = ?, result_etag = ?, error = NULL WHERE id = ?`,
+				dbTime(now), res.Bytes, res.ETag, j.ID)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM jobs WHERE owner_id = ? AND state IN ('succeeded', 'failed') AND id NOT IN (
+			SELECT id FROM jobs WHERE owner_id = ? AND state IN ('succeeded', 'failed') ORDER BY completed_at DESC, id DESC LIMIT ?)`,
+			j.OwnerID, j.OwnerID, maxKeptExports)
 		return err
 	})
 }
 
-// allPosts returns every post of an author, drafts included, for an
-// export.
-func (s *store) allPosts(ctx context.Context, authorID string) ([]*post, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+postColumns+` FROM posts JOIN users ON users.id = posts.author_id
-		WHERE posts.author_id = ? ORDER BY posts.created_at, posts.id`, authorID)
+// deleteExpiredJobs deletes the jobs that finished before cutoff, and
+// with them their chunks.
+func (s *store) deleteExpiredJobs(ctx context.Context, cutoff time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM jobs WHERE state IN ('succeeded', 'failed') AND completed_at < ?`, dbTime(cutoff))
 	if err != nil {
-		return nil, err
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// putExportChunk stores piece seq of job jobID's document, in a
+// transaction of its own: the job is not succeeded until finishJob says
+// so, and no other writer waits for a whole export.
+func (s *store) putExportChunk(ctx context.Context, jobID string, seq int, data []byte) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO export_chunks (job_id, seq, data) VALUES (?, ?, ?)`, jobID, seq, data)
+	return err
+}
+
+// exportChunk appends piece seq of job jobID's document to buf[:0], or
+// returns errNotFound past the last one. The piece is read as
+// sql.RawBytes, so a download reuses one buffer rather than allocating a
+// copy a piece; and each piece is a query of its own, so a slow download
+// holds neither a connection nor a read transaction between pieces.
+func (s *store) exportChunk(ctx context.Context, jobID string, seq int, buf []byte) ([]byte, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT data FROM export_chunks WHERE job_id = ? AND seq = ?`, jobID, seq)
+	if err != nil {
+		return buf[:0], err
 	}
 	defer rows.Close()
-	posts := []*post{}
-	for rows.Next() {
-		p, err := scanPost(rows)
-		if err != nil {
-			return nil, err
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return buf[:0], err
 		}
-		posts = append(posts, p)
+		return buf[:0], errNotFound
 	}
-	return posts, rows.Err()
+	var data sql.RawBytes
+	if err := rows.Scan(&data); err != nil {
+		return buf[:0], err
+	}
+	buf = append(buf[:0], data...)
+	return buf, rows.Close()
+}
+
+// exportCursor is where a page of an export's posts starts: after the
+// post created at createdAt with id, in (created_at, id) order.
+type exportCursor struct {
+	createdAt string
+	id        string
+}
+
+// exportPage returns up to limit posts of an author, drafts included,
+// after the cursor in creation order, and the cursor after them. The
+// rows are read and closed before it returns: the worker writes between
+// pages, and a ":memory:" database has a single connection.
+func (s *store) exportPage(ctx context.Context, authorID string, after exportCursor, limit int) ([]*post, exportCursor, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, title, body, published, published_at, time_zone, created_at, updated_at
+		FROM posts WHERE author_id = ? AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?`,
+		authorID, after.createdAt, after.id, limit)
+	if err != nil {
+		return nil, after, err
+	}
+	defer rows.Close()
+	var posts []*post
+	next := after
+	for rows.Next() {
+		var p post
+		var publishedAt sql.NullString
+		var created, updated string
+		if err := rows.Scan(&p.ID, &p.Title, &p.Body, &p.Published, &publishedAt, &p.TimeZone, &created, &updated); err != nil {
+			return nil, after, err
+		}
+		p.AuthorID = authorID
+		p.PublishedAt = nullTime(publishedAt)
+		p.CreatedAt, p.UpdatedAt = parseDBTime(created), parseDBTime(updated)
+		posts = append(posts, &p)
+		next = exportCursor{createdAt: created, id: p.ID}
+	}
+	return posts, next, rows.Err()
 }
 
 // sessions is auth.TokenStore in SQLite, so refresh tokens survive a

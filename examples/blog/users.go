@@ -117,12 +117,7 @@ func (a *api) current(w http.ResponseWriter, r *http.Request) (*user, bool) {
 	id, _ := auth.FromContext(r.Context())
 	u, err := a.store.userByID(r.Context(), id.Subject)
 	if err != nil {
-		if errors.Is(err, errNotFound) {
-			// A valid token of a deleted account.
-			a.errors.Write(w, r, &apierrors.Error{Status: http.StatusUnauthorized, Message: auth.MsgBadCredentials, Header: http.Header{"Www-Authenticate": {`Bearer realm="myblog", error="invalid_token"`}}})
-			return nil, false
-		}
-		a.errors.Write(w, r, apierrors.Internal(err))
+		a.userLookupFailed(w, r, err)
 		return nil, false
 	}
 	return u, true
@@ -178,6 +173,11 @@ func (a *api) updateUser(w http.ResponseWriter, r *http.Request) {
 	}
 	if in.TimeZone != nil {
 		a.zones.Store(u.ID, *in.TimeZone)
+	}
+	if in.Username != nil || in.Email != nil {
+		// The old login no longer names the account: Basic credentials
+		// with it, remembered by auth, stop working here at once.
+		a.authn.ForgetCredentials(u.ID)
 	}
 	a.render.JSON(w, r, http.StatusOK, a.ownUserRepr(a.baseURL(r), updated))
 }
