@@ -36,6 +36,9 @@ type config struct {
 	// a slow machine sends its 80 writes.
 	bcryptCost   int
 	rateLimitNow func() time.Time
+	// quotaMaxKeys is the in-memory quota store's MaxKeys (0: its
+	// default), set by the tests that fill it.
+	quotaMaxKeys int
 }
 
 // parseConfig reads args, falling back to getenv("BLOG_<NAME>") for every

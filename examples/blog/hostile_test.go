@@ -238,3 +238,43 @@ func TestPostsPerUserCap(t *testing.T) {
 	_, resp = b.createPost(t, u.token, map[string]any{"title": "room again"}, nil)
 	assert.Equal(t, 201, resp.status, "%s", resp.body)
 }
+
+// End to end, the smaller attacks: a scheme name spelt with the Kelvin
+// sign is not "token", a zone spelt with two slashes is not a zone, and a
+// flood of distinct client addresses through a full quota store neither
+// admits a newcomer without a limit nor resets an exhausted client.
+func TestHostileSpellingsAndFloods(t *testing.T) {
+	b := e2eStart(t, func(c *config) {
+		c.rateLimitAnonymous = 3
+		c.quotaMaxKeys = 64
+		c.trustedProxies = "127.0.0.1"
+		c.hosts = "api.example.com"
+	})
+	u := b.signUp(t, "octocat")
+	t.Run("to\u212aen is not a scheme", func(t *testing.T) {
+		resp := b.send(t, b.client, e2eReq{method: "GET", path: "/user", header: http.Header{"Authorization": {"to\u212aen " + u.token}}, noQuota: true})
+		assert.Equal(t, 401, resp.status, "%s", resp.body)
+	})
+	t.Run("Europe//Amsterdam is not a zone", func(t *testing.T) {
+		resp := b.send(t, b.client, e2eReq{method: "GET", path: "/posts", header: http.Header{"Time-Zone": {"Europe//Amsterdam"}}})
+		assert.Equal(t, 400, resp.status, "%s", resp.body)
+	})
+	t.Run("a flood of addresses through a full store", func(t *testing.T) {
+		from := func(ip string) e2eReq {
+			return e2eReq{method: "GET", path: "/rate_limit", header: http.Header{"X-Forwarded-For": {ip}}}
+		}
+		victim := from("198.51.100.1")
+		victim.path = "/posts"
+		for range 3 {
+			require.Equal(t, 200, b.send(t, b.client, victim).status)
+		}
+		require.Equal(t, 403, b.send(t, b.client, victim).status)
+		for i := range 2000 {
+			req := from(fmt.Sprintf("203.0.%d.%d", i/250, i%250+1))
+			req.path = "/posts"
+			resp := b.send(t, b.client, req)
+			require.NotEmpty(t, resp.header.Get("X-RateLimit-Remaining"), "request %d: every newcomer is limited", i)
+		}
+		assert.Equal(t, 403, b.send(t, b.client, victim).status, "the flood did not reset the exhausted client")
+	})
+}

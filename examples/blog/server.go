@@ -188,7 +188,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	// Shared state: Redis when several instances run, else memory and
 	// SQLite.
 	var (
-		quotas   ratelimit.Store   = new(ratelimit.Memory)
+		quotas   ratelimit.Store   = &ratelimit.Memory{MaxKeys: cfg.quotaMaxKeys}
 		attempts auth.AttemptStore = new(auth.MemoryAttempts)
 		tokens   auth.TokenStore   = sessions{db: db}
 		client   redis.UniversalClient
