@@ -12,7 +12,8 @@ import (
 )
 
 // FuzzWrap: whatever callback a client sends and whatever body and Link a
-// handler writes, the answer is a 400 or exactly "/**/" + callback + "(" +
+// handler writes, the answer is the handler's own (an empty callback), a
+// 400, or exactly "/**/" + callback + "(" +
 // valid JSON + ")" with no raw U+2028 or U+2029: nothing can inject
 // script.
 func FuzzWrap(f *testing.F) {
@@ -33,6 +34,14 @@ func FuzzWrap(f *testing.F) {
 		r.URL.RawQuery = "callback=" + url.QueryEscape(callback)
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
+		if callback == "" {
+			// An empty ?callback= names no callback: not JSON-P, the
+			// handler's answer as it is.
+			if w.Body.String() != body {
+				t.Fatalf("an empty callback changed the body to %q", w.Body.String())
+			}
+			return
+		}
 		if w.Code == http.StatusBadRequest {
 			if jsonp.ValidCallback(callback) {
 				t.Fatalf("valid callback %q refused", callback)
