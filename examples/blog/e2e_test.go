@@ -82,7 +82,7 @@ func e2eStart(t *testing.T, edit func(*config)) *e2eBlog {
 
 // e2eStartApp is e2eStart, also setting *out (when out is not nil) to
 // the app, for tests that look inside it.
-func e2eStartApp(t *testing.T, edit func(*config), out **app) *e2eBlog {
+func e2eStartApp(t testing.TB, edit func(*config), out **app) *e2eBlog {
 	t.Helper()
 	cfg := config{
 		db:                 filepath.Join(t.TempDir(), "blog.db"),

@@ -17,7 +17,7 @@ import (
 // (TestRefusedLoginsCostOneBcrypt checks the count itself). Compare the
 // rows: benchstat -col /kind.
 func BenchmarkRefusedLogin(b *testing.B) {
-	a := hostileApp(b, bcrypt.DefaultCost, nil).api
+	a := hostileApp(b, bcrypt.DefaultCost).api
 	ctx := context.Background()
 	hash, err := bcrypt.GenerateFromPassword([]byte("correct horse battery"), bcrypt.DefaultCost)
 	if err != nil {

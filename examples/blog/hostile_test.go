@@ -3,10 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,23 +16,11 @@ import (
 	"github.com/myblog/apikit/auth"
 )
 
-// hostileApp is newApp over a fresh database at the given bcrypt cost.
-func hostileApp(t testing.TB, cost int, edit func(*config)) *app {
+// hostileApp is e2eStartApp's app at the given bcrypt cost.
+func hostileApp(t testing.TB, cost int) *app {
 	t.Helper()
-	cfg := config{
-		db:                 filepath.Join(t.TempDir(), "blog.db"),
-		envelope:           true,
-		rateLimit:          5000,
-		rateLimitAnonymous: 5000,
-		loginMaxFailures:   10,
-		bcryptCost:         cost,
-	}
-	if edit != nil {
-		edit(&cfg)
-	}
-	a, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	require.NoError(t, err)
-	t.Cleanup(a.Close)
+	var a *app
+	e2eStartApp(t, func(c *config) { c.bcryptCost = cost }, &a)
 	return a
 }
 
@@ -45,7 +30,7 @@ func hostileApp(t testing.TB, cost int, edit func(*config)) *app {
 // known login with a long password used to answer 70 times faster than
 // an unknown one).
 func TestRefusedLoginsCostOneBcrypt(t *testing.T) {
-	a := hostileApp(t, bcrypt.MinCost, nil).api
+	a := hostileApp(t, bcrypt.MinCost).api
 	ctx := context.Background()
 	hash, err := bcrypt.GenerateFromPassword([]byte("correct horse battery"), bcrypt.MinCost)
 	require.NoError(t, err)
