@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/cespare/xxhash/v2"
+
+	"github.com/myblog/apikit/internal/etaglist"
 )
 
 // ETag returns a strong entity tag for a representation whose bytes are
@@ -87,7 +89,7 @@ func matchList(values []string, current entityTag, hasTag, exists bool, match fu
 	for _, v := range values {
 		for len(v) > 0 {
 			var member string
-			member, v = nextMember(v)
+			member, v = etaglist.Next(v)
 			if member == "" {
 				continue
 			}
@@ -109,22 +111,4 @@ func matchList(values []string, current entityTag, hasTag, exists bool, match fu
 		}
 	}
 	return false
-}
-
-// nextMember splits the first list member off v. Entity-tags may hold
-// commas inside their quotes.
-func nextMember(v string) (member, rest string) {
-	v = strings.TrimLeft(v, " \t,")
-	inQuotes := false
-	for i := 0; i < len(v); i++ {
-		switch v[i] {
-		case '"':
-			inQuotes = !inQuotes
-		case ',':
-			if !inQuotes {
-				return strings.TrimRight(v[:i], " \t"), v[i+1:]
-			}
-		}
-	}
-	return strings.TrimRight(v, " \t"), ""
 }

@@ -3,6 +3,8 @@ package conditional
 import (
 	"strings"
 	"testing"
+
+	"github.com/myblog/apikit/internal/etaglist"
 )
 
 // FuzzETagList: parsing any If-Match / If-None-Match value never panics,
@@ -25,7 +27,7 @@ func FuzzETagList(f *testing.F) {
 			rest := list
 			for seen := 0; rest != "" && seen <= maxTags; seen++ {
 				var m string
-				m, rest = nextMember(rest)
+				m, rest = etaglist.Next(rest)
 				if m == "*" || hasTag && strings.TrimPrefix(m, "W/") == tag.opaque {
 					found = true
 				}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/myblog/apikit/internal/etaglist"
 )
 
 // maxTags bounds the If-None-Match members read to decide a refund, as
@@ -74,7 +76,7 @@ func answersETag(values []string, etag string) bool {
 	for _, v := range values {
 		for v != "" {
 			var member string
-			member, v = nextMember(v)
+			member, v = etaglist.Next(v)
 			if member == "" {
 				continue
 			}
@@ -87,30 +89,6 @@ func answersETag(values []string, etag string) bool {
 		}
 	}
 	return matched
-}
-
-// nextMember splits the first member off an entity-tag list. Tags may
-// hold commas inside their quotes (RFC 9110 §8.8.3: etagc is any visible
-// character but DQUOTE).
-func nextMember(v string) (member, rest string) {
-	start := 0
-	for start < len(v) && (v[start] == ' ' || v[start] == '\t' || v[start] == ',') {
-		start++
-	}
-	v = v[start:]
-	end, inQuotes := len(v), false
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; c == '"' {
-			inQuotes = !inQuotes
-		} else if c == ',' && !inQuotes {
-			end, rest = i, v[i+1:]
-			break
-		}
-	}
-	for end > 0 && (v[end-1] == ' ' || v[end-1] == '\t') {
-		end--
-	}
-	return v[:end], rest
 }
 
 func firstValue(values []string) string {

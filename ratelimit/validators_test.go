@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/myblog/apikit/internal/etaglist"
 )
 
 func TestRefundable(t *testing.T) {
@@ -118,7 +120,7 @@ func FuzzRefundable(f *testing.F) {
 		rest := tags
 		for rest != "" {
 			var member string
-			member, rest = nextMember(rest)
+			member, rest = etaglist.Next(rest)
 			hasWildcard = hasWildcard || member == "*"
 			named = named || etag != "" && strings.TrimPrefix(member, "W/") == strings.TrimPrefix(etag, "W/")
 		}
