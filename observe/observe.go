@@ -33,7 +33,8 @@ func (f Func) Observe(ev Event) { f(ev) }
 type Event struct {
 	// Middleware is the package that decided: "ratelimit", "auth",
 	// "conditional", "cors", "mediatype", "useragent", "jsonp",
-	// "timezone", "pagination", "requestid".
+	// "timezone", "pagination", "requestid"; "redisstore" for a store's
+	// changes of state.
 	Middleware string
 	// Decision is what it decided.
 	Decision Decision
@@ -42,7 +43,8 @@ type Event struct {
 	// caller ("ip", "user", "app"), the reason a token was refused
 	// ("expired", "signature"). Never a user id, an address or a token.
 	Detail string
-	// Request is the request decided on.
+	// Request is the request decided on; nil for StoreDown and StoreUp,
+	// which belong to no request.
 	Request *http.Request
 	// Err is the error behind the decision (a store failure, a token's
 	// verification error), for logs; nil for ordinary decisions.
@@ -117,3 +119,14 @@ const (
 // StoreError: a shared store (Redis, a database) failed; the middleware
 // followed its documented outage policy. Err holds the failure.
 const StoreError Decision = "store_error"
+
+// Changes of a shared store's state, reported by the store itself
+// (Middleware "redisstore") with a nil Request: they belong to no request.
+const (
+	// StoreDown: the store's breaker opened after a run of failures;
+	// until StoreUp, operations fail at once and each middleware follows
+	// its outage policy. Err holds the failure that opened it.
+	StoreDown Decision = "store_down"
+	// StoreUp: the store answers again.
+	StoreUp Decision = "store_up"
+)

@@ -98,9 +98,17 @@
 // requests and carries its count in a small hashed table, so that no
 // caller's count is lowered by the flood (see Memory for the cost to an
 // attacker and to innocent newcomers). redisstore shares quotas between
-// machines. When a store fails, requests go on unlimited (logged at Warn)
-// unless Config.FailClosed makes them 503 with Retry-After (logged at
-// Error). The in-flight cap is per process.
+// machines; as a QuotaBucketStore it takes a request's quota and buckets
+// in one round trip.
+//
+// When a store fails, requests are decided by a local Memory against this
+// instance's share of every limit (the quota and each bucket divided by
+// Config.Instances, at least one): limits stay in force through an
+// outage, never none. Config.FailClosed makes them 503 with Retry-After
+// instead. Failures reach the Observer one by one; the log gets the first
+// at once and then one line every 10 seconds with the count of the
+// others. The in-flight cap is per process, and is checked before any
+// store is asked: a request it refuses is not counted.
 //
 // # Refusals and decisions
 //

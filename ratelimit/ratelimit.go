@@ -15,6 +15,7 @@ import (
 	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/forwarded"
 	"github.com/myblog/apikit/internal/configerr"
+	"github.com/myblog/apikit/internal/logthrottle"
 	"github.com/myblog/apikit/observe"
 	"github.com/myblog/apikit/render"
 )
@@ -213,10 +214,18 @@ type Config struct {
 	// BucketStore, else a Memory.
 	Buckets BucketStore
 	// FailClosed refuses requests with 503 and Retry-After
-	// (UnavailableRetryAfter) when the store fails, logged at Error.
-	// Default: they go on, unlimited and without X-RateLimit-* headers,
-	// and the failure is logged at Warn.
+	// (UnavailableRetryAfter) when the store fails. Default: they go on
+	// under local limits (Instances), with those limits' X-RateLimit-*
+	// headers. Failures are logged at Error when refused, Warn when they
+	// went on: the first at once, then one line every 10 seconds that
+	// says how many it stands for.
 	FailClosed bool
+	// Instances is how many instances of the service share Store. While
+	// the store fails and the Limiter fails open, each instance keeps
+	// its share of every limit in memory: each quota and each bucket
+	// divided by Instances (at least 1), so that the service as a whole
+	// stays within its limits. Default 1.
+	Instances int
 
 	// OnError answers every refusal: the limits' 403 or 429, the 401 of a
 	// wrong client secret, the 503 of a failing store with FailClosed,
@@ -268,13 +277,19 @@ type Limiter struct {
 	exempt      func(*http.Request) bool
 	store       Store
 	bucketStore BucketStore
+	combined    QuotaBucketStore // store, when it is one and keeps the buckets
 	failClosed  bool
-	onError     apierrors.Hook
-	render      *render.Renderer
-	observer    observe.Observer
-	logger      *slog.Logger
-	now         func() time.Time
-	lastReset   atomic.Pointer[resetCache]
+	// local and localBuckets are the fallback while the store fails and
+	// the Limiter fails open: each resource's local share (resource.local).
+	local        *Memory
+	localBuckets []Bucket
+	failLog      logthrottle.Throttle
+	onError      apierrors.Hook
+	render       *render.Renderer
+	observer     observe.Observer
+	logger       *slog.Logger
+	now          func() time.Time
+	lastReset    atomic.Pointer[resetCache]
 }
 
 // resource is a Resource with its header values computed once.
@@ -290,7 +305,26 @@ type resource struct {
 	// Tables of X-RateLimit-Remaining values for quotas above
 	// maxSharedNumber (numbers.go); nil for smaller ones.
 	remaining, anonymousRemaining func() *numberTable
+	// local is this instance's share of the resource, kept in memory
+	// while the store fails (Config.Instances); the resource itself when
+	// one instance runs.
+	local *resource
 }
+
+func newResource(res Resource) *resource {
+	r := &resource{Resource: res, windowSeconds: int64(res.Window / time.Second)}
+	r.limitValue = []string{strconv.Itoa(res.Limit)}
+	r.anonymousLimitValue = []string{strconv.Itoa(res.AnonymousLimit)}
+	r.nameValue = []string{res.Name}
+	r.policyValue = []string{policy(res.Name, res.Limit, r.windowSeconds)}
+	r.anonymousPolicyValue = []string{policy(res.Name, res.AnonymousLimit, r.windowSeconds)}
+	r.remaining, r.anonymousRemaining = remainingTable(res.Limit), remainingTable(res.AnonymousLimit)
+	r.local = r
+	return r
+}
+
+// share is one instance's share of limit: at least one request.
+func share(limit, instances int) int { return max(1, limit/instances) }
 
 // remainingValue returns X-RateLimit-Remaining's value from the shared
 // table or the quota's own, or nil when neither holds it.
@@ -383,14 +417,18 @@ func New(cfg Config) (*Limiter, error) {
 			resources = append(resources, res)
 		}
 	}
+	instances := defaulted(cfg.Instances, 1)
+	if instances < 0 {
+		problems.Add("Instances", "must not be negative")
+		instances = 1
+	}
 	for _, res := range resources {
-		r := &resource{Resource: res, windowSeconds: int64(res.Window / time.Second)}
-		r.limitValue = []string{strconv.Itoa(res.Limit)}
-		r.anonymousLimitValue = []string{strconv.Itoa(res.AnonymousLimit)}
-		r.nameValue = []string{res.Name}
-		r.policyValue = []string{policy(res.Name, res.Limit, r.windowSeconds)}
-		r.anonymousPolicyValue = []string{policy(res.Name, res.AnonymousLimit, r.windowSeconds)}
-		r.remaining, r.anonymousRemaining = remainingTable(res.Limit), remainingTable(res.AnonymousLimit)
+		r := newResource(res)
+		if instances > 1 {
+			localRes := res
+			localRes.Limit, localRes.AnonymousLimit = share(res.Limit, instances), share(res.AnonymousLimit, instances)
+			r.local = newResource(localRes)
+		}
 		l.resources[res.Name] = r
 		l.ordered = append(l.ordered, r)
 	}
@@ -410,6 +448,10 @@ func New(cfg Config) (*Limiter, error) {
 	if perHour > 0 {
 		l.buckets = append(l.buckets, Bucket{Limit: perHour, Per: time.Hour})
 	}
+	for _, b := range l.buckets {
+		l.localBuckets = append(l.localBuckets, Bucket{Limit: share(b.Limit, instances), Per: b.Per})
+	}
+	l.local = new(Memory)
 	if maxConcurrent := defaulted(cfg.MaxConcurrent, DefaultMaxConcurrent); maxConcurrent > 0 {
 		l.concurrency = newConcurrency(maxConcurrent)
 	}
@@ -435,6 +477,9 @@ func New(cfg Config) (*Limiter, error) {
 		} else {
 			l.bucketStore = new(Memory)
 		}
+	}
+	if qb, ok := l.store.(QuotaBucketStore); ok && cfg.Buckets == nil {
+		l.combined = qb
 	}
 	if l.onError == nil {
 		l.onError = cfg.Errors.WriteError
@@ -546,37 +591,40 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 			l.refuse(w, r, refusal)
 			return
 		}
-		ctx := r.Context()
 		now := l.now()
 		key := Key{Resource: res.Name, Caller: caller}
-		limit := res.limit(caller.Kind)
 
 		if r.URL.Path == l.statusPath {
-			if usage, err := l.store.Peek(ctx, key, res.Window, now); err == nil {
-				l.setHeaders(w.Header(), res, caller.Kind, usage, now)
-			} else {
-				l.storeFailed(r, "peek", err, slog.LevelWarn)
+			if usage, used, err := l.peek(r, key, res, now); err == nil {
+				l.setHeaders(w.Header(), used, caller.Kind, usage, now)
 			}
 			l.observe(r, observe.Exempt, res.Name, nil)
 			next.ServeHTTP(w, r)
 			return
 		}
 
-		usage, err := l.store.Take(ctx, key, limit, res.Window, now)
-		if err != nil {
-			if l.failClosed {
-				l.storeFailed(r, "take", err, slog.LevelError)
-				l.unavailable(w, r, err)
+		if l.concurrency != nil {
+			slot, ok := l.concurrency.enter(caller)
+			if !ok {
+				// Not counted: the headers show the quota as it stands.
+				if usage, used, err := l.peek(r, key, res, now); err == nil {
+					l.setHeaders(w.Header(), used, caller.Kind, usage, now)
+				}
+				l.secondary(w, r, res, time.Second)
 				return
 			}
-			l.storeFailed(r, "take", err, slog.LevelWarn)
-			next.ServeHTTP(w, r)
+			defer leave(slot)
+		}
+		d, err := l.decide(r, key, res, len(l.buckets) > 0 && l.creates(r), now)
+		if err != nil {
+			l.unavailable(w, r, err)
 			return
 		}
 		h := w.Header()
-		l.setHeaders(h, res, caller.Kind, usage, now)
-		if !usage.Allowed {
-			h[headerRetryAfter] = []string{retryAfter(usage.Reset.Sub(now))}
+		l.setHeaders(h, d.res, caller.Kind, d.usage, now)
+		switch {
+		case !d.usage.Allowed:
+			h[headerRetryAfter] = []string{retryAfter(d.usage.Reset.Sub(now))}
 			l.observe(r, observe.Limited, res.Name, nil)
 			l.refuse(w, r, &apierrors.Error{
 				Status:           l.status,
@@ -585,43 +633,102 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 				DocumentationURL: DocRateLimiting,
 			})
 			return
-		}
-
-		q := quota{limiter: l, request: r, key: key, res: res, usage: usage, now: now, header: h}
-		if l.concurrency != nil {
-			slot, ok := l.concurrency.enter(caller)
-			if !ok {
-				q.refund()
-				l.secondary(w, r, res, time.Second)
-				return
-			}
-			defer leave(slot)
-		}
-		if len(l.buckets) > 0 && l.creates(r) {
-			ok, wait, err := l.bucketStore.Allow(ctx, caller, l.buckets, now)
-			switch {
-			case err != nil && l.failClosed:
-				l.storeFailed(r, "allow", err, slog.LevelError)
-				q.refund()
-				l.unavailable(w, r, err)
-				return
-			case err != nil:
-				l.storeFailed(r, "allow", err, slog.LevelWarn)
-			case !ok:
-				q.refund()
-				l.secondary(w, r, res, wait)
-				return
-			}
+		case !d.bucketsOK:
+			l.secondary(w, r, res, d.wait)
+			return
 		}
 		l.observe(r, observe.Admitted, res.Name, nil)
 		if isConditional(r) {
-			rw := &refundWriter{w: w, quota: q}
+			rw := &refundWriter{w: w, quota: quota{limiter: l, store: d.store, request: r, key: key, res: d.res, usage: d.usage, now: now, header: h}}
 			defer rw.release()
 			next.ServeHTTP(rw, r)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// decision is what the stores said of one request.
+type decision struct {
+	// res is the resource whose figures apply: res.local when the
+	// request was decided by the local fallback.
+	res *resource
+	// store is where the request was counted, for a refund.
+	store     Store
+	usage     Usage
+	bucketsOK bool
+	wait      time.Duration
+}
+
+// decide counts a request against its quota and, when it creates
+// content, its buckets: in one step on a QuotaBucketStore. When a store
+// fails, a fail-closed Limiter returns the error (a 503); otherwise the
+// request is decided by the local fallback, against this instance's
+// share of the limits.
+func (l *Limiter) decide(r *http.Request, key Key, res *resource, creates bool, now time.Time) (decision, error) {
+	d, op, err := l.take(r, l.store, l.bucketStore, l.combined, res, l.buckets, key, creates, now)
+	if err == nil {
+		return d, nil
+	}
+	if l.failClosed {
+		l.storeFailed(r, op, err, slog.LevelError)
+		return d, err
+	}
+	l.storeFailed(r, op, err, slog.LevelWarn)
+	d, _, _ = l.take(r, l.local, l.local, nil, res.local, l.localBuckets, key, creates, now)
+	return d, nil
+}
+
+// take decides a request on one set of stores. It returns the failed
+// operation's name with a store's error.
+func (l *Limiter) take(r *http.Request, store Store, bucketStore BucketStore, combined QuotaBucketStore, res *resource, buckets []Bucket, key Key, creates bool, now time.Time) (decision, string, error) {
+	ctx := r.Context()
+	d := decision{res: res, store: store, bucketsOK: true}
+	limit := res.limit(key.Caller.Kind)
+	if creates && combined != nil {
+		var err error
+		d.usage, d.bucketsOK, d.wait, err = combined.TakeAll(ctx, key, limit, res.Window, buckets, now)
+		return d, "take", err
+	}
+	var err error
+	if d.usage, err = store.Take(ctx, key, limit, res.Window, now); err != nil {
+		return d, "take", err
+	}
+	if !creates || !d.usage.Allowed {
+		return d, "", nil
+	}
+	ok, wait, err := bucketStore.Allow(ctx, key.Caller, buckets, now)
+	if err == nil && ok {
+		return d, "", nil
+	}
+	// Not admitted after all: the quota gets its request back.
+	if refundErr := store.Refund(ctx, key, d.usage.Reset, now); refundErr != nil {
+		l.storeFailed(r, "refund", refundErr, slog.LevelWarn)
+	} else {
+		d.usage.Used--
+	}
+	if err != nil {
+		return d, "allow", err
+	}
+	d.bucketsOK, d.wait = false, wait
+	return d, "", nil
+}
+
+// peek reads a quota without counting: from the store, or, when it fails
+// and the Limiter fails open, from the local fallback. It returns the
+// resource whose figures apply.
+func (l *Limiter) peek(r *http.Request, key Key, res *resource, now time.Time) (Usage, *resource, error) {
+	usage, err := l.store.Peek(r.Context(), key, res.Window, now)
+	if err == nil {
+		return usage, res, nil
+	}
+	if l.failClosed {
+		l.storeFailed(r, "peek", err, slog.LevelError)
+		return usage, res, err
+	}
+	l.storeFailed(r, "peek", err, slog.LevelWarn)
+	usage, _ = l.local.Peek(r.Context(), key, res.Window, now)
+	return usage, res.local, nil
 }
 
 func createsContent(r *http.Request) bool {
@@ -822,12 +929,6 @@ func (l *Limiter) observe(r *http.Request, decision observe.Decision, detail str
 	}
 }
 
-// storeFailed reports a failed store operation: Warn when the request
-// went on without it, Error when it was answered with a 5xx.
-func (l *Limiter) storeFailed(r *http.Request, op string, err error, level slog.Level) {
-	l.failed(r, "ratelimit: store failed", op, err, level)
-}
-
 // failed reports a failed operation to the Observer (StoreError, op as
 // Detail) and the Logger. The path is logged without the query, which
 // may hold a client_secret.
@@ -839,6 +940,29 @@ func (l *Limiter) failed(r *http.Request, msg, op string, err error, level slog.
 	l.logger.LogAttrs(r.Context(), level, msg,
 		slog.String("op", op),
 		slog.Any("error", err),
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path))
+}
+
+// storeFailed reports a failed store operation: Warn when the request
+// went on without it, Error when it was answered with a 5xx. Every
+// failure reaches the Observer; the log gets the first at once, then one
+// line every 10 seconds with the count of those it did not log, so a
+// store that is down costs a handful of lines, not one per request.
+func (l *Limiter) storeFailed(r *http.Request, op string, err error, level slog.Level) {
+	l.observe(r, observe.StoreError, op, err)
+	if l.logger == nil {
+		return
+	}
+	log, suppressed := l.failLog.Allow(l.now())
+	if !log {
+		return
+	}
+	l.logger.LogAttrs(r.Context(), level, "ratelimit: store failed",
+		slog.String("op", op),
+		slog.Any("error", err),
+		slog.Int64("not_logged_since_last", suppressed),
+		slog.Bool("fail_closed", l.failClosed),
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path))
 }

@@ -853,12 +853,30 @@ func TestStoreFailure(t *testing.T) {
 		wantLog    []string
 	}{
 		{
-			name:     "the quota store: fail open by default, logged at Warn",
+			name:     "the quota store: fail open by default to the local limits, logged at Warn",
 			config:   func(c *ratelimit.Config) { c.Store = failingStore{} },
 			method:   "GET",
 			target:   "/posts?access_token=hidden",
-			wantCode: 200, wantHeader: map[string]string{}, // no figures rather than wrong ones
-			wantLog: []string{`level=WARN msg="ratelimit: store failed" op=take error="connection refused" method=GET path=/posts`},
+			wantCode: 200,
+			wantHeader: map[string]string{
+				"X-Ratelimit-Limit": "60", "X-Ratelimit-Remaining": "59", "X-Ratelimit-Reset": resetAt,
+				"X-Ratelimit-Used": "1", "X-Ratelimit-Resource": "core",
+			},
+			wantLog: []string{`level=WARN msg="ratelimit: store failed" op=take error="connection refused" not_logged_since_last=0 fail_closed=false method=GET path=/posts`},
+		},
+		{
+			name: "the quota store, fail open with 4 instances: a quarter of the limit, locally",
+			config: func(c *ratelimit.Config) {
+				c.Store = failingStore{}
+				c.Instances = 4
+			},
+			method: "GET", target: "/posts",
+			wantCode: 200,
+			wantHeader: map[string]string{
+				"X-Ratelimit-Limit": "15", "X-Ratelimit-Remaining": "14", "X-Ratelimit-Reset": resetAt,
+				"X-Ratelimit-Used": "1", "X-Ratelimit-Resource": "core",
+			},
+			wantLog: []string{`level=WARN msg="ratelimit: store failed" op=take error="connection refused" not_logged_since_last=0 fail_closed=false method=GET path=/posts`},
 		},
 		{
 			name: "the quota store: fail closed, 503 logged at Error",
@@ -868,10 +886,10 @@ func TestStoreFailure(t *testing.T) {
 			},
 			method: "GET", target: "/posts",
 			wantCode: 503, wantHeader: map[string]string{"Retry-After": "30"},
-			wantLog: []string{`level=ERROR msg="ratelimit: store failed" op=take error="connection refused" method=GET path=/posts`},
+			wantLog: []string{`level=ERROR msg="ratelimit: store failed" op=take error="connection refused" not_logged_since_last=0 fail_closed=true method=GET path=/posts`},
 		},
 		{
-			name:   "the bucket store: fail open, counted, logged at Warn",
+			name:   "the bucket store: fail open, decided locally, logged at Warn",
 			config: func(c *ratelimit.Config) { c.Buckets = failingBuckets{} },
 			method: "POST", target: "/posts",
 			wantCode: 200,
@@ -879,31 +897,39 @@ func TestStoreFailure(t *testing.T) {
 				"X-Ratelimit-Limit": "60", "X-Ratelimit-Remaining": "59", "X-Ratelimit-Reset": resetAt,
 				"X-Ratelimit-Used": "1", "X-Ratelimit-Resource": "core",
 			},
-			wantLog: []string{`level=WARN msg="ratelimit: store failed" op=allow error="connection reset" method=POST path=/posts`},
+			wantLog: []string{`level=WARN msg="ratelimit: store failed" op=allow error="connection reset" not_logged_since_last=0 fail_closed=false method=POST path=/posts`},
 		},
 		{
-			name: "the bucket store: fail closed, 503 and the request given back",
+			name: "the bucket store: fail closed, 503",
 			config: func(c *ratelimit.Config) {
 				c.Buckets = failingBuckets{}
 				c.FailClosed = true
 			},
 			method: "POST", target: "/posts",
-			wantCode: 503,
-			wantHeader: map[string]string{
-				"X-Ratelimit-Limit": "60", "X-Ratelimit-Remaining": "60", "X-Ratelimit-Reset": resetAt,
-				"X-Ratelimit-Used": "0", "X-Ratelimit-Resource": "core", "Retry-After": "30",
-			},
-			wantLog: []string{`level=ERROR msg="ratelimit: store failed" op=allow error="connection reset" method=POST path=/posts`},
+			wantCode:   503,
+			wantHeader: map[string]string{"Retry-After": "30"},
+			wantLog:    []string{`level=ERROR msg="ratelimit: store failed" op=allow error="connection reset" not_logged_since_last=0 fail_closed=true method=POST path=/posts`},
 		},
 		{
-			name:   "the status document: 503 logged at Error",
+			name:   "the status document, fail open: the local figures",
 			config: func(c *ratelimit.Config) { c.Store = failingStore{} },
 			method: "GET", target: "/rate_limit",
-			wantCode: 503, wantHeader: map[string]string{"Retry-After": "30"},
-			wantLog: []string{
-				`level=WARN msg="ratelimit: store failed" op=peek error="connection refused" method=GET path=/rate_limit`,
-				`level=ERROR msg="ratelimit: store failed" op=peek error="connection refused" method=GET path=/rate_limit`,
+			wantCode: 200,
+			wantHeader: map[string]string{
+				"X-Ratelimit-Limit": "60", "X-Ratelimit-Remaining": "60", "X-Ratelimit-Reset": resetAt,
+				"X-Ratelimit-Used": "0", "X-Ratelimit-Resource": "core",
 			},
+			wantLog: []string{`level=WARN msg="ratelimit: store failed" op=peek error="connection refused" not_logged_since_last=0 fail_closed=false method=GET path=/rate_limit`},
+		},
+		{
+			name: "the status document, fail closed: 503 logged at Error",
+			config: func(c *ratelimit.Config) {
+				c.Store = failingStore{}
+				c.FailClosed = true
+			},
+			method: "GET", target: "/rate_limit",
+			wantCode: 503, wantHeader: map[string]string{"Retry-After": "30"},
+			wantLog: []string{`level=ERROR msg="ratelimit: store failed" op=peek error="connection refused" not_logged_since_last=0 fail_closed=true method=GET path=/rate_limit`},
 		},
 		{
 			name:   "CheckClient fails: 500 logged at Error, the secret not logged",
@@ -1020,7 +1046,10 @@ func TestObserver(t *testing.T) {
 		c.Store = failingStore{}
 	})
 	require.Equal(t, 200, down.serve(down.limiter.Handler(ok), "GET", "/posts").Code)
-	assert.Equal(t, []string{"ratelimit store_error take GET /posts err=connection refused"}, rec.take())
+	assert.Equal(t, []string{
+		"ratelimit store_error take GET /posts err=connection refused",
+		"ratelimit admitted core GET /posts", // by the local fallback
+	}, rec.take())
 }
 
 func TestExposedHeaders(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 // quota is one request's count, kept so that it can be given back.
 type quota struct {
 	limiter *Limiter
+	store   Store // where the request was counted
 	request *http.Request
 	key     Key
 	res     *resource
@@ -26,7 +27,7 @@ type quota struct {
 // at Warn, since the response goes on with the request counted.
 func (q *quota) refund() bool {
 	l := q.limiter
-	if err := l.store.Refund(q.request.Context(), q.key, q.usage.Reset, q.now); err != nil {
+	if err := q.store.Refund(q.request.Context(), q.key, q.usage.Reset, q.now); err != nil {
 		l.storeFailed(q.request, "refund", err, slog.LevelWarn)
 		return false
 	}

@@ -1,7 +1,6 @@
 package ratelimit
 
 import (
-	"log/slog"
 	"net/http"
 	"time"
 )
@@ -37,11 +36,11 @@ func (l *Limiter) limits(r *http.Request, caller Caller) (*Limits, error) {
 	now := l.now()
 	out := &Limits{Resources: make(map[string]Rate, len(l.ordered))}
 	for _, res := range l.ordered {
-		usage, err := l.store.Peek(r.Context(), Key{Resource: res.Name, Caller: caller}, res.Window, now)
+		usage, used, err := l.peek(r, Key{Resource: res.Name, Caller: caller}, res, now)
 		if err != nil {
 			return nil, err
 		}
-		limit := res.limit(caller.Kind)
+		limit := used.limit(caller.Kind)
 		out.Resources[res.Name] = Rate{
 			Limit:     limit,
 			Used:      usage.Used,
@@ -67,7 +66,6 @@ func (l *Limiter) Status() http.Handler {
 		}
 		limits, err := l.limits(r, caller)
 		if err != nil {
-			l.storeFailed(r, "peek", err, slog.LevelError)
 			l.unavailable(w, r, err)
 			return
 		}

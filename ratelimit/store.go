@@ -71,6 +71,24 @@ type BucketStore interface {
 	Allow(ctx context.Context, caller Caller, buckets []Bucket, now time.Time) (ok bool, retryAfter time.Duration, err error)
 }
 
+// QuotaBucketStore is a Store that keeps the buckets too and takes a
+// request's quota and buckets in one atomic step: one round trip for a
+// networked store (redisstore). The Limiter uses TakeAll for a request
+// that creates content when its Store is one and Config.Buckets is nil
+// or the same store.
+type QuotaBucketStore interface {
+	Store
+	BucketStore
+	// TakeAll counts one request against key, as Take does, and when it
+	// is within the quota takes one token from every bucket of
+	// key.Caller, as Allow does, all or nothing. When the quota is used
+	// up, usage is Take's refusal and the buckets are untouched (ok is
+	// true). When a bucket is empty, the request is not counted either:
+	// usage.Allowed is true, usage.Used the count without it, ok false
+	// and wait the time until every bucket has a token.
+	TakeAll(ctx context.Context, key Key, limit int, window time.Duration, buckets []Bucket, now time.Time) (usage Usage, ok bool, wait time.Duration, err error)
+}
+
 // ErrFull was returned by Memory when it held MaxKeys live keys.
 //
 // Deprecated: a full Memory evicts (see Memory) and never returns it; a

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -44,29 +45,42 @@ func (c *counter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proc
 	}
 }
 
-func newStore(t testing.TB, addr string, hooks ...redis.Hook) *redisstore.Store {
+// newStore opens a Store on url ("redis://127.0.0.1:port/0", or a
+// Cluster or Sentinel URL) with the caller's clock, as the conformance
+// suites pass time; edit changes the Config.
+func newStore(t testing.TB, url string, edit func(*redisstore.Config), hooks ...redis.Hook) *redisstore.Store {
 	t.Helper()
-	client, err := redisstore.NewClient("redis://"+addr+"/0", time.Second)
+	client, err := redisstore.NewClient(url, time.Second)
 	require.NoError(t, err)
 	for _, h := range hooks {
 		client.AddHook(h)
 	}
 	t.Cleanup(func() { _ = client.Close() })
-	store, err := redisstore.New(redisstore.Config{Client: client, Prefix: "test:"})
+	cfg := redisstore.Config{Client: client, Prefix: "test:", Clock: redisstore.CallerClock}
+	if edit != nil {
+		edit(&cfg)
+	}
+	store, err := redisstore.New(cfg)
 	require.NoError(t, err)
+	require.NoError(t, store.Check(context.Background()))
 	return store
 }
+
+func single(srv *redistest.Server) string { return "redis://" + srv.Addr + "/0" }
 
 // One shared suite, both implementations: the memory stores run it in
 // their own packages.
 func TestConformance(t *testing.T) {
 	srv := redistest.Start(t)
-	store := newStore(t, srv.Addr)
+	store := newStore(t, single(srv), nil)
 	t.Run("ratelimit.Store", func(t *testing.T) {
 		ratestoretest.Store(t, func(*testing.T) ratelimit.Store { return store })
 	})
 	t.Run("ratelimit.BucketStore", func(t *testing.T) {
 		ratestoretest.BucketStore(t, func(*testing.T) ratelimit.BucketStore { return store })
+	})
+	t.Run("ratelimit.QuotaBucketStore", func(t *testing.T) {
+		ratestoretest.QuotaBucketStore(t, func(*testing.T) ratelimit.QuotaBucketStore { return store })
 	})
 	t.Run("auth.AttemptStore", func(t *testing.T) {
 		authstoretest.AttemptStore(t, func(*testing.T) auth.AttemptStore { return store })
@@ -79,13 +93,14 @@ func TestConformance(t *testing.T) {
 func TestOneRoundTripEach(t *testing.T) {
 	srv := redistest.Start(t)
 	var c counter
-	store := newStore(t, srv.Addr, &c)
+	store := newStore(t, single(srv), nil, &c)
 	ctx := context.Background()
 	now := time.Now()
 	key := ratelimit.Key{Resource: "core", Caller: ratelimit.Caller{Kind: ratelimit.User, ID: "42"}}
 	buckets := []ratelimit.Bucket{{Limit: 80, Per: time.Minute}, {Limit: 500, Per: time.Hour}}
 	ops := map[string]func() error{
 		"Take":    func() error { _, err := store.Take(ctx, key, 5000, time.Hour, now); return err },
+		"TakeAll": func() error { _, _, _, err := store.TakeAll(ctx, key, 5000, time.Hour, buckets, now); return err },
 		"Refund":  func() error { return store.Refund(ctx, key, now.Add(time.Hour), now) },
 		"Peek":    func() error { _, err := store.Peek(ctx, key, time.Hour, now); return err },
 		"Allow":   func() error { _, _, err := store.Allow(ctx, key.Caller, buckets, now); return err },
@@ -108,7 +123,7 @@ func TestOneRoundTripEach(t *testing.T) {
 
 func TestKeysExpireByThemselves(t *testing.T) {
 	srv := redistest.Start(t)
-	store := newStore(t, srv.Addr)
+	store := newStore(t, single(srv), nil)
 	ctx := context.Background()
 	now := time.Now()
 	_, err := store.Take(ctx, ratelimit.Key{Resource: "core", Caller: ratelimit.Caller{ID: "1.2.3.4"}}, 60, time.Hour, now)
@@ -139,7 +154,7 @@ func TestTwoInstancesShareOneQuota(t *testing.T) {
 	var notModified sync.Map
 	newInstance := func() *httptest.Server {
 		limiter, err := ratelimit.New(ratelimit.Config{
-			Store:         newStore(t, srv.Addr),
+			Store:         newStore(t, single(srv), nil),
 			Resources:     []ratelimit.Resource{{Name: "core", AnonymousLimit: quota}},
 			MaxConcurrent: -1,
 		})
@@ -235,10 +250,10 @@ func TestRedisGoesAway(t *testing.T) {
 	require.Equal(t, "59", w.Header().Get("X-RateLimit-Remaining"))
 
 	srv.Stop()
-	for range 3 {
+	for i := range 3 {
 		w, took := serve(open)
 		assert.Equal(t, 200, w.Code, "fail open")
-		assert.Empty(t, w.Header().Get("X-RateLimit-Remaining"))
+		assert.Equal(t, strconv.Itoa(59-i), w.Header().Get("X-RateLimit-Remaining"), "counted by the local fallback")
 		assert.Less(t, took, 2*timeout+100*time.Millisecond, "bounded by the timeout")
 
 		w, took = serve(closed)

@@ -230,6 +230,25 @@ func BucketStore(t *testing.T, newStore func(t *testing.T) ratelimit.BucketStore
 		assert.True(t, ok)
 	})
 
+	t.Run("an earlier time never refills a bucket", func(t *testing.T) {
+		// Instances whose clocks differ: the slower one must not wind the
+		// bucket back so that the faster one refills it again.
+		s, c := newStore(t), key(t).Caller
+		for range 80 {
+			ok, _, err := s.Allow(ctx, c, perMinute, epoch)
+			require.NoError(t, err)
+			require.True(t, ok)
+		}
+		for _, at := range []time.Duration{-30 * time.Second, 0, -30 * time.Second, 700 * time.Millisecond} {
+			ok, _, err := s.Allow(ctx, c, perMinute, epoch.Add(at))
+			require.NoError(t, err)
+			assert.False(t, ok, "at %v: no token has come back yet", at)
+		}
+		ok, _, err := s.Allow(ctx, c, perMinute, epoch.Add(751*time.Millisecond))
+		require.NoError(t, err)
+		assert.True(t, ok, "one token 750ms after the last one was taken")
+	})
+
 	t.Run("64 goroutines: exactly the burst passes", func(t *testing.T) {
 		s, c := newStore(t), key(t).Caller
 		var admitted atomic.Int64
@@ -246,5 +265,85 @@ func BucketStore(t *testing.T, newStore func(t *testing.T) ratelimit.BucketStore
 		}
 		wg.Wait()
 		assert.Equal(t, int64(80), admitted.Load())
+	})
+}
+
+// QuotaBucketStore runs the conformance tests of a
+// ratelimit.QuotaBucketStore's TakeAll: a request counts against its
+// quota and every bucket, or against none.
+func QuotaBucketStore(t *testing.T, newStore func(t *testing.T) ratelimit.QuotaBucketStore) {
+	ctx := context.Background()
+	buckets := []ratelimit.Bucket{{Limit: 3, Per: time.Minute}, {Limit: 100, Per: time.Hour}}
+
+	t.Run("within both: counted in both", func(t *testing.T) {
+		s, k := newStore(t), key(t)
+		for i := 1; i <= 3; i++ {
+			u, ok, wait, err := s.TakeAll(ctx, k, 10, time.Hour, buckets, epoch)
+			require.NoError(t, err)
+			assert.True(t, u.Allowed)
+			assert.True(t, ok)
+			assert.Zero(t, wait)
+			assert.Equal(t, i, u.Used)
+			assert.True(t, u.Reset.Equal(epoch.Add(time.Hour)), "%v", u.Reset)
+		}
+		ok, _, err := s.Allow(ctx, k.Caller, buckets, epoch)
+		require.NoError(t, err)
+		assert.False(t, ok, "TakeAll took the bucket's three tokens")
+	})
+
+	t.Run("an empty bucket: the quota is not counted either", func(t *testing.T) {
+		s, k := newStore(t), key(t)
+		for range 3 {
+			_, ok, _, err := s.TakeAll(ctx, k, 10, time.Hour, buckets, epoch)
+			require.NoError(t, err)
+			require.True(t, ok)
+		}
+		u, ok, wait, err := s.TakeAll(ctx, k, 10, time.Hour, buckets, epoch)
+		require.NoError(t, err)
+		assert.True(t, u.Allowed, "within the quota")
+		assert.False(t, ok, "the per-minute bucket is empty")
+		assert.InDelta(t, float64(20*time.Second), float64(wait), float64(time.Millisecond), "one token every 60s/3")
+		assert.Equal(t, 3, u.Used, "the refused request is not counted")
+		p, err := s.Peek(ctx, k, time.Hour, epoch)
+		require.NoError(t, err)
+		assert.Equal(t, 3, p.Used)
+	})
+
+	t.Run("the quota used up: the buckets are untouched", func(t *testing.T) {
+		s, k := newStore(t), key(t)
+		for range 2 {
+			_, _, _, err := s.TakeAll(ctx, k, 2, time.Hour, buckets, epoch)
+			require.NoError(t, err)
+		}
+		u, ok, _, err := s.TakeAll(ctx, k, 2, time.Hour, buckets, epoch)
+		require.NoError(t, err)
+		assert.False(t, u.Allowed)
+		assert.True(t, ok)
+		assert.Equal(t, 2, u.Used)
+		ok, _, err = s.Allow(ctx, k.Caller, buckets, epoch)
+		require.NoError(t, err)
+		assert.True(t, ok, "the third token is still there")
+	})
+
+	t.Run("64 goroutines: exactly the smaller limit passes, counted once each", func(t *testing.T) {
+		s, k := newStore(t), key(t)
+		wide := []ratelimit.Bucket{{Limit: 80, Per: time.Minute}}
+		var admitted atomic.Int64
+		var wg sync.WaitGroup
+		for range 64 {
+			wg.Go(func() {
+				for range 10 {
+					u, ok, _, err := s.TakeAll(ctx, k, 500, time.Hour, wide, epoch)
+					if assert.NoError(t, err) && u.Allowed && ok {
+						admitted.Add(1)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		assert.Equal(t, int64(80), admitted.Load())
+		p, err := s.Peek(ctx, k, time.Hour, epoch)
+		require.NoError(t, err)
+		assert.Equal(t, 80, p.Used, "the refusals were not counted")
 	})
 }
