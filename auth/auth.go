@@ -9,11 +9,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/forwarded"
 	"github.com/myblog/apikit/internal/configerr"
+	"github.com/myblog/apikit/internal/logthrottle"
 	httptoken "github.com/myblog/apikit/internal/token"
 	"github.com/myblog/apikit/observe"
 	"github.com/myblog/apikit/render"
@@ -82,11 +84,16 @@ type Config struct {
 	LockoutWindow time.Duration
 	// AttemptStore keeps the failure counters. Default: a MemoryAttempts.
 	AttemptStore AttemptStore
-	// LockoutFailOpen lets password checks go on, uncounted, when the
-	// AttemptStore fails (logged at Warn level). Default: they are
-	// refused with 503 and Retry-After: 30 until the store is back, so an
-	// outage never turns into unlimited password guessing.
+	// LockoutFailOpen lets password checks go on when the AttemptStore
+	// fails (logged at Warn level), counted in memory against this
+	// instance's share of MaxFailures (MaxFailures/Instances, at least
+	// 1). Default: they are refused with 503 and Retry-After: 30 until
+	// the store is back, so an outage never turns into unlimited
+	// password guessing.
 	LockoutFailOpen bool
+	// Instances is how many instances of the service share the
+	// AttemptStore, for LockoutFailOpen's local share. Default 1.
+	Instances int
 	// TokenStore keeps refresh-token sessions. Default: a MemoryTokens.
 	// While it fails, Login, Refresh and Logout answer 503 with
 	// Retry-After: 30.
@@ -177,18 +184,24 @@ type Authenticator struct {
 	lockoutWindow   time.Duration
 	attempts        AttemptStore
 	lockoutFailOpen bool
-	sessions        TokenStore
-	resolver        *forwarded.Resolver
-	refreshPath     string
-	maxHeaderBytes  int
-	cache           *tokenCache // nil: off
-	basicCache      *basicCache // nil: off
-	render          *render.Renderer
-	decoder         *apierrors.Decoder
-	onError         apierrors.Hook
-	observer        observe.Observer
-	logger          *slog.Logger
-	now             func() time.Time
+	// localAttempts and localMaxFailures count attempts while the
+	// AttemptStore fails and LockoutFailOpen is set.
+	localAttempts    *MemoryAttempts
+	localMaxFailures int
+	// failLogs holds one logthrottle.Throttle per failed operation.
+	failLogs       sync.Map
+	sessions       TokenStore
+	resolver       *forwarded.Resolver
+	refreshPath    string
+	maxHeaderBytes int
+	cache          *tokenCache // nil: off
+	basicCache     *basicCache // nil: off
+	render         *render.Renderer
+	decoder        *apierrors.Decoder
+	onError        apierrors.Hook
+	observer       observe.Observer
+	logger         *slog.Logger
+	now            func() time.Time
 
 	// Challenges, quoted once (RFC 9110 §11.6.1, RFC 6750 §3).
 	bearerChallenge  string
@@ -237,6 +250,15 @@ func New(cfg Config) (*Authenticator, error) {
 	case a.maxFailures < 0:
 		problems.Add("MaxFailures", "must not be negative")
 	}
+	instances := cfg.Instances
+	switch {
+	case instances == 0:
+		instances = 1
+	case instances < 0:
+		problems.Add("Instances", "must not be negative")
+		instances = 1
+	}
+	a.localAttempts, a.localMaxFailures = new(MemoryAttempts), max(1, a.maxFailures/instances)
 	switch {
 	case a.lockoutWindow == 0:
 		a.lockoutWindow = DefaultLockoutWindow
@@ -664,23 +686,41 @@ func (a *Authenticator) logError(r *http.Request, level slog.Level, msg string, 
 // op: observed as StoreError with op as Detail, and logged at Error level
 // when the request is answered 503, at Warn when it went on without the
 // store.
+//
+// Every failure reaches the Observer; the log gets the first of each
+// operation at once, then one line every 10 seconds with the count of
+// those it did not log, so that a store that is down costs a handful of
+// lines rather than one per request.
 func (a *Authenticator) storeFailed(r *http.Request, op string, err error, answered bool) {
 	a.emit(r, observe.StoreError, op, err)
+	if a.logger == nil {
+		return
+	}
+	throttle, _ := a.failLogs.LoadOrStore(op, new(logthrottle.Throttle))
+	log, suppressed := throttle.(*logthrottle.Throttle).Allow(a.now())
+	if !log {
+		return
+	}
 	level, msg := slog.LevelWarn, "auth: store failed; going on without it"
 	if answered {
 		level, msg = slog.LevelError, "auth: store failed"
 	}
-	a.logError(r, level, msg, err, slog.String("op", op))
+	attrs := []slog.Attr{slog.String("op", op)}
+	if suppressed > 0 {
+		attrs = append(attrs, slog.Int64("not_logged_since_last", suppressed))
+	}
+	a.logError(r, level, msg, err, attrs...)
 }
 
-// failure is the 500 of a function of the caller's that failed (field
-// names it: CheckPassword, AccountKey), observed as StoreError with
-// detail ("check_password", "account_key"; a user database is a store
-// too) and logged at Error level.
+// failure is the 503 of a function of the caller's that failed (field
+// names it: CheckPassword, AccountKey): a user database is a store too,
+// and its outage is answered as the other stores' are, 503 with
+// Retry-After. It is observed as StoreError with detail
+// ("check_password", "account_key") and logged at Error level.
 func (a *Authenticator) failure(r *http.Request, field, detail string, err error) *apierrors.Error {
 	a.emit(r, observe.StoreError, detail, err)
 	a.logError(r, slog.LevelError, "auth: "+field+" failed", err)
-	return apierrors.Internal(fmt.Errorf("auth: %s: %w", field, err))
+	return unavailable("accounts_unavailable", fmt.Errorf("auth: %s: %w", field, err))
 }
 
 // attemptPassword checks a login and password under the lockout: the
@@ -699,24 +739,15 @@ func (a *Authenticator) attemptPassword(r *http.Request, login, password, via st
 	}
 	accountKey := "account:" + account
 
-	ipCounted, e := a.acquire(r, ipKey, "ip", now)
+	keys := []string{ipKey, accountKey}
+	counted, e := a.acquire(r, keys, now)
 	if e != nil {
-		return "", e
-	}
-	accountCounted, e := a.acquire(r, accountKey, "account", now)
-	if e != nil {
-		a.release(r, ipKey, ipCounted, now)
 		return "", e
 	}
 	subject, err := a.checkPassword(ctx, login, password)
 	switch {
 	case err == nil && subject != "":
-		a.release(r, ipKey, ipCounted, now)
-		if accountCounted {
-			if err := a.attempts.Reset(ctx, accountKey); err != nil {
-				a.storeFailed(r, "reset", err, false)
-			}
-		}
+		a.settle(r, counted, keys[:1], keys[1:], now)
 		a.emit(r, observe.LoginSucceeded, via, nil)
 		return subject, nil
 	case err == nil, errors.Is(err, ErrBadCredentials):
@@ -728,30 +759,35 @@ func (a *Authenticator) attemptPassword(r *http.Request, login, password, via st
 		}
 		return "", a.unauthorized(MsgBadCredentials, challenge)
 	default:
-		a.release(r, ipKey, ipCounted, now)
-		a.release(r, accountKey, accountCounted, now)
+		a.settle(r, counted, keys, nil, now)
 		return "", a.failure(r, "CheckPassword", "check_password", err)
 	}
 }
 
-// acquire counts an attempt for key (of kind "ip" or "account", the
-// LockedOut Detail). It reports whether it was counted (false when the
-// store failed and LockoutFailOpen let it through), or the error that
-// refuses it.
-func (a *Authenticator) acquire(r *http.Request, key, kind string, now time.Time) (bool, *apierrors.Error) {
-	ok, reset, err := a.attempts.Acquire(r.Context(), key, a.maxFailures, a.lockoutWindow, now)
+// lockoutKinds are the LockedOut Details of attemptPassword's keys.
+var lockoutKinds = [...]string{"ip", "account"}
+
+// acquire counts an attempt for each key (the client's, the account's),
+// or for none when one of them is locked out: one step, one round trip
+// on an AttemptBatcher. It returns the store that counted them (the
+// local fallback when the store failed and LockoutFailOpen let the
+// attempt through), or the error that refuses the attempt.
+func (a *Authenticator) acquire(r *http.Request, keys []string, now time.Time) (AttemptStore, *apierrors.Error) {
+	store, limit := a.attempts, a.maxFailures
+	refused, reset, err := a.acquireAll(r, store, keys, limit, now)
 	if err != nil {
 		a.storeFailed(r, "acquire", err, !a.lockoutFailOpen)
-		if a.lockoutFailOpen {
-			return false, nil
+		if !a.lockoutFailOpen {
+			return nil, unavailable("lockout_unavailable", err)
 		}
-		return false, unavailable("lockout_unavailable", err)
+		store, limit = a.localAttempts, a.localMaxFailures
+		refused, reset, _ = a.acquireAll(r, store, keys, limit, now)
 	}
-	if ok {
-		return true, nil
+	if refused < 0 {
+		return store, nil
 	}
-	a.emit(r, observe.LockedOut, kind, nil)
-	return false, &apierrors.Error{
+	a.emit(r, observe.LockedOut, lockoutKinds[refused], nil)
+	return nil, &apierrors.Error{
 		Status:  http.StatusForbidden,
 		Message: MsgLoginAttemptsExceeded,
 		ID:      "login_attempts_exceeded",
@@ -759,12 +795,51 @@ func (a *Authenticator) acquire(r *http.Request, key, kind string, now time.Time
 	}
 }
 
-func (a *Authenticator) release(r *http.Request, key string, counted bool, now time.Time) {
-	if !counted {
+// acquireAll is AttemptBatcher.AcquireAll on any AttemptStore: key by
+// key, the ones counted given back when a later one is refused.
+func (a *Authenticator) acquireAll(r *http.Request, store AttemptStore, keys []string, limit int, now time.Time) (int, time.Time, error) {
+	ctx := r.Context()
+	if b, ok := store.(AttemptBatcher); ok {
+		return b.AcquireAll(ctx, keys, limit, a.lockoutWindow, now)
+	}
+	for i, key := range keys {
+		ok, reset, err := store.Acquire(ctx, key, limit, a.lockoutWindow, now)
+		if err == nil && ok {
+			continue
+		}
+		a.settle(r, store, keys[:i], nil, now)
+		if err != nil {
+			return -1, time.Time{}, err
+		}
+		return i, reset, nil
+	}
+	return -1, time.Time{}, nil
+}
+
+// settle gives back one attempt of each key of release and forgets the
+// attempts of each key of reset, on the store that counted them (nil:
+// none did): one round trip on an AttemptBatcher. A failure is logged
+// at Warn: the attempt stays counted.
+func (a *Authenticator) settle(r *http.Request, store AttemptStore, release, reset []string, now time.Time) {
+	if store == nil || len(release)+len(reset) == 0 {
 		return
 	}
-	if err := a.attempts.Release(r.Context(), key, now); err != nil {
-		a.storeFailed(r, "release", err, false)
+	ctx := r.Context()
+	if b, ok := store.(AttemptBatcher); ok {
+		if err := b.Settle(ctx, release, reset, now); err != nil {
+			a.storeFailed(r, "settle", err, false)
+		}
+		return
+	}
+	for _, key := range release {
+		if err := store.Release(ctx, key, now); err != nil {
+			a.storeFailed(r, "release", err, false)
+		}
+	}
+	for _, key := range reset {
+		if err := store.Reset(ctx, key); err != nil {
+			a.storeFailed(r, "reset", err, false)
+		}
 	}
 }
 

@@ -418,17 +418,29 @@ func TestStoreFailure(t *testing.T) {
 		assert.Equal(t, 503, w.Code, "Basic too")
 		assert.Equal(t, "30", w.Header().Get("Retry-After"))
 	})
-	t.Run("AttemptStore, fail open when configured", func(t *testing.T) {
-		f := newFixture(t, func(c *auth.Config) {
-			c.AttemptStore = failingAttempts{}
-			c.LockoutFailOpen = true
-		})
-		code, _, _ := f.loginStatus("alice", password, "192.0.2.1")
-		assert.Equal(t, 200, code)
-		code, _, _ = f.loginStatus("alice", "wrong", "192.0.2.1")
-		assert.Equal(t, 401, code)
-		assert.Contains(t, f.logs.String(), `level=WARN msg="auth: store failed; going on without it" op=acquire error="connection refused"`)
-		assert.NotContains(t, f.logs.String(), "level=ERROR")
+	t.Run("AttemptStore, fail open when configured: this instance's share, counted in memory", func(t *testing.T) {
+		tests := []struct {
+			instances, allowed int
+		}{{1, 10}, {2, 5}, {3, 3}, {100, 1}}
+		for _, tt := range tests {
+			f := newFixture(t, func(c *auth.Config) {
+				c.AttemptStore = failingAttempts{}
+				c.LockoutFailOpen = true
+				c.Instances = tt.instances
+			})
+			code, _, _ := f.loginStatus("alice", password, "192.0.2.1")
+			assert.Equal(t, 200, code)
+			for i := range tt.allowed {
+				code, _, _ = f.loginStatus("alice", "wrong", "192.0.2.1")
+				assert.Equal(t, 401, code, "instances %d, failure %d", tt.instances, i+1)
+			}
+			code, header, _ := f.loginStatus("alice", "wrong", "192.0.2.1")
+			assert.Equal(t, 403, code, "instances %d: locked out locally", tt.instances)
+			assert.NotEmpty(t, header.Get("Retry-After"))
+			assert.Contains(t, f.logs.String(), `level=WARN msg="auth: store failed; going on without it" op=acquire error="connection refused"`)
+			assert.NotContains(t, f.logs.String(), "level=ERROR")
+			assert.Equal(t, 1, strings.Count(f.logs.String(), "op=acquire"), "one line for %d failures within 10s", tt.allowed+2)
+		}
 	})
 	t.Run("TokenStore", func(t *testing.T) {
 		working := newFixture(t)

@@ -30,6 +30,21 @@ type AttemptStore interface {
 	Reset(ctx context.Context, key string) error
 }
 
+// AttemptBatcher is an AttemptStore that does a login's several steps
+// on its counters in one round trip (redisstore); the Authenticator uses
+// it when its AttemptStore is one.
+type AttemptBatcher interface {
+	AttemptStore
+	// AcquireAll counts one attempt for every key, or for none when one
+	// of them has limit attempts in its window: then refused is that
+	// key's index and reset when its window closes; -1 when all were
+	// counted.
+	AcquireAll(ctx context.Context, keys []string, limit int, window time.Duration, now time.Time) (refused int, reset time.Time, err error)
+	// Settle gives back one attempt of each key of release (as Release)
+	// and forgets the attempts of each key of reset (as Reset).
+	Settle(ctx context.Context, release, reset []string, now time.Time) error
+}
+
 // RotateResult is what TokenStore.Rotate found.
 type RotateResult int
 

@@ -73,8 +73,15 @@ func (b *breaker) allow() error {
 		return nil
 	}
 	b.refused.Add(1)
+	b.probeIfDue()
+	return ErrDown
+}
+
+// probeIfDue starts the probe when the open interval has passed and none
+// is running.
+func (b *breaker) probeIfDue() {
 	b.mu.Lock()
-	start := !b.probing && !b.now().Before(b.retryAt)
+	start := b.open.Load() && !b.probing && !b.now().Before(b.retryAt)
 	if start {
 		b.probing = true
 	}
@@ -82,7 +89,6 @@ func (b *breaker) allow() error {
 	if start {
 		go b.runProbe()
 	}
-	return ErrDown
 }
 
 // record notes an operation's outcome. A failure caused by the caller
@@ -103,11 +109,21 @@ func (b *breaker) record(parent context.Context, err error) {
 	if b.open.Load() || b.failures.Add(1) < int64(b.after) {
 		return
 	}
-	b.trip(err, b.openFor)
+	b.trip(err, b.after)
 }
 
-// trip opens the breaker for interval; b.mu is held.
-func (b *breaker) trip(err error, interval time.Duration) {
+// fail opens the breaker at once (Check found Redis down).
+func (b *breaker) fail(err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.open.Load() {
+		b.trip(err, 1)
+	}
+}
+
+// trip opens the breaker after failures failures in a row; b.mu is held.
+func (b *breaker) trip(err error, failures int) {
+	interval := b.openFor
 	now := b.now()
 	b.open.Store(true)
 	b.failures.Store(0)
@@ -119,7 +135,7 @@ func (b *breaker) trip(err error, interval time.Duration) {
 	b.refusedSummary = 0
 	if b.logger != nil {
 		b.logger.LogAttrs(context.Background(), slog.LevelError, "redisstore: Redis is down; every operation fails at once until it answers again",
-			slog.Any("error", err), slog.Int("failures_in_a_row", b.after), slog.Duration("retry_in", interval))
+			slog.Any("error", err), slog.Int("failures_in_a_row", failures), slog.Duration("retry_in", interval))
 	}
 	b.emit(observe.StoreDown, err)
 }
@@ -163,7 +179,10 @@ func (b *breaker) emit(d observe.Decision, err error) {
 	}
 }
 
+// health is the breaker's state. Asking starts a probe that is due, so
+// that a health check sees Redis come back even when no request used it.
 func (b *breaker) health() Health {
+	b.probeIfDue()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	h := Health{Up: !b.open.Load(), Since: b.since, Err: b.lastErr}

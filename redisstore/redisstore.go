@@ -82,8 +82,8 @@ type Config struct {
 // Store keeps the rate limiter's quotas and buckets and the login
 // lockout's counters and refresh-token sessions in Redis, so that every
 // instance of a service shares them. It implements ratelimit.Store,
-// ratelimit.BucketStore, ratelimit.QuotaBucketStore, auth.AttemptStore
-// and auth.TokenStore; each operation is one round trip (a Lua script or
+// ratelimit.BucketStore, ratelimit.QuotaBucketStore, auth.AttemptStore,
+// auth.AttemptBatcher and auth.TokenStore; each operation is one round trip (a Lua script or
 // one command), atomic however many instances run, and every key expires
 // by itself.
 type Store struct {
@@ -99,6 +99,7 @@ var (
 	_ ratelimit.BucketStore      = (*Store)(nil)
 	_ ratelimit.QuotaBucketStore = (*Store)(nil)
 	_ auth.AttemptStore          = (*Store)(nil)
+	_ auth.AttemptBatcher        = (*Store)(nil)
 	_ auth.TokenStore            = (*Store)(nil)
 )
 
@@ -187,8 +188,21 @@ func NewClient(url string, timeout time.Duration) (redis.UniversalClient, error)
 // master of a Cluster answers PING; a single-node client is refused when
 // its server is a Cluster node (keys on other nodes would fail with
 // MOVED). Call it at start-up, so that a wrong address is an error
-// before the first request rather than an outage after it.
+// before the first request rather than an outage after it. When Redis
+// does not answer, the breaker opens at once: a service that starts
+// anyway is degraded from its first request, and Health says so.
 func (s *Store) Check(ctx context.Context) error {
+	err := s.check(ctx)
+	if err != nil && s.breaker != nil && !errors.Is(err, errClusterNode) {
+		s.breaker.fail(err)
+	}
+	return err
+}
+
+// errClusterNode: a single-node URL names a node of a Cluster.
+var errClusterNode = errors.New("redisstore: the server is a Redis Cluster node: use a redis+cluster:// URL, or keys on other nodes fail with MOVED")
+
+func (s *Store) check(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, max(s.timeout, time.Second))
 	defer cancel()
 	if cc, ok := s.client.(*redis.ClusterClient); ok {
@@ -207,7 +221,7 @@ func (s *Store) Check(ctx context.Context) error {
 		return fmt.Errorf("redisstore: INFO cluster: %w", err)
 	}
 	if strings.Contains(info, "cluster_enabled:1") {
-		return errors.New("redisstore: the server is a Redis Cluster node: use a redis+cluster:// URL, or keys on other nodes fail with MOVED")
+		return errClusterNode
 	}
 	return nil
 }
@@ -529,7 +543,7 @@ func (s *Store) Peek(ctx context.Context, key ratelimit.Key, window time.Duratio
 
 // Acquire implements auth.AttemptStore.
 func (s *Store) Acquire(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (bool, time.Time, error) {
-	res, err := s.run(ctx, takeScript, []string{s.key("la", key)}, 3, s.clock(now), limit, window.Milliseconds())
+	res, err := s.run(ctx, takeScript, []string{s.lockoutKey(key)}, 3, s.clock(now), limit, window.Milliseconds())
 	if err != nil {
 		return false, time.Time{}, err
 	}
@@ -539,14 +553,14 @@ func (s *Store) Acquire(ctx context.Context, key string, limit int, window time.
 // Release implements auth.AttemptStore.
 func (s *Store) Release(ctx context.Context, key string, now time.Time) error {
 	return s.do(ctx, func(ctx context.Context) error {
-		return releaseScript.Run(ctx, s.client, []string{s.key("la", key)}, s.clock(now)).Err()
+		return releaseScript.Run(ctx, s.client, []string{s.lockoutKey(key)}, s.clock(now)).Err()
 	})
 }
 
 // Reset implements auth.AttemptStore: one DEL.
 func (s *Store) Reset(ctx context.Context, key string) error {
 	return s.do(ctx, func(ctx context.Context) error {
-		return s.client.Del(ctx, s.key("la", key)).Err()
+		return s.client.Del(ctx, s.lockoutKey(key)).Err()
 	})
 }
 
@@ -624,5 +638,86 @@ func (s *Store) Rotate(ctx context.Context, session, tokenID, next string, expir
 func (s *Store) Revoke(ctx context.Context, session string) error {
 	return s.do(ctx, func(ctx context.Context) error {
 		return s.client.Del(ctx, s.key("rt", session)).Err()
+	})
+}
+
+// The login lockout's counters all share one hash slot (the hash tag
+// {lockout}), so that a login's two counters, its client's and its
+// account's, are taken in one atomic script, and no two concurrent
+// attempts can each hold one counter the other needs. On a Cluster they
+// live on one node: logins are few next to the requests the quotas
+// count, and each counter is a small hash that expires with its window.
+
+func (s *Store) lockoutKey(key string) string { return s.prefix + "la:{lockout}:" + key }
+
+// acquireAllScript: KEYS the counters; ARGV now, limit, length. Returns
+// {0, 0} when every key counted the attempt, else {i, reset} for the
+// first key i (from 1) at its limit, none counted.
+var acquireAllScript = redis.NewScript(clockLua + windowLua + `
+local now = now_ms(ARGV[1])
+local limit, length = tonumber(ARGV[2]), tonumber(ARGV[3])
+local used, reset = {}, {}
+for i = 1, #KEYS do
+  used[i], reset[i] = window_state(KEYS[i], now, length)
+  if used[i] >= limit then
+    return {i, reset[i]}
+  end
+end
+for i = 1, #KEYS do
+  window_count(KEYS[i], now, used[i], reset[i])
+end
+return {0, 0}
+`)
+
+// settleScript: KEYS the counters to release (ARGV[2] of them), then the
+// ones to reset; ARGV now, the number released.
+var settleScript = redis.NewScript(clockLua + `
+local now = now_ms(ARGV[1])
+local released = tonumber(ARGV[2])
+for i = 1, #KEYS do
+  if i > released then
+    redis.call('DEL', KEYS[i])
+  else
+    local used = tonumber(redis.call('HGET', KEYS[i], 'used') or '0')
+    local reset = tonumber(redis.call('HGET', KEYS[i], 'reset') or '0')
+    if reset ~= 0 and now < reset and used > 0 then
+      if used <= 1 then
+        redis.call('DEL', KEYS[i])
+      else
+        redis.call('HSET', KEYS[i], 'used', used - 1)
+      end
+    end
+  end
+end
+return 0
+`)
+
+// AcquireAll implements auth.AttemptBatcher: one script, one round trip.
+func (s *Store) AcquireAll(ctx context.Context, keys []string, limit int, window time.Duration, now time.Time) (int, time.Time, error) {
+	redisKeys := make([]string, len(keys))
+	for i, key := range keys {
+		redisKeys[i] = s.lockoutKey(key)
+	}
+	res, err := s.run(ctx, acquireAllScript, redisKeys, 2, s.clock(now), limit, window.Milliseconds())
+	if err != nil {
+		return -1, time.Time{}, err
+	}
+	if res[0] == 0 {
+		return -1, time.Time{}, nil
+	}
+	return int(res[0]) - 1, time.UnixMilli(res[1]), nil
+}
+
+// Settle implements auth.AttemptBatcher: one script, one round trip.
+func (s *Store) Settle(ctx context.Context, release, reset []string, now time.Time) error {
+	keys := make([]string, 0, len(release)+len(reset))
+	for _, key := range release {
+		keys = append(keys, s.lockoutKey(key))
+	}
+	for _, key := range reset {
+		keys = append(keys, s.lockoutKey(key))
+	}
+	return s.do(ctx, func(ctx context.Context) error {
+		return settleScript.Run(ctx, s.client, keys, s.clock(now), len(release)).Err()
 	})
 }

@@ -85,6 +85,9 @@ func TestConformance(t *testing.T) {
 	t.Run("auth.AttemptStore", func(t *testing.T) {
 		authstoretest.AttemptStore(t, func(*testing.T) auth.AttemptStore { return store })
 	})
+	t.Run("auth.AttemptBatcher", func(t *testing.T) {
+		authstoretest.AttemptBatcher(t, func(*testing.T) auth.AttemptBatcher { return store })
+	})
 	t.Run("auth.TokenStore", func(t *testing.T) {
 		authstoretest.TokenStore(t, func(*testing.T) auth.TokenStore { return store })
 	})
@@ -107,9 +110,14 @@ func TestOneRoundTripEach(t *testing.T) {
 		"Acquire": func() error { _, _, err := store.Acquire(ctx, "account:alice", 10, 15*time.Minute, now); return err },
 		"Release": func() error { return store.Release(ctx, "account:alice", now) },
 		"Reset":   func() error { return store.Reset(ctx, "account:alice") },
-		"Start":   func() error { return store.Start(ctx, "s1", "t1", now.Add(time.Hour), now) },
-		"Rotate":  func() error { _, err := store.Rotate(ctx, "s1", "t1", "t1", now.Add(time.Hour), now); return err },
-		"Revoke":  func() error { return store.Revoke(ctx, "s1") },
+		"AcquireAll": func() error {
+			_, _, err := store.AcquireAll(ctx, []string{"ip:192.0.2.1", "account:alice"}, 10, 15*time.Minute, now)
+			return err
+		},
+		"Settle": func() error { return store.Settle(ctx, []string{"ip:192.0.2.1"}, []string{"account:alice"}, now) },
+		"Start":  func() error { return store.Start(ctx, "s1", "t1", now.Add(time.Hour), now) },
+		"Rotate": func() error { _, err := store.Rotate(ctx, "s1", "t1", "t1", now.Add(time.Hour), now); return err },
+		"Revoke": func() error { return store.Revoke(ctx, "s1") },
 	}
 	for name, op := range ops {
 		require.NoError(t, op(), name) // loads the script the first time

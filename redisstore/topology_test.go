@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -52,7 +53,7 @@ var secret = []byte("0123456789abcdef0123456789abcdef")
 
 // newStack builds one instance on url, keys under prefix, its clock now
 // (nil: time.Now); the store runs on Redis's clock.
-func newStack(t *testing.T, url, prefix string, now func() time.Time, edit func(*ratelimit.Config)) *stack {
+func newStack(t *testing.T, url, prefix string, now func() time.Time, edit func(*ratelimit.Config), hooks ...redis.Hook) *stack {
 	t.Helper()
 	if now == nil {
 		now = time.Now
@@ -60,7 +61,7 @@ func newStack(t *testing.T, url, prefix string, now func() time.Time, edit func(
 	store := newStore(t, url, func(c *redisstore.Config) {
 		c.Prefix = prefix
 		c.Clock = redisstore.RedisClock
-	})
+	}, hooks...)
 	authn, err := auth.New(auth.Config{
 		Tokens: auth.TokenConfig{Issuer: "https://api.example", Keys: []auth.Key{{Secret: secret}}},
 		CheckPassword: func(_ context.Context, login, password string) (string, error) {
@@ -242,6 +243,53 @@ func TestSkewedClocksDoNotRefillBuckets(t *testing.T) {
 			}
 			assert.GreaterOrEqual(t, admitted, 80)
 			assert.LessOrEqual(t, admitted, most, "2,000 writes alternating in %v", elapsed)
+		})
+	}
+}
+
+// Every decision a request needs is one round trip, on every topology:
+// the quota of a GET, the quota and the buckets of a POST, the lockout's
+// two counters of a login. Counted with a go-redis hook.
+func TestRoundTripsPerRequest(t *testing.T) {
+	urls := topologies(t)
+	for _, name := range []string{"single", "cluster", "sentinel"} {
+		t.Run(name, func(t *testing.T) {
+			var c counter
+			s := newStack(t, urls[name], "rt"+strconv.FormatInt(prefixSeq.Add(1), 10)+":", nil, nil, &c)
+			pair, err := s.authn.Issue(context.Background(), "u-1", nil)
+			require.NoError(t, err)
+			bearer := []string{"Authorization", "Bearer " + pair.Token}
+			tests := []struct {
+				name       string
+				method     string
+				target     string
+				body       string
+				header     []string
+				wantStatus int
+				want       int64
+			}{
+				{"GET: the quota", "GET", "/posts", "", bearer, 200, 1},
+				{"anonymous GET: the quota", "GET", "/posts", "", nil, 200, 1},
+				{"POST: the quota and the buckets together", "POST", "/posts", `{}`, bearer, 200, 1},
+				{"a wrong password: the quota, then both lockout counters at once", "POST", "/login", `{"username":"alice","password":"wrong"}`, nil, 401, 2},
+				{"a login: the quota, the counters, settling them, the new session", "POST", "/login", `{"username":"alice","password":"right password"}`, nil, 200, 4},
+			}
+			for _, tt := range tests {
+				for range 2 { // the first loads the scripts
+					before := c.n.Load()
+					w := s.do(tt.method, tt.target, tt.body, tt.header...)
+					require.Equal(t, tt.wantStatus, w.Code, "%s: %s", tt.name, w.Body)
+					if got := c.n.Load() - before; got == tt.want {
+						break
+					} else {
+						assert.LessOrEqual(t, got, tt.want+2, "%s: at most a script load more on its first run", tt.name)
+					}
+				}
+				before := c.n.Load()
+				w := s.do(tt.method, tt.target, tt.body, tt.header...)
+				require.Equal(t, tt.wantStatus, w.Code)
+				assert.Equal(t, tt.want, c.n.Load()-before, "%s: round trips", tt.name)
+			}
 		})
 	}
 }

@@ -36,6 +36,84 @@ func key(t *testing.T, name string) string {
 	return fmt.Sprintf("storetest:%s:%d:%s", t.Name(), keySeq.Add(1), name)
 }
 
+// AttemptBatcher runs the conformance tests of an auth.AttemptBatcher's
+// own methods (run AttemptStore too for the others).
+func AttemptBatcher(t *testing.T, newStore func(t *testing.T) auth.AttemptBatcher) {
+	ctx := context.Background()
+	const limit = 3
+	const window = 15 * time.Minute
+
+	t.Run("AcquireAll counts every key, or none when one is locked", func(t *testing.T) {
+		s := newStore(t)
+		ip, account := key(t, "ip:192.0.2.1"), key(t, "account:alice")
+		for range limit {
+			refused, _, err := s.AcquireAll(ctx, []string{ip, account}, limit, window, epoch)
+			require.NoError(t, err)
+			assert.Equal(t, -1, refused)
+		}
+		refused, reset, err := s.AcquireAll(ctx, []string{ip, account}, limit, window, epoch.Add(time.Second))
+		require.NoError(t, err)
+		assert.Equal(t, 0, refused, "the first key is locked")
+		assert.True(t, reset.Equal(epoch.Add(window)), "reset %v", reset)
+
+		other := key(t, "ip:192.0.2.2")
+		refused, _, err = s.AcquireAll(ctx, []string{other, account}, limit, window, epoch.Add(time.Second))
+		require.NoError(t, err)
+		assert.Equal(t, 1, refused, "the account is locked")
+		assert.Equal(t, 0, countBefore(t, s, other), "the other key's attempt was given back")
+	})
+
+	t.Run("Settle releases some keys and resets others", func(t *testing.T) {
+		s := newStore(t)
+		ip, account := key(t, "ip:192.0.2.1"), key(t, "account:alice")
+		for range 2 {
+			refused, _, err := s.AcquireAll(ctx, []string{ip, account}, limit, window, epoch)
+			require.NoError(t, err)
+			require.Equal(t, -1, refused)
+		}
+		require.NoError(t, s.Settle(ctx, []string{ip}, []string{account}, epoch))
+		assert.Equal(t, 1, countBefore(t, s, ip), "one attempt given back")
+		assert.Equal(t, 0, countBefore(t, s, account), "all forgotten")
+	})
+
+	t.Run("64 goroutines: exactly the limit on both keys", func(t *testing.T) {
+		s := newStore(t)
+		ip, account := key(t, "ip:192.0.2.1"), key(t, "account:alice")
+		var admitted atomic.Int64
+		var wg sync.WaitGroup
+		for range 64 {
+			wg.Go(func() {
+				refused, _, err := s.AcquireAll(ctx, []string{ip, account}, limit, window, epoch)
+				if assert.NoError(t, err) && refused < 0 {
+					admitted.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		assert.Equal(t, int64(limit), admitted.Load())
+		assert.Equal(t, limit, countBefore(t, s, ip))
+		assert.Equal(t, limit, countBefore(t, s, account))
+	})
+}
+
+// countBefore reads how many attempts key holds: the smallest limit at
+// which Acquire lets one more through is one more than the count; the
+// probe's own attempt is given back.
+func countBefore(t *testing.T, s auth.AttemptStore, key string) int {
+	t.Helper()
+	ctx := context.Background()
+	for n := 0; n <= 100; n++ {
+		ok, _, err := s.Acquire(ctx, key, n, time.Hour, epoch)
+		require.NoError(t, err)
+		if ok {
+			require.NoError(t, s.Release(ctx, key, epoch))
+			return n - 1
+		}
+	}
+	t.Fatalf("%s holds more than 100 attempts", key)
+	return 0
+}
+
 // AttemptStore runs the conformance tests of an auth.AttemptStore.
 func AttemptStore(t *testing.T, newStore func(t *testing.T) auth.AttemptStore) {
 	ctx := context.Background()
