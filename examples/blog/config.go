@@ -12,6 +12,7 @@ import (
 
 	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/forwarded"
+	"github.com/myblog/apikit/redisstore"
 )
 
 // config is the server's configuration, from flags and BLOG_* variables.
@@ -25,6 +26,8 @@ type config struct {
 	loginMaxFailures   int
 	envelope           bool
 	redisURL           string
+	redisDegraded      bool
+	instances          int
 	trustedProxies     string
 	hosts              string
 	proxyHeader        forwarded.Header
@@ -44,7 +47,7 @@ type config struct {
 // parseConfig reads args, falling back to getenv("BLOG_<NAME>") for every
 // flag not given; a flag wins over its variable.
 func parseConfig(args []string, getenv func(string) string, output io.Writer) (config, error) {
-	cfg := config{addr: "127.0.0.1:8080", db: "blog.db", envelope: true, rateLimit: 5000, rateLimitAnonymous: 60, loginMaxFailures: 10}
+	cfg := config{addr: "127.0.0.1:8080", db: "blog.db", envelope: true, rateLimit: 5000, rateLimitAnonymous: 60, loginMaxFailures: 10, instances: 1}
 	fs := flag.NewFlagSet("blog", flag.ContinueOnError)
 	fs.SetOutput(output)
 	fs.StringVar(&cfg.addr, "addr", cfg.addr, "address to listen on")
@@ -55,7 +58,13 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 	fs.IntVar(&cfg.rateLimitAnonymous, "rate-limit-anonymous", cfg.rateLimitAnonymous, "requests per hour for an anonymous client IP")
 	fs.IntVar(&cfg.loginMaxFailures, "login-max-failures", cfg.loginMaxFailures, "failed logins per account or IP within 15 minutes before a lockout")
 	fs.BoolVar(&cfg.envelope, "envelope", cfg.envelope, `wrap success bodies in {"data", "code", "msg"} (false: bare, as GitHub's API)`)
-	fs.StringVar(&cfg.redisURL, "redis", cfg.redisURL, "Redis URL (redis://host:6379/0) to share rate limits, login lockout and refresh tokens between instances")
+	fs.StringVar(&cfg.redisURL, "redis", cfg.redisURL, "Redis to share rate limits, login lockout and refresh tokens between instances: redis://host:6379/0 (one server),\n"+
+		"    \tredis+cluster://host1:7000,host2:7000 (a Cluster), redis+sentinel://host1:26379,host2:26379/mymaster (Sentinel);\n"+
+		"    \trediss... for TLS. Checked at start-up: the server refuses to start when it does not answer")
+	fs.BoolVar(&cfg.redisDegraded, "redis-degraded", cfg.redisDegraded, "start even when -redis does not answer at start-up: rate limits fall back to each instance's share\n"+
+		"    \t(-instances), logins and token refreshes answer 503 until it does")
+	fs.IntVar(&cfg.instances, "instances", cfg.instances, "how many instances share -redis: while Redis is down each one keeps 1/N of every rate limit in memory;\n"+
+		"    \tmore than 1 needs -redis and -jwt-secret")
 	fs.StringVar(&cfg.trustedProxies, "trusted-proxies", cfg.trustedProxies, "comma-separated addresses or CIDRs of the proxies in front of the server; their -proxy-header names the client\n"+
 		"    \t(rate limits, login lockout). Each must write that header itself, or a client behind it chooses its address\n"+
 		"    \t(nginx: proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;). Every other forwarding header is ignored,\n"+
@@ -109,6 +118,22 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 	}
 	if cfg.db == "" {
 		problems = append(problems, errors.New(`-db: must name a file, or ":memory:" for a throwaway database`))
+	}
+	if cfg.redisURL != "" {
+		if _, err := redisstore.ParseURL(cfg.redisURL); err != nil {
+			problems = append(problems, fmt.Errorf("-redis: %w", err))
+		}
+	}
+	switch {
+	case cfg.instances < 1:
+		problems = append(problems, errors.New("-instances: must be at least 1"))
+	case cfg.instances > 1 && cfg.redisURL == "":
+		problems = append(problems, errors.New("-instances: several instances need -redis, or each keeps limits, lockout and sessions of its own"))
+	case cfg.instances > 1 && cfg.jwtSecret == "":
+		problems = append(problems, errors.New("-instances: several instances need one -jwt-secret, or tokens of one are refused by the others"))
+	}
+	if cfg.redisDegraded && cfg.redisURL == "" {
+		problems = append(problems, errors.New("-redis-degraded: needs -redis"))
 	}
 	if cfg.trustedProxies != "" && cfg.baseURL == "" && cfg.hosts == "" {
 		problems = append(problems, errors.New("-trusted-proxies: needs -base-url or -hosts, since behind a proxy the address a connection arrives on is not the one clients use"))
@@ -220,12 +245,12 @@ func (f headerFlag) Set(value string) error {
 // String shows the configuration in one log-friendly line.
 func (c config) String() string {
 	redis := "off"
-	if c.redisURL != "" {
-		redis = "on" // the URL may hold a password
+	if a, err := redisstore.ParseURL(c.redisURL); err == nil {
+		redis = a.Topology.String() // not the URL: it may hold a password
 	}
 	return "addr=" + c.addr + " db=" + strconv.Quote(c.db) + " base-url=" + strconv.Quote(c.baseURL) +
 		" envelope=" + strconv.FormatBool(c.envelope) + " rate-limit=" + strconv.Itoa(c.rateLimit) +
 		" rate-limit-anonymous=" + strconv.Itoa(c.rateLimitAnonymous) + " login-max-failures=" + strconv.Itoa(c.loginMaxFailures) +
-		" redis=" + redis + " trusted-proxies=" + strconv.Quote(c.trustedProxies) + " proxy-header=" + c.proxyHeader.String() +
+		" redis=" + redis + " instances=" + strconv.Itoa(c.instances) + " trusted-proxies=" + strconv.Quote(c.trustedProxies) + " proxy-header=" + c.proxyHeader.String() +
 		" proxy-proto=" + strconv.FormatBool(c.proxyProto) + " hosts=" + strconv.Quote(c.hosts)
 }

@@ -1215,7 +1215,7 @@ func TestE2ERateLimits(t *testing.T) {
 		assert.Equal(t, "0", resp.header.Get("X-RateLimit-Remaining"))
 
 		resp = b.do(t, e2eReq{method: http.MethodGet, path: "/healthz"})
-		assert.Equal(t, `{"status":"ok"}`, string(b.data(t, resp, http.StatusOK)))
+		assert.JSONEq(t, `{"status":"ok","stores":{"database":"ok"}}`, string(b.data(t, resp, http.StatusOK)))
 		assert.Empty(t, resp.header.Get("X-RateLimit-Remaining"), "/healthz is not rate limited")
 		assert.Equal(t, "no-store", resp.header.Get("Cache-Control"))
 
@@ -1619,7 +1619,7 @@ func TestE2EUserAgent(t *testing.T) {
 	})
 	t.Run("health checks need none", func(t *testing.T) {
 		resp := b.send(t, client, e2eReq{method: http.MethodGet, path: "/healthz"})
-		assert.Equal(t, `{"status":"ok"}`, string(b.data(t, resp, http.StatusOK)))
+		assert.JSONEq(t, `{"status":"ok","stores":{"database":"ok"}}`, string(b.data(t, resp, http.StatusOK)))
 	})
 }
 

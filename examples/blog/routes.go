@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/myblog/apikit/auth"
 	apierrors "github.com/myblog/apikit/errors"
@@ -153,10 +155,31 @@ func (a *api) root(w http.ResponseWriter, r *http.Request) {
 
 // health answers the load balancer: the database is reachable.
 func (a *api) health(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	stores := map[string]string{"database": "ok"}
+	var down []string
 	if err := a.store.db.PingContext(r.Context()); err != nil {
-		a.errors.Write(w, r, &apierrors.Error{Status: http.StatusServiceUnavailable, Message: "Service Unavailable", Err: err})
+		stores["database"] = "down: " + err.Error()
+		down = append(down, "database")
+	}
+	if a.redis != nil {
+		switch h := a.redis.Health(); {
+		case h.Up:
+			stores["redis"] = "ok"
+		default:
+			stores["redis"] = "down since " + h.Since.UTC().Format(time.RFC3339) + ": " + h.Err.Error()
+			down = append(down, "redis")
+		}
+	}
+	if len(down) == 0 {
+		a.render.JSON(w, r, http.StatusOK, map[string]any{"status": "ok", "stores": stores})
 		return
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	a.render.JSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
+	// A load balancer takes the instance out; the body says what is down.
+	w.Header().Set("Retry-After", "5")
+	a.render.JSON(w, r, http.StatusServiceUnavailable, map[string]any{
+		"status":  "unavailable",
+		"message": "Service Unavailable: " + strings.Join(down, " and ") + " down",
+		"stores":  stores,
+	})
 }

@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/myblog/apikit/accesslog"
@@ -109,18 +108,20 @@ func (a *app) Close() {
 
 // api holds what the handlers share.
 type api struct {
-	cfg        config
-	logger     *slog.Logger
-	store      *store
-	errors     *apierrors.Writer
-	render     *render.Renderer
-	decoder    *apierrors.Decoder
-	authn      *auth.Authenticator
-	limiter    *ratelimit.Limiter
-	pages      *pagination.Paginator
-	cond       *conditional.Middleware
-	proxies    *forwarded.Resolver
-	metrics    *metrics
+	cfg     config
+	logger  *slog.Logger
+	store   *store
+	errors  *apierrors.Writer
+	render  *render.Renderer
+	decoder *apierrors.Decoder
+	authn   *auth.Authenticator
+	limiter *ratelimit.Limiter
+	pages   *pagination.Paginator
+	cond    *conditional.Middleware
+	proxies *forwarded.Resolver
+	metrics *metrics
+	// redis is the shared store with -redis, for /healthz; nil without.
+	redis      *redisstore.Store
 	bcryptCost int
 	jobs       chan struct{} // wakes the export worker
 
@@ -187,23 +188,33 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 
 	// Shared state: Redis when several instances run, else memory and
 	// SQLite.
+	a.metrics = newMetrics()
 	var (
 		quotas   ratelimit.Store   = &ratelimit.Memory{MaxKeys: cfg.quotaMaxKeys}
 		attempts auth.AttemptStore = new(auth.MemoryAttempts)
 		tokens   auth.TokenStore   = sessions{db: db}
-		client   redis.UniversalClient
 	)
 	if cfg.redisURL != "" {
-		client, err = redisstore.NewClient(cfg.redisURL, redisstore.DefaultTimeout)
+		client, err := redisstore.NewClient(cfg.redisURL, redisstore.DefaultTimeout)
 		if err != nil {
 			return fail(err)
 		}
 		out.close = append(out.close, func() { _ = client.Close() })
-		shared, err := redisstore.New(redisstore.Config{Client: client, Prefix: "myblog:"})
+		shared, err := redisstore.New(redisstore.Config{Client: client, Prefix: "myblog:", Logger: logger, Observer: a.metrics})
 		if err != nil {
 			return fail(err)
 		}
+		if err := shared.Check(ctx); err != nil {
+			if !cfg.redisDegraded {
+				return fail(fmt.Errorf("-redis: %w (start anyway with -redis-degraded)", err))
+			}
+			logger.Error("blog: Redis does not answer; starting degraded (-redis-degraded): rate limits are each instance's share, logins answer 503 until it does", "error", err)
+		}
+		if cfg.jwtSecret == "" {
+			logger.Warn("blog: -redis without -jwt-secret: this instance signs tokens with a secret of its own, which other instances refuse; give every instance the same -jwt-secret")
+		}
 		quotas, attempts, tokens = shared, shared, shared
+		a.redis = shared
 	}
 
 	secret, err := jwtSecret(ctx, db, cfg.jwtSecret)
@@ -214,7 +225,6 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	if issuer == "" {
 		issuer = "myblog"
 	}
-	a.metrics = newMetrics()
 	kit, err := stack.New(stack.Config{
 		Vendor:   "myblog",
 		Errors:   errs,
@@ -235,6 +245,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		RateLimit: ratelimit.Config{
 			Resources:      []ratelimit.Resource{{Name: "core", Limit: cfg.rateLimit, AnonymousLimit: cfg.rateLimitAnonymous}},
 			Store:          quotas,
+			Instances:      cfg.instances,
 			Exempt:         isHealthCheck,
 			CreatesContent: createsContent,
 			Now:            cfg.rateLimitNow,

@@ -52,19 +52,25 @@ type Server struct {
 
 // Start starts nginx for t, proxying every request to upstream (a URL
 // without a path, as httptest.Server.URL: "http://127.0.0.1:41234") with
-// ProxyHeaders, and stops it when t ends.
-func Start(t testing.TB, upstream string) *Server {
+// ProxyHeaders, and stops it when t ends. With more upstreams, nginx
+// balances requests over all of them in turn (round robin), as a load
+// balancer in front of several instances does.
+func Start(t testing.TB, upstream string, more ...string) *Server {
 	t.Helper()
 	binary := lookPath(t)
-	u, err := url.Parse(upstream)
-	if err != nil || u.Scheme != "http" || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
-		t.Fatalf("nginxtest: upstream %q: want http://host:port", upstream)
+	var hosts []string
+	for _, up := range append([]string{upstream}, more...) {
+		u, err := url.Parse(up)
+		if err != nil || u.Scheme != "http" || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
+			t.Fatalf("nginxtest: upstream %q: want http://host:port", up)
+		}
+		hosts = append(hosts, u.Host)
 	}
 	// A port found free may be taken before nginx binds it: try another.
 	var lastErr error
 	for range 3 {
 		s := &Server{t: t, dir: t.TempDir(), done: make(chan struct{})}
-		if lastErr = s.start(binary, "http://"+u.Host); lastErr == nil {
+		if lastErr = s.start(binary, hosts); lastErr == nil {
 			t.Cleanup(s.stop)
 			return s
 		}
@@ -93,9 +99,9 @@ func lookPath(t testing.TB) string {
 	return ""
 }
 
-// config is nginx.conf for a proxy on addr to upstream, everything kept
-// in dir.
-func config(dir, addr, upstream string) string {
+// config is nginx.conf for a proxy on addr to the upstream hosts,
+// everything kept in dir.
+func config(dir, addr string, hosts []string) string {
 	path := func(name string) string { return filepath.Join(dir, name) }
 	var b strings.Builder
 	fmt.Fprintf(&b, `daemon off;
@@ -113,12 +119,18 @@ http {
 	fastcgi_temp_path %s;
 	uwsgi_temp_path %s;
 	scgi_temp_path %s;
+	upstream apikit {
+`, path("nginx.pid"), path("nginx.lock"), path("error.log"), path("access.log"),
+		path("client_body"), path("proxy"), path("fastcgi"), path("uwsgi"), path("scgi"))
+	for _, host := range hosts {
+		fmt.Fprintf(&b, "\t\tserver %s;\n", host)
+	}
+	fmt.Fprintf(&b, `	}
 	server {
 		listen %s;
 		location / {
-			proxy_pass %s;
-`, path("nginx.pid"), path("nginx.lock"), path("error.log"), path("access.log"),
-		path("client_body"), path("proxy"), path("fastcgi"), path("uwsgi"), path("scgi"), addr, upstream)
+			proxy_pass http://apikit;
+`, addr)
 	for _, directive := range ProxyHeaders {
 		fmt.Fprintf(&b, "\t\t\t%s\n", directive)
 	}
@@ -126,11 +138,11 @@ http {
 	return b.String()
 }
 
-func (s *Server) start(binary, upstream string) error {
+func (s *Server) start(binary string, hosts []string) error {
 	s.Addr = "127.0.0.1:" + strconv.Itoa(freePort(s.t))
 	s.URL = "http://" + s.Addr
 	conf := filepath.Join(s.dir, "nginx.conf")
-	if err := os.WriteFile(conf, []byte(config(s.dir, s.Addr, upstream)), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(config(s.dir, s.Addr, hosts)), 0o600); err != nil {
 		return err
 	}
 	var output bytes.Buffer
