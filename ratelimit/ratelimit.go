@@ -615,8 +615,8 @@ func (l *Limiter) Handler(next http.Handler) http.Handler {
 			}
 			defer leave(slot)
 		}
-		d, err := l.decide(r, key, res, len(l.buckets) > 0 && l.creates(r), now)
-		if err != nil {
+		var d decision
+		if err := l.decide(r, key, res, len(l.buckets) > 0 && l.creates(r), now, &d); err != nil {
 			l.unavailable(w, r, err)
 			return
 		}
@@ -665,41 +665,41 @@ type decision struct {
 // fails, a fail-closed Limiter returns the error (a 503); otherwise the
 // request is decided by the local fallback, against this instance's
 // share of the limits.
-func (l *Limiter) decide(r *http.Request, key Key, res *resource, creates bool, now time.Time) (decision, error) {
-	d, op, err := l.take(r, l.store, l.bucketStore, l.combined, res, l.buckets, key, creates, now)
+func (l *Limiter) decide(r *http.Request, key Key, res *resource, creates bool, now time.Time, d *decision) error {
+	op, err := l.take(r, l.store, l.bucketStore, l.combined, res, l.buckets, key, creates, now, d)
 	if err == nil {
-		return d, nil
+		return nil
 	}
 	if l.failClosed {
 		l.storeFailed(r, op, err, slog.LevelError)
-		return d, err
+		return err
 	}
 	l.storeFailed(r, op, err, slog.LevelWarn)
-	d, _, _ = l.take(r, l.local, l.local, nil, res.local, l.localBuckets, key, creates, now)
-	return d, nil
+	_, _ = l.take(r, l.local, l.local, nil, res.local, l.localBuckets, key, creates, now, d)
+	return nil
 }
 
-// take decides a request on one set of stores. It returns the failed
-// operation's name with a store's error.
-func (l *Limiter) take(r *http.Request, store Store, bucketStore BucketStore, combined QuotaBucketStore, res *resource, buckets []Bucket, key Key, creates bool, now time.Time) (decision, string, error) {
+// take decides a request on one set of stores, into d. It returns the
+// failed operation's name with a store's error.
+func (l *Limiter) take(r *http.Request, store Store, bucketStore BucketStore, combined QuotaBucketStore, res *resource, buckets []Bucket, key Key, creates bool, now time.Time, d *decision) (string, error) {
 	ctx := r.Context()
-	d := decision{res: res, store: store, bucketsOK: true}
+	*d = decision{res: res, store: store, bucketsOK: true}
 	limit := res.limit(key.Caller.Kind)
 	if creates && combined != nil {
 		var err error
 		d.usage, d.bucketsOK, d.wait, err = combined.TakeAll(ctx, key, limit, res.Window, buckets, now)
-		return d, "take", err
+		return "take", err
 	}
 	var err error
 	if d.usage, err = store.Take(ctx, key, limit, res.Window, now); err != nil {
-		return d, "take", err
+		return "take", err
 	}
 	if !creates || !d.usage.Allowed {
-		return d, "", nil
+		return "", nil
 	}
 	ok, wait, err := bucketStore.Allow(ctx, key.Caller, buckets, now)
 	if err == nil && ok {
-		return d, "", nil
+		return "", nil
 	}
 	// Not admitted after all: the quota gets its request back.
 	if refundErr := store.Refund(ctx, key, d.usage.Reset, now); refundErr != nil {
@@ -708,10 +708,10 @@ func (l *Limiter) take(r *http.Request, store Store, bucketStore BucketStore, co
 		d.usage.Used--
 	}
 	if err != nil {
-		return d, "allow", err
+		return "allow", err
 	}
 	d.bucketsOK, d.wait = false, wait
-	return d, "", nil
+	return "", nil
 }
 
 // peek reads a quota without counting: from the store, or, when it fails

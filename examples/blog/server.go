@@ -236,6 +236,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 			CheckPassword: a.checkPassword,
 			AccountKey:    a.accountKey,
 			MaxFailures:   cfg.loginMaxFailures,
+			Instances:     cfg.instances,
 			AttemptStore:  attempts,
 			TokenStore:    tokens,
 			Realm:         "myblog",
