@@ -269,57 +269,15 @@ func (a *Address) query(raw string) error {
 
 // client makes the go-redis client of a, every wait bounded by timeout.
 func (a *Address) client(timeout time.Duration) redis.UniversalClient {
-	var tlsConfig *tls.Config
-	if a.TLS {
-		host, _, _ := net.SplitHostPort(a.Addrs[0])
-		tlsConfig = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
-	}
-	switch a.Topology {
-	case Cluster:
-		return redis.NewClusterClient(&redis.ClusterOptions{
-			Addrs:                      a.Addrs,
-			Username:                   a.Username,
-			Password:                   a.Password,
-			ClientName:                 a.ClientName,
-			TLSConfig:                  tlsConfig,
-			PoolSize:                   a.PoolSize,
-			DialTimeout:                timeout,
-			ReadTimeout:                timeout,
-			WriteTimeout:               timeout,
-			PoolTimeout:                timeout,
-			ContextTimeoutEnabled:      true,
-			MaxRetries:                 -1,
-			DialerRetries:              1,
-			ClusterStateReloadInterval: ClusterReloadInterval,
-		})
-	case Sentinel:
-		return redis.NewFailoverClient(&redis.FailoverOptions{
-			MasterName:            a.MasterName,
-			SentinelAddrs:         a.Addrs,
-			SentinelUsername:      a.SentinelUsername,
-			SentinelPassword:      a.SentinelPassword,
-			Username:              a.Username,
-			Password:              a.Password,
-			DB:                    a.DB,
-			ClientName:            a.ClientName,
-			TLSConfig:             tlsConfig,
-			PoolSize:              a.PoolSize,
-			DialTimeout:           timeout,
-			ReadTimeout:           timeout,
-			WriteTimeout:          timeout,
-			PoolTimeout:           timeout,
-			ContextTimeoutEnabled: true,
-			MaxRetries:            -1,
-			DialerRetries:         1,
-		})
-	}
-	return redis.NewClient(&redis.Options{
-		Addr:                  a.Addrs[0],
+	opts := &redis.UniversalOptions{
+		Addrs:                 a.Addrs,
+		MasterName:            a.MasterName,
 		Username:              a.Username,
 		Password:              a.Password,
+		SentinelUsername:      a.SentinelUsername,
+		SentinelPassword:      a.SentinelPassword,
 		DB:                    a.DB,
 		ClientName:            a.ClientName,
-		TLSConfig:             tlsConfig,
 		PoolSize:              a.PoolSize,
 		DialTimeout:           timeout,
 		ReadTimeout:           timeout,
@@ -328,5 +286,18 @@ func (a *Address) client(timeout time.Duration) redis.UniversalClient {
 		ContextTimeoutEnabled: true,
 		MaxRetries:            -1,
 		DialerRetries:         1,
-	})
+	}
+	if a.TLS {
+		host, _, _ := net.SplitHostPort(a.Addrs[0])
+		opts.TLSConfig = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+	}
+	switch a.Topology {
+	case Cluster:
+		cluster := opts.Cluster()
+		cluster.ClusterStateReloadInterval = ClusterReloadInterval
+		return redis.NewClusterClient(cluster)
+	case Sentinel:
+		return redis.NewFailoverClient(opts.Failover())
+	}
+	return redis.NewClient(opts.Simple())
 }

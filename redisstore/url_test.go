@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
@@ -97,6 +98,38 @@ func TestNewClientMakesTheTopologysClient(t *testing.T) {
 			assert.IsType(t, tt.want, c)
 		})
 	}
+}
+
+// Every client fails fast: the timeout bounds each wait, no retries, no
+// dial retries; a Cluster client reloads its slot map often.
+func TestNewClientFailsFast(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	single, err := redisstore.NewClient("redis://u:p@127.0.0.1:1/3?client_name=blog&pool_size=7", timeout)
+	require.NoError(t, err)
+	defer single.Close()
+	o := single.(*redis.Client).Options()
+	assert.Equal(t, "127.0.0.1:1", o.Addr)
+	assert.Equal(t, 3, o.DB)
+	assert.Equal(t, "u", o.Username)
+	assert.Equal(t, "p", o.Password)
+	assert.Equal(t, "blog", o.ClientName)
+	assert.Equal(t, 7, o.PoolSize)
+	for _, d := range []time.Duration{o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout} {
+		assert.Equal(t, timeout, d)
+	}
+	assert.LessOrEqual(t, o.MaxRetries, 0, "no retries (go-redis turns -1 into 0)")
+	assert.Equal(t, 1, o.DialerRetries)
+	assert.True(t, o.ContextTimeoutEnabled)
+
+	cluster, err := redisstore.NewClient("redis+cluster://127.0.0.1:1,127.0.0.1:2", timeout)
+	require.NoError(t, err)
+	defer cluster.Close()
+	co := cluster.(*redis.ClusterClient).Options()
+	assert.Equal(t, []string{"127.0.0.1:1", "127.0.0.1:2"}, co.Addrs)
+	assert.Equal(t, redisstore.ClusterReloadInterval, co.ClusterStateReloadInterval)
+	assert.Equal(t, timeout, co.ReadTimeout)
+	assert.Equal(t, 1, co.DialerRetries)
+	assert.LessOrEqual(t, co.MaxRetries, 0)
 }
 
 func FuzzParseURL(f *testing.F) {
