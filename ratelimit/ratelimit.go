@@ -575,7 +575,10 @@ const (
 // "If-None-Match: *", nor to an If-Modified-Since later than Config.Now).
 //
 // It belongs after authentication (it keys quotas by the user) and
-// before JSON-P and the conditional middleware, whose 304s it refunds.
+// before the conditional middleware, whose 304s it refunds; JSON-P sits
+// outside both (its scripts are anonymous). The in-flight cap is checked
+// first, then the store is asked once: the quota, and for a request that
+// creates content its buckets too.
 func (l *Limiter) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if l.exempt != nil && l.exempt(r) {
