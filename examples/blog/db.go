@@ -15,7 +15,8 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // the pure-Go SQLite driver: no C toolchain needed
+	"modernc.org/sqlite" // the pure-Go SQLite driver: no C toolchain needed
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 //go:embed migrations/*.sql
@@ -74,7 +75,7 @@ func openDB(ctx context.Context, path string) (*sql.DB, error) {
 		db.SetMaxIdleConns(8) // the default, 2, would reopen connections under load
 	}
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	if err := db.PingContext(ctx); err != nil {
+	if err := pingBusy(ctx, db, 10*time.Second); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
@@ -83,6 +84,35 @@ func openDB(ctx context.Context, path string) (*sql.DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// pingBusy opens the first connection, trying again for up to wait while
+// SQLite answers SQLITE_BUSY. Servers starting together on a new file
+// race to switch it to WAL, and SQLite refuses that switch to the loser
+// at once, without its busy timeout; once the file is in WAL mode the
+// pragma takes no lock. Any other error is returned at once.
+func pingBusy(ctx context.Context, db *sql.DB, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for attempt := 1; ; attempt++ {
+		err := db.PingContext(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		// A few milliseconds, growing: the winner needs only to finish
+		// its switch.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(min(attempt, 20)) * 5 * time.Millisecond):
+		}
+	}
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY (or one of its
+// extended codes).
+func isBusy(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // migrate applies the embedded migrations not applied yet, each in its
