@@ -9,6 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
 	"github.com/myblog/apikit/auth"
 )
 
@@ -20,13 +23,16 @@ type errTaken struct{ field string }
 
 func (e errTaken) Error() string { return e.field + " is taken" }
 
-// uniqueViolation maps SQLite's "UNIQUE constraint failed: users.login"
-// to the field that is taken.
+// uniqueViolation maps a unique-constraint violation of users (SQLite's
+// extended code SQLITE_CONSTRAINT_UNIQUE, whose message names the
+// column: "UNIQUE constraint failed: users.login") to the field that is
+// taken. Any other error is returned as it is.
 func uniqueViolation(err error) error {
-	if err == nil {
-		return nil
+	var e *sqlite.Error
+	if !errors.As(err, &e) || e.Code() != sqlite3.SQLITE_CONSTRAINT_UNIQUE {
+		return err
 	}
-	msg := err.Error()
+	msg := e.Error()
 	for _, f := range []string{"login", "email"} {
 		if strings.Contains(msg, "UNIQUE constraint failed: users."+f) {
 			return errTaken{field: f}
