@@ -346,10 +346,22 @@ func (s *store) updatePost(ctx context.Context, id string, version int64, c post
 		} else if c.PublishedAt != nil && p.Published {
 			p.PublishedAt, p.TimeZone = c.PublishedAt, c.TimeZone
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE posts SET title = ?, body = ?, published = ?, published_at = ?, time_zone = ?,
+		res, err := tx.ExecContext(ctx, `UPDATE posts SET title = ?, body = ?, published = ?, published_at = ?, time_zone = ?,
 			version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
 			p.Title, p.Body, p.Published, optionalTime(p.PublishedAt), p.TimeZone, dbTime(now), id, version)
-		return err
+		if err != nil {
+			return err
+		}
+		// The version in the WHERE makes the check and the write one
+		// statement: a database that let another writer in between the
+		// SELECT and here (READ COMMITTED) updates nothing, and the
+		// request is a 412, never a silent lost update.
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return errConflict
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
