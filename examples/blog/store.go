@@ -676,8 +676,22 @@ func (s sessions) Rotate(ctx context.Context, session, tokenID, next string, exp
 			result = auth.Reused
 			_, err = tx.ExecContext(ctx, `DELETE FROM refresh_sessions WHERE id = ?`, session)
 		default:
-			result = auth.Rotated
-			_, err = tx.ExecContext(ctx, `UPDATE refresh_sessions SET current = ?, expires_at = ? WHERE id = ?`, next, dbTime(expires), session)
+			// Conditional on the token read: a concurrent rotation that got
+			// in first (possible where reads do not lock, READ COMMITTED)
+			// leaves no row to update, and this presentation is a reuse.
+			var res sql.Result
+			res, err = tx.ExecContext(ctx, `UPDATE refresh_sessions SET current = ?, expires_at = ? WHERE id = ? AND current = ?`, next, dbTime(expires), session, tokenID)
+			if err != nil {
+				return err
+			}
+			if n, rerr := res.RowsAffected(); rerr != nil {
+				return rerr
+			} else if n == 1 {
+				result = auth.Rotated
+				return nil
+			}
+			result = auth.Reused
+			_, err = tx.ExecContext(ctx, `DELETE FROM refresh_sessions WHERE id = ?`, session)
 		}
 		return err
 	})
