@@ -9,6 +9,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/myblog/apikit/auth"
+	authstoretest "github.com/myblog/apikit/auth/storetest"
 )
 
 // Servers started together on a new database file all open it: SQLite
@@ -63,4 +66,14 @@ func TestUniqueViolation(t *testing.T) {
 			assert.Equal(t, tt.want, uniqueViolation(tt.err))
 		})
 	}
+}
+
+// The sessions kept in the database pass auth's conformance suite, as
+// auth's memory store and redisstore do: one success per token however
+// many race to rotate it, reuse revoking the family.
+func TestSessionsConformance(t *testing.T) {
+	db, err := openDB(context.Background(), filepath.Join(t.TempDir(), "blog.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	authstoretest.TokenStore(t, func(*testing.T) auth.TokenStore { return sessions{db: db} })
 }
