@@ -95,7 +95,7 @@ type exportedPost struct {
 // ETag to record. It fails with errExportTooLarge as soon as the document
 // would pass maxBytes.
 func writeExport(ctx context.Context, s *store, j *job, maxBytes int64) (exportResult, error) {
-	sink := newExportSink(ctx, s, j.ID, maxBytes, exportChunkBytes)
+	sink := newExportSink(ctx, s, j, maxBytes, exportChunkBytes)
 	if err := encodeExport(ctx, s, j.OwnerID, sink); err != nil {
 		return exportResult{}, err
 	}
@@ -152,7 +152,7 @@ func encodeExport(ctx context.Context, s *store, authorID string, w io.Writer) e
 type exportSink struct {
 	ctx   context.Context
 	store *store
-	jobID string
+	job   *job
 	max   int64
 	chunk []byte // the piece being filled; its capacity is the piece size
 	seq   int
@@ -160,8 +160,8 @@ type exportSink struct {
 	hash  hash.Hash
 }
 
-func newExportSink(ctx context.Context, s *store, jobID string, maxBytes int64, chunkBytes int) *exportSink {
-	return &exportSink{ctx: ctx, store: s, jobID: jobID, max: maxBytes, chunk: make([]byte, 0, chunkBytes), hash: sha256.New()}
+func newExportSink(ctx context.Context, s *store, j *job, maxBytes int64, chunkBytes int) *exportSink {
+	return &exportSink{ctx: ctx, store: s, job: j, max: maxBytes, chunk: make([]byte, 0, chunkBytes), hash: sha256.New()}
 }
 
 // Write takes p whole or, when it would pass the cap, not at all
@@ -189,7 +189,7 @@ func (e *exportSink) flush() error {
 	if len(e.chunk) == 0 {
 		return nil
 	}
-	if err := e.store.putExportChunk(e.ctx, e.jobID, e.seq, e.chunk); err != nil {
+	if err := e.store.putExportChunk(e.ctx, e.job, e.seq, e.chunk); err != nil {
 		return err
 	}
 	e.seq++

@@ -104,7 +104,7 @@ func TestExportSink(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := exportTestStore(t)
 			j := exportTestJob(t, s, exportTestUser(t, s, "ann"), time.Now())
-			sink := newExportSink(context.Background(), s, j.ID, tt.max, tt.chunkBytes)
+			sink := newExportSink(context.Background(), s, j, tt.max, tt.chunkBytes)
 			var err error
 			for _, w := range tt.writes {
 				var n int
@@ -251,7 +251,7 @@ func TestRecordExport(t *testing.T) {
 			s := exportTestStore(t)
 			a := &api{store: s, logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 			j := exportTestJob(t, s, exportTestUser(t, s, "ann"), time.Now())
-			require.NoError(t, s.putExportChunk(context.Background(), j.ID, 0, []byte("piece")))
+			require.NoError(t, s.putExportChunk(context.Background(), j, 0, []byte("piece")))
 			now := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
 
 			a.recordExport(context.Background(), j, tt.res, tt.err, now)
@@ -287,7 +287,7 @@ func TestExportRetention(t *testing.T) {
 				for i := range finished {
 					at := start.Add(time.Duration(i+1) * time.Minute)
 					j := exportTestJob(t, s, ann, at)
-					require.NoError(t, s.putExportChunk(context.Background(), j.ID, 0, []byte("x")))
+					require.NoError(t, s.putExportChunk(context.Background(), j, 0, []byte("x")))
 					res := exportResult{Bytes: 1, ETag: `"x"`}
 					if i%2 == 1 {
 						res = exportResult{Failure: "failed"}
@@ -334,7 +334,7 @@ func TestExportRetention(t *testing.T) {
 				switch {
 				case !tt.completedAt.IsZero():
 					claimed := exportTestClaim(t, s, old)
-					require.NoError(t, s.putExportChunk(context.Background(), j.ID, 0, []byte("x")))
+					require.NoError(t, s.putExportChunk(context.Background(), claimed, 0, []byte("x")))
 					require.NoError(t, s.finishJob(context.Background(), claimed, exportResult{Bytes: 1, ETag: `"x"`}, tt.completedAt))
 				case tt.running:
 					exportTestClaim(t, s, old)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/myblog/apikit/auth"
@@ -95,9 +96,11 @@ func (a *api) wakeJobs() {
 }
 
 // runJobs is the export worker: it runs queued jobs one at a time until
-// ctx ends, and deletes expired jobs every exportSweepInterval. A job
-// interrupted by a stop stays "running" in the database and is queued
-// again at the next start.
+// ctx ends, and deletes expired jobs every exportSweepInterval. Servers
+// sharing the database share the queue: each job is claimed by one of
+// them (claimJob), leased and renewed while it runs. A job interrupted by
+// a stop goes back in the queue at once; one whose server died is
+// claimed again, by any server, once its lease has passed (jobLease).
 func (a *api) runJobs(ctx context.Context) {
 	poll := time.NewTicker(time.Second)
 	defer poll.Stop()
@@ -134,11 +137,46 @@ func (a *api) runJobs(ctx context.Context) {
 	}
 }
 
-// runJob writes j's export (writeExport) and records how it ended.
+// runJob writes j's export (writeExport), renewing its lease every
+// jobLease/3, and records how it ended. A stop puts it back in the queue;
+// a lost lease (this server stalled past it, and another claimed the job)
+// stops it without a word written.
 func (a *api) runJob(ctx context.Context, j *job) {
-	res, err := writeExport(ctx, a.store, j, maxExportBytes)
-	if ctx.Err() != nil {
-		return // stopping: left running, queued again at the next start
+	jobCtx, cancel := context.WithCancel(ctx)
+	var lost atomic.Bool
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		tick := time.NewTicker(jobLease / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-jobCtx.Done():
+				return
+			case now := <-tick.C:
+				if err := a.store.renewJob(jobCtx, j, now.Add(jobLease)); errors.Is(err, errLeaseLost) {
+					lost.Store(true)
+					cancel()
+					return
+				} else if err != nil && jobCtx.Err() == nil {
+					a.logger.Error("blog: renewing a job's lease", "job", j.ID, "error", err)
+				}
+			}
+		}
+	}()
+	res, err := writeExport(jobCtx, a.store, j, maxExportBytes)
+	cancel()
+	<-renewed
+	switch {
+	case lost.Load(), errors.Is(err, errLeaseLost):
+		a.logger.Warn("blog: a job's lease passed and another worker took it", "job", j.ID)
+		return
+	case ctx.Err() != nil:
+		// Stopping: back in the queue for whichever server comes next.
+		if err := a.store.releaseJob(context.WithoutCancel(ctx), j); err != nil && !errors.Is(err, errLeaseLost) {
+			a.logger.Error("blog: releasing a job", "job", j.ID, "error", err)
+		}
+		return
 	}
 	a.recordExport(context.WithoutCancel(ctx), j, res, err, time.Now())
 }
@@ -153,7 +191,9 @@ func (a *api) recordExport(ctx context.Context, j *job, res exportResult, err er
 		a.logger.Error("blog: export failed", "job", j.ID, "error", err)
 		res = exportResult{Failure: "The export failed; request a new one."}
 	}
-	if err := a.store.finishJob(ctx, j, res, now); err != nil {
+	if err := a.store.finishJob(ctx, j, res, now); errors.Is(err, errLeaseLost) {
+		a.logger.Warn("blog: a job's lease passed and another worker took it", "job", j.ID)
+	} else if err != nil {
 		a.logger.Error("blog: finishing a job", "job", j.ID, "error", err)
 	}
 }

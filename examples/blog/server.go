@@ -268,13 +268,8 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		return fail(err)
 	}
 
-	// The export worker: jobs left running by a stopped server go back
-	// in the queue first.
-	if n, err := a.store.requeueRunning(ctx); err != nil {
-		return fail(err)
-	} else if n > 0 {
-		logger.Info("blog: requeued interrupted jobs", "jobs", n)
-	}
+	// The export worker. Jobs left running by a server that died are
+	// claimed again once their lease has passed (claimJob).
 	workerCtx, stopWorker := context.WithCancel(context.Background())
 	var workerDone sync.WaitGroup
 	workerDone.Go(func() { a.runJobs(workerCtx) })

@@ -89,6 +89,9 @@ type job struct {
 	ResultBytes sql.NullInt64
 	ResultETag  sql.NullString
 	Error       sql.NullString
+	// Attempt is the attempts count of the claim that returned the job:
+	// the worker's fencing token (see claimJob).
+	Attempt int64
 }
 
 // store is the blog's data, in SQLite. Every write is one transaction;
@@ -491,37 +494,88 @@ func (s *store) jobByID(ctx context.Context, id string) (*job, error) {
 	return scanJob(s.db.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id))
 }
 
-// requeueRunning puts back in the queue the jobs a stopped server left
-// running: they are never lost.
-func (s *store) requeueRunning(ctx context.Context) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE jobs SET state = 'queued', started_at = NULL WHERE state = 'running'`)
-	if err != nil {
-		return 0, err
+// jobLease is how long a claimed job is its worker's without a renewal;
+// the worker renews it every jobLease/3 while it runs.
+const jobLease = 30 * time.Second
+
+// errLeaseLost: the job's lease passed and another claim took it; the
+// worker that held it stops and writes nothing more.
+var errLeaseLost = errors.New("the job's lease was lost to another worker")
+
+// claimJob takes the oldest job that is queued, or running with its lease
+// passed (its worker died), marks it running, leased until now+jobLease,
+// and returns it; errNotFound when there is none. The claim is one
+// conditional update on the attempts count it read, so two servers on one
+// database never claim one job both: the one whose update finds the count
+// changed takes the next job. The pieces an interrupted run wrote are
+// deleted: the job starts over.
+func (s *store) claimJob(ctx context.Context, now time.Time) (*job, error) {
+	for {
+		var claimed *job
+		err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+			var id string
+			var attempts int64
+			if err := tx.QueryRowContext(ctx, `SELECT id, attempts FROM jobs
+				WHERE state = 'queued' OR (state = 'running' AND (lease_until IS NULL OR lease_until <= ?))
+				ORDER BY created_at, id LIMIT 1`, dbTime(now)).Scan(&id, &attempts); err != nil {
+				if errors.Is(err, sql.ErrNoRows) {
+					return errNotFound
+				}
+				return err
+			}
+			res, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'running', started_at = ?, lease_until = ?, attempts = attempts + 1
+				WHERE id = ? AND attempts = ?`, dbTime(now), dbTime(now.Add(jobLease)), id, attempts)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				return err // taken meanwhile: nil, and the loop looks again
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM export_chunks WHERE job_id = ?`, id); err != nil {
+				return err
+			}
+			j, err := scanJob(tx.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id))
+			if err != nil {
+				return err
+			}
+			j.Attempt = attempts + 1
+			claimed = j
+			return nil
+		})
+		if err != nil || claimed != nil {
+			return claimed, err
+		}
 	}
-	return res.RowsAffected()
 }
 
-// claimJob marks the oldest queued job running and returns it, or
-// errNotFound when none is queued. The pieces an interrupted run of the
-// job wrote are deleted: the job starts over.
-func (s *store) claimJob(ctx context.Context, now time.Time) (*job, error) {
-	var claimed *job
-	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
-		j, err := scanJob(tx.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE state = 'queued' ORDER BY created_at, id LIMIT 1`))
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'running', started_at = ?, attempts = attempts + 1 WHERE id = ?`, dbTime(now), j.ID); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM export_chunks WHERE job_id = ?`, j.ID); err != nil {
-			return err
-		}
-		j.State = "running"
-		claimed = j
-		return nil
-	})
-	return claimed, err
+// renewJob extends j's lease to until, or reports errLeaseLost when j is
+// no longer this claim's.
+func (s *store) renewJob(ctx context.Context, j *job, until time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE jobs SET lease_until = ? WHERE id = ? AND attempts = ? AND state = 'running'`, dbTime(until), j.ID, j.Attempt)
+	return leaseHeld(res, err)
+}
+
+// releaseJob puts j back in the queue at once (its server is stopping),
+// if it is still this claim's.
+func (s *store) releaseJob(ctx context.Context, j *job) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE jobs SET state = 'queued', started_at = NULL, lease_until = NULL WHERE id = ? AND attempts = ? AND state = 'running'`, j.ID, j.Attempt)
+	return leaseHeld(res, err)
+}
+
+// leaseHeld turns a fenced statement's outcome into errLeaseLost when it
+// changed no row.
+func leaseHeld(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errLeaseLost
+	}
+	return nil
 }
 
 // exportResult is what a finished export job records: the size and
@@ -538,16 +592,18 @@ type exportResult struct {
 // many they request.
 func (s *store) finishJob(ctx context.Context, j *job, res exportResult, now time.Time) error {
 	return inTx(ctx, s.db, func(tx *sql.Tx) error {
+		var done sql.Result
 		var err error
 		if res.Failure != "" {
-			_, err = tx.ExecContext(ctx, `UPDATE jobs SET state = 'failed', completed_at = ?, result_bytes = NULL, result_etag = NULL, error = ? WHERE id = ?`,
-				dbTime(now), res.Failure, j.ID)
-			if err == nil {
+			done, err = tx.ExecContext(ctx, `UPDATE jobs SET state = 'failed', completed_at = ?, lease_until = NULL, result_bytes = NULL, result_etag = NULL, error = ?
+				WHERE id = ? AND attempts = ? AND state = 'running'`, dbTime(now), res.Failure, j.ID, j.Attempt)
+			if err = leaseHeld(done, err); err == nil {
 				_, err = tx.ExecContext(ctx, `DELETE FROM export_chunks WHERE job_id = ?`, j.ID)
 			}
 		} else {
-			_, err = tx.ExecContext(ctx, `UPDATE jobs SET state = 'succeeded', completed_at = ?, result_bytes = ?, result_etag = ?, error = NULL WHERE id = ?`,
-				dbTime(now), res.Bytes, res.ETag, j.ID)
+			done, err = tx.ExecContext(ctx, `UPDATE jobs SET state = 'succeeded', completed_at = ?, lease_until = NULL, result_bytes = ?, result_etag = ?, error = NULL
+				WHERE id = ? AND attempts = ? AND state = 'running'`, dbTime(now), res.Bytes, res.ETag, j.ID, j.Attempt)
+			err = leaseHeld(done, err)
 		}
 		if err != nil {
 			return err
@@ -572,9 +628,13 @@ func (s *store) deleteExpiredJobs(ctx context.Context, cutoff time.Time) (int64,
 // putExportChunk stores piece seq of job jobID's document, in a
 // transaction of its own: the job is not succeeded until finishJob says
 // so, and no other writer waits for a whole export.
-func (s *store) putExportChunk(ctx context.Context, jobID string, seq int, data []byte) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO export_chunks (job_id, seq, data) VALUES (?, ?, ?)`, jobID, seq, data)
-	return err
+//
+// It is fenced by the claim: once j's lease went to another worker, the
+// insert writes nothing and says errLeaseLost.
+func (s *store) putExportChunk(ctx context.Context, j *job, seq int, data []byte) error {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO export_chunks (job_id, seq, data)
+		SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ? AND attempts = ? AND state = 'running')`, j.ID, seq, data, j.ID, j.Attempt)
+	return leaseHeld(res, err)
 }
 
 // exportChunk appends piece seq of job jobID's document to buf[:0], or
