@@ -60,6 +60,15 @@ type Config struct {
 	// Errors writes refusals when OnError is nil. Default: a nil
 	// *apierrors.Writer (the zero apierrors.Config).
 	Errors *apierrors.Writer
+	// MaxOffset, when above 0, bounds how deep page numbers reach: a
+	// page whose first item lies MaxOffset or more items into the list is
+	// refused with a 422 on page that points at the Link header (with
+	// Clamp, it is the deepest page in reach). A list longer than that is
+	// walked past it by cursor: DeepLinks makes rel="next" of the deepest
+	// page a cursor link, so that a client that follows next reaches the
+	// end. Skipping rows costs a database time in proportion to the
+	// offset; MaxOffset bounds that cost. 0: no bound.
+	MaxOffset int
 	// Observer, when set, is told of every refusal (observe.Invalid),
 	// with Detail naming what was refused: "page", "per_page", "cursor"
 	// (since, after, before, or a cursor DecodeCursor cannot read) or
@@ -77,6 +86,7 @@ type Paginator struct {
 	resolver    *forwarded.Resolver
 	resource    string
 	rangeFields []string
+	maxOffset   int
 	onError     apierrors.Hook
 	observer    observe.Observer
 }
@@ -92,6 +102,7 @@ func New(cfg Config) (*Paginator, error) {
 		resolver:    cfg.Resolver,
 		resource:    cfg.Resource,
 		rangeFields: cfg.RangeFields,
+		maxOffset:   cfg.MaxOffset,
 		onError:     cfg.OnError,
 		observer:    cfg.Observer,
 	}
@@ -122,6 +133,9 @@ func New(cfg Config) (*Paginator, error) {
 		default:
 			p.baseURL = strings.TrimRight(cfg.BaseURL, "/")
 		}
+	}
+	if p.maxOffset < 0 {
+		problems.Add("MaxOffset", "must be 0 (no bound) or more")
 	}
 	if p.resource == "" {
 		p.resource = DefaultResource
@@ -208,7 +222,24 @@ func (p *Paginator) parsePage(query string, problems []apierrors.FieldError) (Pa
 			problems = append(problems, apierrors.FieldError{Resource: p.resource, Field: "per_page", Code: apierrors.CodeInvalid, Message: "per_page must be a whole number from 1 to " + strconv.Itoa(p.maxPerPage)})
 		}
 	}
+	if deepest := p.deepest(page.PerPage); page.Number > deepest {
+		if p.clamp {
+			page.Number = deepest
+		} else {
+			problems = append(problems, apierrors.FieldError{Resource: p.resource, Field: "page", Code: apierrors.CodeInvalid,
+				Message: "page numbers reach the first " + strconv.Itoa(p.maxOffset) + " items: follow the Link header's rel=\"next\", which goes on by cursor"})
+		}
+	}
 	return page, problems
+}
+
+// deepest is the deepest page number in reach at perPage items a page:
+// the last page whose first item lies within MaxOffset.
+func (p *Paginator) deepest(perPage int) int {
+	if p.maxOffset == 0 {
+		return maxPage
+	}
+	return (p.maxOffset-1)/perPage + 1
 }
 
 // refuse reports a refusal to the Observer, with detail naming what was
@@ -301,6 +332,44 @@ func (p *Paginator) LinksMore(r *http.Request, page Page, more bool) []link.Link
 			link.Link{URL: p.pageURL(r, page, page.Number-1), Rel: "prev"})
 	}
 	return links
+}
+
+// DeepLinks is Links for a Paginator with Config.MaxOffset, for a list
+// of total items that may reach past it; next is the cursor of the page
+// that follows this one (After with the key of page's last item), for
+// when page numbers cannot reach it. While the whole list is in reach of
+// page numbers, the links are those of Links. Past that, there is no
+// last link (page numbers cannot reach the end), and the deepest page in
+// reach has next as its rel="next": a client that follows next walks the
+// whole list, by page numbers and then by cursor (CursorLinks goes on
+// from there).
+func (p *Paginator) DeepLinks(r *http.Request, page Page, total int, next Cursor) []link.Link {
+	if total <= 0 || (total-1)/page.PerPage+1 <= p.deepest(page.PerPage) {
+		return p.Links(r, page, total)
+	}
+	links := make([]link.Link, 0, 3)
+	switch {
+	case page.Number < p.deepest(page.PerPage):
+		links = append(links, link.Link{URL: p.pageURL(r, page, page.Number+1), Rel: "next"})
+	case page.Number*page.PerPage < total && next.Param != "" && next.Value != "":
+		drop := []string{Since, After, Before, "page"}
+		if !page.perPageGiven {
+			drop = append(drop, "per_page")
+		}
+		links = append(links, link.Link{URL: p.buildURL(r, next.Param, url.QueryEscape(next.Value), drop...), Rel: "next"})
+	}
+	if page.Number > 1 {
+		links = append(links,
+			link.Link{URL: p.pageURL(r, page, 1), Rel: "first"},
+			link.Link{URL: p.pageURL(r, page, page.Number-1), Rel: "prev"})
+	}
+	return links
+}
+
+// SetDeepLinks sets the Link header of page for a list of total items
+// that may reach past Config.MaxOffset (see DeepLinks).
+func (p *Paginator) SetDeepLinks(w http.ResponseWriter, r *http.Request, page Page, total int, next Cursor) {
+	setLinks(w.Header(), p.DeepLinks(r, page, total, next))
 }
 
 // SetLinks sets the Link header of page for a list of total items (see
