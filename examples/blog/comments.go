@@ -17,13 +17,13 @@ func (a *api) listComments(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	page, ok := a.pages.Page(w, r)
+	req, ok := a.readList(w, r)
 	if !ok {
-		return // answered: 422 for a bad page or per_page
+		return // answered: 422 for a bad page, per_page or cursor
 	}
-	comments, total, err := a.store.listComments(r.Context(), p.ID, page.Offset(), page.Limit())
+	comments, more, err := a.store.listComments(r.Context(), p.ID, req.query)
 	if err != nil {
-		a.errors.Write(w, r, apierrors.Internal(err))
+		a.writeStoreError(w, r, "Comment", err)
 		return
 	}
 	base := a.baseURL(r)
@@ -31,7 +31,13 @@ func (a *api) listComments(w http.ResponseWriter, r *http.Request) {
 	for _, c := range comments {
 		out = append(out, a.commentRepr(base, c))
 	}
-	a.pages.SetLinks(w, r, page, total)
+	var first, last listKey
+	if len(comments) > 0 {
+		first, last = commentKey(comments[0]), commentKey(comments[len(comments)-1])
+	}
+	// The post's comments_count is kept by the database's triggers: the
+	// total costs nothing.
+	a.setListLinks(w, r, req, p.CommentsCount, len(comments), more, first, last)
 	a.render.JSON(w, r, http.StatusOK, out)
 }
 
@@ -42,13 +48,13 @@ func (a *api) getComment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := scanComment(a.store.db.QueryRowContext(r.Context(), `SELECT `+commentColumns+` FROM comments JOIN users ON users.id = comments.author_id
-		WHERE comments.id = ? AND comments.post_id = ?`, r.PathValue("comment_id"), p.ID))
+		WHERE comments.id = $1 AND comments.post_id = $2`, r.PathValue("comment_id"), p.ID))
 	if errors.Is(err, sql.ErrNoRows) {
 		a.errors.Write(w, r, apierrors.NotFound())
 		return
 	}
 	if err != nil {
-		a.errors.Write(w, r, apierrors.Internal(err))
+		a.writeStoreError(w, r, "Comment", err)
 		return
 	}
 	a.render.JSON(w, r, http.StatusOK, a.commentRepr(a.baseURL(r), c))
@@ -82,12 +88,12 @@ func (a *api) createComment(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	c := &comment{ID: requestid.NewUUID(), PostID: p.ID, AuthorID: id.Subject, Body: *in.Body, CreatedAt: now, UpdatedAt: now}
 	if err := a.store.createComment(r.Context(), c); err != nil {
-		a.errors.Write(w, r, apierrors.Internal(err))
+		a.writeStoreError(w, r, "Comment", err)
 		return
 	}
 	u, err := a.store.userByID(r.Context(), id.Subject)
 	if err != nil {
-		a.errors.Write(w, r, apierrors.Internal(err))
+		a.writeStoreError(w, r, "Comment", err)
 		return
 	}
 	c.AuthorLogin = u.Login

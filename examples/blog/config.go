@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/forwarded"
 	"github.com/myblog/apikit/redisstore"
@@ -42,6 +44,9 @@ type config struct {
 	// quotaMaxKeys is the in-memory quota store's MaxKeys (0: its
 	// default), set by the tests that fill it.
 	quotaMaxKeys int
+	// maxPageOffset is how deep page numbers reach (0: the constant
+	// maxPageOffset); tests set a small one.
+	maxPageOffset int
 }
 
 // parseConfig reads args, falling back to getenv("BLOG_<NAME>") for every
@@ -51,7 +56,8 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 	fs := flag.NewFlagSet("blog", flag.ContinueOnError)
 	fs.SetOutput(output)
 	fs.StringVar(&cfg.addr, "addr", cfg.addr, "address to listen on")
-	fs.StringVar(&cfg.db, "db", cfg.db, `SQLite database file, created on first start (":memory:" for a throwaway one)`)
+	fs.StringVar(&cfg.db, "db", cfg.db, `the database: a SQLite file, created on first start (":memory:" for a throwaway one),`+"\n"+
+		`or PostgreSQL, postgres://user:password@host:5432/blog?sslmode=require, which any number of instances share`)
 	fs.StringVar(&cfg.baseURL, "base-url", cfg.baseURL, "absolute URL of the API as clients see it, for Location and Link headers and *_url fields (default: from -hosts, else the address the connection arrived on)")
 	fs.StringVar(&cfg.jwtSecret, "jwt-secret", cfg.jwtSecret, "HMAC secret of the tokens, 32 bytes or more (default: generated on first start and kept in the database)")
 	fs.IntVar(&cfg.rateLimit, "rate-limit", cfg.rateLimit, "requests per hour for an authenticated user")
@@ -116,8 +122,13 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 	if cfg.loginMaxFailures < 1 {
 		problems = append(problems, errors.New("-login-max-failures: must be at least 1"))
 	}
-	if cfg.db == "" {
-		problems = append(problems, errors.New(`-db: must name a file, or ":memory:" for a throwaway database`))
+	switch {
+	case cfg.db == "":
+		problems = append(problems, errors.New(`-db: must name a file, ":memory:" for a throwaway database, or a postgres:// URL`))
+	case isPostgresURL(cfg.db):
+		if _, err := pgx.ParseConfig(cfg.db); err != nil {
+			problems = append(problems, fmt.Errorf("-db: %w", err)) // pgx's message hides the password
+		}
 	}
 	if cfg.redisURL != "" {
 		if _, err := redisstore.ParseURL(cfg.redisURL); err != nil {
@@ -248,9 +259,22 @@ func (c config) String() string {
 	if a, err := redisstore.ParseURL(c.redisURL); err == nil {
 		redis = a.Topology.String() // not the URL: it may hold a password
 	}
-	return "addr=" + c.addr + " db=" + strconv.Quote(c.db) + " base-url=" + strconv.Quote(c.baseURL) +
+	return "addr=" + c.addr + " db=" + strconv.Quote(redactedDB(c.db)) + " base-url=" + strconv.Quote(c.baseURL) +
 		" envelope=" + strconv.FormatBool(c.envelope) + " rate-limit=" + strconv.Itoa(c.rateLimit) +
 		" rate-limit-anonymous=" + strconv.Itoa(c.rateLimitAnonymous) + " login-max-failures=" + strconv.Itoa(c.loginMaxFailures) +
 		" redis=" + redis + " instances=" + strconv.Itoa(c.instances) + " trusted-proxies=" + strconv.Quote(c.trustedProxies) + " proxy-header=" + c.proxyHeader.String() +
 		" proxy-proto=" + strconv.FormatBool(c.proxyProto) + " hosts=" + strconv.Quote(c.hosts)
+}
+
+// redactedDB is -db as a log may show it: a postgres:// URL with its
+// password replaced by "xxxxx".
+func redactedDB(db string) string {
+	if !isPostgresURL(db) {
+		return db
+	}
+	u, err := url.Parse(db)
+	if err != nil {
+		return "postgres://(unparsable)"
+	}
+	return u.Redacted()
 }

@@ -4,22 +4,32 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"net/url"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite" // the pure-Go SQLite driver: no C toolchain needed
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-//go:embed migrations/*.sql
+// migrations holds each dialect's migrations, migrations/sqlite and
+// migrations/postgres: the same versions, one file per dialect.
+//
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // timeLayout stores times in UTC with a fixed width, so that text order
@@ -44,10 +54,41 @@ func nullTime(s sql.NullString) *time.Time {
 	return &t
 }
 
-// openDB opens the SQLite database at path (":memory:" for a throwaway
-// one) with WAL, foreign keys, a busy timeout and immediate write
-// transactions, and brings its schema up to date.
-func openDB(ctx context.Context, path string) (*sql.DB, error) {
+// dialect is the kind of database the blog runs on. One set of queries
+// serves both ($1-style parameters, which SQLite reads too); the few
+// statements that differ ask the store's dialect.
+type dialect uint8
+
+const (
+	sqliteDialect dialect = iota
+	postgresDialect
+)
+
+// database is the blog's connection pool and the dialect it speaks.
+type database struct {
+	*sql.DB
+	dialect dialect
+}
+
+// isPostgresURL reports whether source names a PostgreSQL database rather
+// than a SQLite file.
+func isPostgresURL(source string) bool {
+	return strings.HasPrefix(source, "postgres://") || strings.HasPrefix(source, "postgresql://")
+}
+
+// openDB opens the database source names, a postgres:// URL or a SQLite
+// file, and brings its schema up to date.
+func openDB(ctx context.Context, source string) (*database, error) {
+	if isPostgresURL(source) {
+		return openPostgres(ctx, source)
+	}
+	return openSQLite(ctx, source)
+}
+
+// openSQLite opens the SQLite database at path (":memory:" for a
+// throwaway one) with WAL, foreign keys, a busy timeout and immediate
+// write transactions.
+func openSQLite(ctx context.Context, path string) (*database, error) {
 	pragmas := url.Values{}
 	for _, p := range []string{
 		"busy_timeout(10000)", // wait for the writer rather than fail with "database is locked"
@@ -79,11 +120,53 @@ func openDB(ctx context.Context, path string) (*sql.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
-	if err := migrate(ctx, db); err != nil {
+	d := &database{DB: db, dialect: sqliteDialect}
+	if err := migrate(ctx, d); err != nil {
 		db.Close()
 		return nil, err
 	}
-	return db, nil
+	return d, nil
+}
+
+// Pool figures for PostgreSQL: each instance holds at most
+// postgresMaxConns connections, so that N instances need N×16 of the
+// server's max_connections (100 by default); a connection attempt gives
+// up after postgresConnectTimeout unless the URL says connect_timeout.
+const (
+	postgresMaxConns       = 16
+	postgresConnectTimeout = 5 * time.Second
+)
+
+// openPostgres opens the PostgreSQL database of a postgres:// URL
+// through pgx. The schema is migrated under an advisory lock, so that
+// instances starting together take turns.
+func openPostgres(ctx context.Context, source string) (*database, error) {
+	cfg, err := pgx.ParseConfig(source)
+	if err != nil {
+		// pgx's message hides the URL's password.
+		return nil, fmt.Errorf("-db: %w", err)
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = postgresConnectTimeout
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(postgresMaxConns)
+	db.SetMaxIdleConns(postgresMaxConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	// Connections are replaced now and then, so that a pool spreads
+	// again over the servers behind a proxy or a failover address.
+	db.SetConnMaxLifetime(30 * time.Minute)
+	where := fmt.Sprintf("PostgreSQL at %s:%d/%s", cfg.Host, cfg.Port, cfg.Database)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening %s: %w", where, err)
+	}
+	d := &database{DB: db, dialect: postgresDialect}
+	if err := migrate(ctx, d); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	return d, nil
 }
 
 // pingBusy opens the first connection, trying again for up to wait while
@@ -115,19 +198,43 @@ func isBusy(err error) bool {
 	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
-// migrate applies the embedded migrations not applied yet, each in its
-// own transaction; running it again changes nothing.
-func migrate(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+// migrationLock is the key of the PostgreSQL advisory lock that
+// migrations hold: any 64-bit number no other program on the database
+// uses.
+const migrationLock = 0x6d79626c6f67 // "myblog"
+
+// migrate applies the embedded migrations of db's dialect not applied
+// yet, each in its own transaction; running it again changes nothing.
+// Everything runs on one connection; on PostgreSQL that connection first
+// takes migrationLock, so that of several instances starting at once one
+// migrates and the others wait, then find nothing to do.
+func migrate(ctx context.Context, db *database) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	defer conn.Close()
+	dir := "migrations/sqlite"
+	if db.dialect == postgresDialect {
+		dir = "migrations/postgres"
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+			return fmt.Errorf("migrations: taking the lock: %w", err)
+		}
+		// Released with the session if this process dies.
+		defer func() {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
+		}()
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	names, err := fs.Glob(migrations, dir+"/*.sql")
 	if err != nil {
 		return err
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
+		base := path.Base(name)
 		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
 			return fmt.Errorf("migration %s: its name must start with a number", name)
@@ -136,9 +243,9 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		if err != nil {
 			return err
 		}
-		if err := inTx(ctx, db, func(tx *sql.Tx) error {
+		if err := connTx(ctx, conn, func(tx *sql.Tx) error {
 			var applied int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&applied); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, version).Scan(&applied); err != nil {
 				return err
 			}
 			if applied > 0 {
@@ -147,7 +254,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 			if _, err := tx.ExecContext(ctx, string(script)); err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, dbTime(time.Now()))
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`, version, dbTime(time.Now()))
 			return err
 		}); err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
@@ -156,9 +263,22 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
+// connTx is inTx on one connection.
+func connTx(ctx context.Context, conn *sql.Conn, fn func(*sql.Tx) error) error {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
 // inTx runs fn in a write transaction: committed when fn returns nil,
 // rolled back otherwise.
-func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+func inTx(ctx context.Context, db *database, fn func(*sql.Tx) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -172,24 +292,68 @@ func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
 
 // jwtSecret returns the -jwt-secret flag's value, or the random secret
 // generated on first start and kept in the database, so that tokens
-// survive a restart.
-func jwtSecret(ctx context.Context, db *sql.DB, configured string) ([]byte, error) {
+// survive a restart. Of servers starting together on a new database, the
+// first insert wins and every server reads the winner's secret.
+func jwtSecret(ctx context.Context, db *database, configured string) ([]byte, error) {
 	if configured != "" {
 		return []byte(configured), nil
 	}
+	raw := make([]byte, 48)
+	_, _ = rand.Read(raw)
 	var secret string
 	err := inTx(ctx, db, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'jwt_secret'`).Scan(&secret)
-		if errors.Is(err, sql.ErrNoRows) {
-			raw := make([]byte, 48)
-			_, _ = rand.Read(raw)
-			secret = base64.RawStdEncoding.EncodeToString(raw)
-			_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('jwt_secret', ?)`, secret)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('jwt_secret', $1) ON CONFLICT (key) DO NOTHING`,
+			base64.RawStdEncoding.EncodeToString(raw)); err != nil {
+			return err
 		}
-		return err
+		return tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'jwt_secret'`).Scan(&secret)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jwt secret: %w", err)
 	}
 	return []byte(secret), nil
+}
+
+// unavailable reports whether err says the database could not serve the
+// request for now (the connection failed or timed out, the server is
+// shutting down, out of connections, read-only after a failover, or
+// lost a serialization race; SQLite's file was busy, locked, full or
+// unreadable), rather than that a statement is wrong. Such an error is a
+// 503 with Retry-After; any other is a 500.
+func unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return true
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) {
+		return true
+	}
+	var connect *pgconn.ConnectError
+	if errors.As(err, &connect) || pgconn.Timeout(err) {
+		return true
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch {
+		case strings.HasPrefix(pg.Code, "08"), // connection exception
+			strings.HasPrefix(pg.Code, "53"), // insufficient resources: too many connections, disk full
+			strings.HasPrefix(pg.Code, "57"), // operator intervention: shutdown, statement_timeout
+			strings.HasPrefix(pg.Code, "40"), // transaction rollback: serialization failure, deadlock
+			pg.Code == "25006":               // read_only_sql_transaction: a standby after a failover
+			return true
+		}
+		return false
+	}
+	var lite *sqlite.Error
+	if errors.As(err, &lite) {
+		switch lite.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN:
+			return true
+		}
+	}
+	return false
 }

@@ -40,14 +40,16 @@ func TestServersStartingTogetherOnANewFile(t *testing.T) {
 	}
 }
 
-// A taken login or email is recognised by SQLite's error code, the
-// column read from its message; an error that only reads like one is not.
+// A taken login or email is recognised by its code (SQLite's extended
+// code, the column read from its message; PostgreSQL's SQLSTATE 23505,
+// the constraint named), whatever the case it was written in; an error
+// that only reads like one is not.
 func TestUniqueViolation(t *testing.T) {
-	db, err := openDB(context.Background(), filepath.Join(t.TempDir(), "blog.db"))
+	db, err := openDB(context.Background(), testDB(t))
 	require.NoError(t, err)
 	defer db.Close()
 	insert := func(id, login, email string) error {
-		_, err := db.Exec(`INSERT INTO users (id, login, email, password_hash, created_at, updated_at) VALUES (?, ?, ?, 'x', '2026-12-03T00:00:00Z', '2026-12-03T00:00:00Z')`, id, login, email)
+		_, err := db.Exec(`INSERT INTO users (id, login, email, password_hash, created_at, updated_at) VALUES ($1, $2, $3, 'x', '2026-12-03T00:00:00Z', '2026-12-03T00:00:00Z')`, id, login, email)
 		return err
 	}
 	require.NoError(t, insert("1", "alice", "alice@example.com"))
@@ -72,7 +74,7 @@ func TestUniqueViolation(t *testing.T) {
 // auth's memory store and redisstore do: one success per token however
 // many race to rotate it, reuse revoking the family.
 func TestSessionsConformance(t *testing.T) {
-	db, err := openDB(context.Background(), filepath.Join(t.TempDir(), "blog.db"))
+	db, err := openDB(context.Background(), testDB(t))
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
 	authstoretest.TokenStore(t, func(*testing.T) auth.TokenStore { return sessions{db: db} })

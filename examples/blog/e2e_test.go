@@ -19,7 +19,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -85,7 +84,7 @@ func e2eStart(t *testing.T, edit func(*config)) *e2eBlog {
 func e2eStartApp(t testing.TB, edit func(*config), out **app) *e2eBlog {
 	t.Helper()
 	cfg := config{
-		db:                 filepath.Join(t.TempDir(), "blog.db"),
+		db:                 testDB(t),
 		envelope:           true,
 		rateLimit:          5000,
 		rateLimitAnonymous: 5000,

@@ -445,8 +445,14 @@ func tooManyDownloads() *apierrors.Error {
 }
 
 // exportStoreUnavailable is the 503 of a store outage on the export and
-// job routes, with the Retry-After of RFC 9110 §15.6.4.
-func exportStoreUnavailable(err error) *apierrors.Error {
+// job routes, with the Retry-After of RFC 9110 §15.6.4: any error of the
+// database there is taken for one, since nothing a client sent can cause
+// it.
+func exportStoreUnavailable(err error) *apierrors.Error { return databaseUnavailable(err) }
+
+// databaseUnavailable is the 503 of a database that did not answer, with
+// Retry-After (RFC 9110 §15.6.4).
+func databaseUnavailable(err error) *apierrors.Error {
 	return &apierrors.Error{
 		Status:  http.StatusServiceUnavailable,
 		Message: "Service Unavailable: the database did not answer; retry later.",

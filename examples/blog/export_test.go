@@ -31,7 +31,7 @@ import (
 func exportTestStore(t *testing.T) *store {
 	t.Helper()
 	ctx := context.Background()
-	db, err := openDB(ctx, filepath.Join(t.TempDir(), "blog.db"))
+	db, err := openDB(ctx, testDB(t))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 	s, err := newStore(ctx, db)
@@ -661,11 +661,9 @@ func exportTestAssertNoScript(t *testing.T, resp *e2eResp) {
 
 func TestE2EExportLarge(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "blog.db")
+	path := testDB(t)
 	b := e2eStart(t, func(c *config) { c.db = path })
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
+	db := testDirect(t, path)
 	ann := b.signUp(t, "ann")
 	// Three bodies of 256 KiB of '&', six times that escaped: an export
 	// past the conditional middleware's 1 MiB buffer and JSON-P's 4 MiB.
@@ -719,26 +717,28 @@ func TestE2EExportLarge(t *testing.T) {
 
 func TestE2EExportStoreOutage(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "blog.db")
+	path := testDB(t)
 	b := e2eStart(t, func(c *config) { c.db = path })
 	ann := b.signUp(t, "ann")
 	b.createPost(t, ann.token, map[string]any{"title": "Hello"}, nil)
 	jobPath := exportTestFinished(t, b, ann)
 
 	// The outage: a second connection takes the tables away.
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
+	db := testDirect(t, path)
 	unavailable := e2eError("Service Unavailable: the database did not answer; retry later.")
 
-	_, err = db.Exec(`DROP TABLE export_chunks`)
+	_, err := db.Exec(`DROP TABLE export_chunks`)
 	require.NoError(t, err)
 	resp := b.do(t, e2eReq{method: http.MethodGet, path: jobPath + "/result", token: ann.token})
 	e2eAssertError(t, resp, http.StatusServiceUnavailable, unavailable)
 	assert.Equal(t, exportStoreRetryAfter, resp.header.Get("Retry-After"))
 	assert.Empty(t, resp.header.Get("ETag"), "the error replaces the export")
 
-	_, err = db.Exec(`PRAGMA foreign_keys = OFF; DROP TABLE jobs`)
+	dropJobs := `PRAGMA foreign_keys = OFF; DROP TABLE jobs`
+	if isPostgresURL(path) {
+		dropJobs = `DROP TABLE jobs CASCADE`
+	}
+	_, err = db.Exec(dropJobs)
 	require.NoError(t, err)
 	resp = b.do(t, e2eReq{method: http.MethodGet, path: jobPath, token: ann.token})
 	e2eAssertError(t, resp, http.StatusServiceUnavailable, unavailable)
@@ -757,7 +757,7 @@ func TestMigrationExpiresWholeDocumentExports(t *testing.T) {
 	// whole into jobs.result.
 	old, err := sql.Open("sqlite", "file:"+path)
 	require.NoError(t, err)
-	script, err := migrations.ReadFile("migrations/001_init.sql")
+	script, err := migrations.ReadFile("migrations/sqlite/001_init.sql")
 	require.NoError(t, err)
 	_, err = old.Exec(string(script) + `;
 		CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);

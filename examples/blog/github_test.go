@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -22,7 +21,7 @@ import (
 func githubServer(t *testing.T, mutate ...func(*config)) *httptest.Server {
 	t.Helper()
 	cfg := config{
-		db:                 filepath.Join(t.TempDir(), "blog.db"),
+		db:                 testDB(t),
 		envelope:           false,
 		rateLimit:          5000,
 		rateLimitAnonymous: 1000,

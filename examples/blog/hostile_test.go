@@ -212,7 +212,7 @@ func TestPostsPerUserCap(t *testing.T) {
 	now := dbTime(time.Now())
 	for i := range maxPostsPerUser {
 		_, err := tx.Exec(`INSERT INTO posts (id, author_id, title, body, published, published_at, time_zone, version, created_at, updated_at)
-			VALUES (?, ?, ?, '', 1, ?, 'UTC', 1, ?, ?)`, fmt.Sprintf("00000000-0000-4000-8000-%012d", i), u.id, fmt.Sprint("post ", i), now, now, now)
+			VALUES ($1, $2, $3, '', TRUE, $4, 'UTC', 1, $5, $6)`, fmt.Sprintf("00000000-0000-4000-8000-%012d", i), u.id, fmt.Sprint("post ", i), now, now, now)
 		require.NoError(t, err)
 	}
 	require.NoError(t, tx.Commit())

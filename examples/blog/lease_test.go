@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -16,7 +15,7 @@ import (
 func twoServers(t *testing.T) (*store, *store) {
 	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "blog.db")
+	path := testDB(t)
 	open := func() *store {
 		db, err := openDB(ctx, path)
 		require.NoError(t, err)

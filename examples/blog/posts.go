@@ -78,13 +78,18 @@ func (a *api) loadOwnPost(w http.ResponseWriter, r *http.Request) (*post, bool) 
 func (a *api) listPosts(w http.ResponseWriter, r *http.Request) { a.writePostList(w, r, "") }
 
 func (a *api) writePostList(w http.ResponseWriter, r *http.Request, authorID string) {
-	page, ok := a.pages.Page(w, r)
+	req, ok := a.readList(w, r)
 	if !ok {
-		return // answered: 422 for a bad page or per_page
+		return // answered: 422 for a bad page, per_page or cursor
 	}
-	posts, total, err := a.store.listPosts(r.Context(), authorID, page.Offset(), page.Limit())
+	posts, more, err := a.store.listPosts(r.Context(), authorID, req.query)
 	if err != nil {
-		a.errors.Write(w, r, apierrors.Internal(err))
+		a.writeStoreError(w, r, "Post", err)
+		return
+	}
+	total, err := a.store.publishedCount(r.Context(), authorID)
+	if err != nil {
+		a.writeStoreError(w, r, "Post", err)
 		return
 	}
 	base := a.baseURL(r)
@@ -92,7 +97,11 @@ func (a *api) writePostList(w http.ResponseWriter, r *http.Request, authorID str
 	for _, p := range posts {
 		out = append(out, a.postSummary(base, p))
 	}
-	a.pages.SetLinks(w, r, page, total)
+	var first, last listKey
+	if len(posts) > 0 {
+		first, last = postKey(posts[0]), postKey(posts[len(posts)-1])
+	}
+	a.setListLinks(w, r, req, total, len(posts), more, first, last)
 	a.render.JSON(w, r, http.StatusOK, out)
 }
 
@@ -221,12 +230,12 @@ func (a *api) createPost(w http.ResponseWriter, r *http.Request) {
 				Message: "an account holds at most 1000 posts; delete some to write more"}))
 			return
 		}
-		a.errors.Write(w, r, apierrors.Internal(err))
+		a.writeStoreError(w, r, "Post", err)
 		return
 	}
 	created, err := a.store.postByID(r.Context(), p.ID)
 	if err != nil {
-		a.errors.Write(w, r, apierrors.Internal(err))
+		a.writeStoreError(w, r, "Post", err)
 		return
 	}
 	base := a.baseURL(r)
@@ -285,7 +294,7 @@ func (a *api) deletePost(w http.ResponseWriter, r *http.Request) {
 	}
 	id, _ := auth.FromContext(r.Context())
 	if _, err := a.store.deletePosts(r.Context(), id.Subject, []string{p.ID}); err != nil {
-		a.errors.Write(w, r, apierrors.Internal(err))
+		a.writeStoreError(w, r, "Post", err)
 		return
 	}
 	a.render.NoContent(w)
@@ -319,7 +328,7 @@ func (a *api) deletePosts(w http.ResponseWriter, r *http.Request) {
 	id, _ := auth.FromContext(r.Context())
 	deleted, err := a.store.deletePosts(r.Context(), id.Subject, in.IDs)
 	if err != nil {
-		a.errors.Write(w, r, apierrors.Internal(err))
+		a.writeStoreError(w, r, "Post", err)
 		return
 	}
 	var batch apierrors.Batch
@@ -357,7 +366,7 @@ func (a *api) setLike(w http.ResponseWriter, r *http.Request, like bool) {
 	}
 	id, _ := auth.FromContext(r.Context())
 	if err := a.store.setLike(r.Context(), p.ID, id.Subject, like, time.Now()); err != nil {
-		a.errors.Write(w, r, apierrors.Internal(err))
+		a.writeStoreError(w, r, "Post", err)
 		return
 	}
 	a.render.NoContent(w)

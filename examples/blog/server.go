@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -263,7 +264,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		return fail(err)
 	}
 	a.authn, a.limiter, a.cond = kit.Auth, kit.Limiter, kit.Conditional
-	a.pages, err = pagination.New(pagination.Config{BaseURL: cfg.baseURL, Resolver: proxies, Resource: "Query", Errors: errs, Observer: a.metrics})
+	a.pages, err = pagination.New(pagination.Config{BaseURL: cfg.baseURL, Resolver: proxies, Resource: "Query", MaxOffset: cmp.Or(cfg.maxPageOffset, maxPageOffset), Errors: errs, Observer: a.metrics})
 	if err != nil {
 		return fail(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -23,11 +24,28 @@ type errTaken struct{ field string }
 
 func (e errTaken) Error() string { return e.field + " is taken" }
 
-// uniqueViolation maps a unique-constraint violation of users (SQLite's
-// extended code SQLITE_CONSTRAINT_UNIQUE, whose message names the
-// column: "UNIQUE constraint failed: users.login") to the field that is
-// taken. Any other error is returned as it is.
+// sqlstateUniqueViolation is PostgreSQL's unique_violation.
+const sqlstateUniqueViolation = "23505"
+
+// uniqueViolation maps a unique-constraint violation of users to the
+// field that is taken: on PostgreSQL SQLSTATE 23505 (unique_violation)
+// on the constraint users_login_key or users_email_key; on SQLite the
+// extended code SQLITE_CONSTRAINT_UNIQUE, whose message names the column
+// ("UNIQUE constraint failed: users.login"). Any other error is returned
+// as it is.
 func uniqueViolation(err error) error {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		if pg.Code == sqlstateUniqueViolation {
+			switch pg.ConstraintName {
+			case "users_login_key":
+				return errTaken{field: "login"}
+			case "users_email_key":
+				return errTaken{field: "email"}
+			}
+		}
+		return err
+	}
 	var e *sqlite.Error
 	if !errors.As(err, &e) || e.Code() != sqlite3.SQLITE_CONSTRAINT_UNIQUE {
 		return err
@@ -94,10 +112,17 @@ type job struct {
 	Attempt int64
 }
 
-// store is the blog's data, in SQLite. Every write is one transaction;
-// the reads every request makes are prepared once.
+// store is the blog's data, in SQLite or PostgreSQL. Every write is one
+// transaction; the reads every request makes are prepared once.
+//
+// Correct with many writers, not only SQLite's one: a check and the write
+// it guards are one conditional statement (updatePost, Rotate, the job
+// lease), or the transaction first locks the row that orders its writers
+// (lockUser: a no-op on SQLite, whose immediate transactions already
+// take turns; SELECT ... FOR UPDATE on PostgreSQL, whose READ COMMITTED
+// would let two counts see the same rows).
 type store struct {
-	db *sql.DB
+	db *database
 
 	userByIDStmt           *sql.Stmt
 	userByLoginOrEmailStmt *sql.Stmt
@@ -105,15 +130,15 @@ type store struct {
 }
 
 // newStore prepares the hot statements on db.
-func newStore(ctx context.Context, db *sql.DB) (*store, error) {
+func newStore(ctx context.Context, db *database) (*store, error) {
 	s := &store{db: db}
 	for _, st := range []struct {
 		stmt  **sql.Stmt
 		query string
 	}{
-		{&s.userByIDStmt, `SELECT ` + userColumns + ` FROM users WHERE id = ?`},
-		{&s.userByLoginOrEmailStmt, `SELECT ` + userColumns + ` FROM users WHERE login = ? OR email = ? LIMIT 1`},
-		{&s.postByIDStmt, `SELECT ` + postColumns + ` FROM posts JOIN users ON users.id = posts.author_id WHERE posts.id = ?`},
+		{&s.userByIDStmt, `SELECT ` + userColumns + ` FROM users WHERE id = $1`},
+		{&s.userByLoginOrEmailStmt, `SELECT ` + userColumns + ` FROM users WHERE login = $1 OR email = $2 LIMIT 1`},
+		{&s.postByIDStmt, `SELECT ` + postColumns + ` FROM posts JOIN users ON users.id = posts.author_id WHERE posts.id = $1`},
 	} {
 		stmt, err := db.PrepareContext(ctx, st.query)
 		if err != nil {
@@ -122,6 +147,28 @@ func newStore(ctx context.Context, db *sql.DB) (*store, error) {
 		*st.stmt = stmt
 	}
 	return s, nil
+}
+
+// forUpdate is the locking clause of a read whose row the transaction
+// then writes: FOR UPDATE on PostgreSQL; nothing on SQLite, where the
+// transaction already holds the database's write lock.
+func (s *store) forUpdate() string {
+	if s.db.dialect == postgresDialect {
+		return ` FOR UPDATE`
+	}
+	return ``
+}
+
+// lockUser locks user id's row for the rest of tx, so that the
+// transactions that count and then add a user's rows (posts, jobs) take
+// turns; errNotFound when there is no such user.
+func (s *store) lockUser(ctx context.Context, tx *sql.Tx, id string) error {
+	var got string
+	err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE id = $1`+s.forUpdate(), id).Scan(&got)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errNotFound
+	}
+	return err
 }
 
 const userColumns = `id, login, email, password_hash, time_zone, created_at, updated_at`
@@ -142,10 +189,10 @@ func scanUser(row interface{ Scan(...any) error }) (*user, error) {
 func (s *store) createUser(ctx context.Context, u *user) error {
 	return uniqueViolation(inTx(ctx, s.db, func(tx *sql.Tx) error {
 		// A new account may take a login that once redirected.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM user_renames WHERE old_login = ?`, u.Login); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM user_renames WHERE old_login = $1`, u.Login); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			u.ID, u.Login, u.Email, u.PasswordHash, u.TimeZone, dbTime(u.CreatedAt), dbTime(u.UpdatedAt))
 		return err
 	}))
@@ -158,12 +205,12 @@ func (s *store) userByID(ctx context.Context, id string) (*user, error) {
 // userByLogin finds a user by login; for a login the user gave up, it
 // returns errNotFound and the login they go by now.
 func (s *store) userByLogin(ctx context.Context, login string) (*user, string, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE login = ?`, login))
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE login = $1`, login))
 	if !errors.Is(err, errNotFound) {
 		return u, "", err
 	}
 	var current string
-	err = s.db.QueryRowContext(ctx, `SELECT users.login FROM user_renames JOIN users ON users.id = user_renames.user_id WHERE user_renames.old_login = ?`, login).Scan(&current)
+	err = s.db.QueryRowContext(ctx, `SELECT users.login FROM user_renames JOIN users ON users.id = user_renames.user_id WHERE user_renames.old_login = $1`, login).Scan(&current)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", errNotFound
 	}
@@ -188,15 +235,15 @@ type userChange struct {
 func (s *store) updateUser(ctx context.Context, id string, c userChange, now time.Time) (*user, error) {
 	var out *user
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
-		u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+		u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`+s.forUpdate(), id))
 		if err != nil {
 			return err
 		}
 		if c.Login != nil && !strings.EqualFold(*c.Login, u.Login) {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM user_renames WHERE old_login = ?`, *c.Login); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM user_renames WHERE old_login = $1`, *c.Login); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO user_renames (old_login, user_id, renamed_at) VALUES (?, ?, ?)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO user_renames (old_login, user_id, renamed_at) VALUES ($1, $2, $3)
 				ON CONFLICT (old_login) DO UPDATE SET user_id = excluded.user_id, renamed_at = excluded.renamed_at`, u.Login, id, dbTime(now)); err != nil {
 				return err
 			}
@@ -211,7 +258,7 @@ func (s *store) updateUser(ctx context.Context, id string, c userChange, now tim
 			u.TimeZone = sql.NullString{String: *c.TimeZone, Valid: *c.TimeZone != ""}
 		}
 		u.UpdatedAt = now
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET login = ?, email = ?, time_zone = ?, updated_at = ? WHERE id = ?`,
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET login = $1, email = $2, time_zone = $3, updated_at = $4 WHERE id = $5`,
 			u.Login, u.Email, u.TimeZone, dbTime(u.UpdatedAt), id); err != nil {
 			return err
 		}
@@ -223,14 +270,12 @@ func (s *store) updateUser(ctx context.Context, id string, c userChange, now tim
 
 // setTimeZone records a user's last known zone when it changed.
 func (s *store) setTimeZone(ctx context.Context, id, zone string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE users SET time_zone = ? WHERE id = ? AND (time_zone IS NULL OR time_zone <> ?)`, zone, id, zone)
+	_, err := s.db.ExecContext(ctx, `UPDATE users SET time_zone = $1 WHERE id = $2 AND (time_zone IS NULL OR time_zone <> $3)`, zone, id, zone)
 	return err
 }
 
 const postColumns = `posts.id, posts.author_id, users.login, posts.title, posts.body, posts.published, posts.published_at,
-	posts.time_zone, posts.version, posts.created_at, posts.updated_at,
-	(SELECT count(*) FROM comments WHERE comments.post_id = posts.id),
-	(SELECT count(*) FROM likes WHERE likes.post_id = posts.id)`
+	posts.time_zone, posts.version, posts.created_at, posts.updated_at, posts.comments_count, posts.likes_count`
 
 func scanPost(row interface{ Scan(...any) error }) (*post, error) {
 	var p post
@@ -251,17 +296,20 @@ func scanPost(row interface{ Scan(...any) error }) (*post, error) {
 
 func (s *store) createPost(ctx context.Context, p *post) error {
 	return inTx(ctx, s.db, func(tx *sql.Tx) error {
-		// Counted in the write transaction, so concurrent creations
+		// Counted under the author's lock, so concurrent creations
 		// cannot pass maxPostsPerUser.
+		if err := s.lockUser(ctx, tx, p.AuthorID); err != nil {
+			return err
+		}
 		var count int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM posts WHERE author_id = ?`, p.AuthorID).Scan(&count); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM posts WHERE author_id = $1`, p.AuthorID).Scan(&count); err != nil {
 			return err
 		}
 		if count >= maxPostsPerUser {
 			return errTooManyPosts
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO posts (id, author_id, title, body, published, published_at, time_zone, version, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9)`,
 			p.ID, p.AuthorID, p.Title, p.Body, p.Published, optionalTime(p.PublishedAt), p.TimeZone, dbTime(p.CreatedAt), dbTime(p.UpdatedAt))
 		return err
 	})
@@ -278,34 +326,126 @@ func (s *store) postByID(ctx context.Context, id string) (*post, error) {
 	return scanPost(s.postByIDStmt.QueryRowContext(ctx, id))
 }
 
-// listPosts returns one page of published posts, newest first, of one
-// author or of all, and how many there are.
-func (s *store) listPosts(ctx context.Context, authorID string, offset, limit int) ([]*post, int, error) {
-	where := `posts.published = 1`
-	args := []any{}
+// listKey is the position of a row in a list's order, for keyset
+// queries: its sort column as stored (a post's published_at, a
+// comment's created_at) and its id, which breaks ties.
+type listKey struct {
+	At string `json:"t"`
+	ID string `json:"i"`
+}
+
+// listQuery is which page of a list to read: Limit rows from Offset, or,
+// when After or Before is set, the Limit rows that follow or precede that
+// key in the list's order. A page is read with one row more than it
+// holds, to learn whether more follow (more).
+type listQuery struct {
+	Offset int
+	Limit  int
+	After  *listKey
+	Before *listKey
+}
+
+// postSummaryColumns are what a list shows of each post.
+const postSummaryColumns = `posts.id, posts.author_id, users.login, posts.title, posts.published, posts.published_at,
+	posts.time_zone, posts.created_at, posts.updated_at`
+
+func scanPostSummary(row interface{ Scan(...any) error }) (*post, error) {
+	var p post
+	var publishedAt sql.NullString
+	var created, updated string
+	if err := row.Scan(&p.ID, &p.AuthorID, &p.AuthorLogin, &p.Title, &p.Published, &publishedAt,
+		&p.TimeZone, &created, &updated); err != nil {
+		return nil, err
+	}
+	p.PublishedAt = nullTime(publishedAt)
+	p.CreatedAt, p.UpdatedAt = parseDBTime(created), parseDBTime(updated)
+	return &p, nil
+}
+
+// listPosts returns one page of published posts, newest first
+// (published_at, then id, descending), of one author or of all, and
+// whether more follow it (for q.Before: whether more precede it). Every
+// form is a walk of an index (posts_published, posts_author) that reads
+// the page's rows and no others, except Offset, which steps over that
+// many index entries first: the paginator bounds it (maxPageOffset).
+func (s *store) listPosts(ctx context.Context, authorID string, q listQuery) ([]*post, bool, error) {
+	where, args := `published`, []any{q.Limit + 1}
 	if authorID != "" {
-		where += ` AND posts.author_id = ?`
 		args = append(args, authorID)
+		where += ` AND author_id = $2`
 	}
-	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM posts WHERE `+where, args...).Scan(&total); err != nil {
-		return nil, 0, err
+	order, reverse, offset := `published_at DESC, id DESC`, false, ``
+	switch {
+	case q.After != nil:
+		args = append(args, q.After.At, q.After.ID)
+		where += fmt.Sprintf(` AND (published_at, id) < ($%d, $%d)`, len(args)-1, len(args))
+	case q.Before != nil:
+		args = append(args, q.Before.At, q.Before.ID)
+		where += fmt.Sprintf(` AND (published_at, id) > ($%d, $%d)`, len(args)-1, len(args))
+		order, reverse = `published_at, id`, true
+	case q.Offset > 0:
+		args = append(args, q.Offset)
+		offset = fmt.Sprintf(` OFFSET $%d`, len(args))
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+postColumns+` FROM posts JOIN users ON users.id = posts.author_id
-		WHERE `+where+` ORDER BY posts.published_at DESC, posts.id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	// The page's ids come from the index alone; only they are joined
+	// with their rows and authors.
+	rows, err := s.db.QueryContext(ctx, `SELECT `+postSummaryColumns+` FROM (SELECT id FROM posts WHERE `+where+` ORDER BY `+order+` LIMIT $1`+offset+`) page
+		JOIN posts ON posts.id = page.id JOIN users ON users.id = posts.author_id
+		ORDER BY posts.published_at DESC, posts.id DESC`, args...)
 	if err != nil {
-		return nil, 0, err
+		return nil, false, err
 	}
 	defer rows.Close()
-	posts := []*post{}
+	posts := make([]*post, 0, q.Limit+1)
 	for rows.Next() {
-		p, err := scanPost(rows)
+		p, err := scanPostSummary(rows)
 		if err != nil {
-			return nil, 0, err
+			return nil, false, err
 		}
 		posts = append(posts, p)
 	}
-	return posts, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	more := len(posts) > q.Limit
+	if more {
+		// The extra row is the one furthest from the key: the last in
+		// list order, or the first when reading backwards.
+		if reverse {
+			posts = posts[1:]
+		} else {
+			posts = posts[:q.Limit]
+		}
+	}
+	return posts, more, nil
+}
+
+// postKey is p's position in the lists of posts.
+func postKey(p *post) listKey {
+	return listKey{At: optionalTimeString(p.PublishedAt), ID: p.ID}
+}
+
+func optionalTimeString(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return dbTime(*t)
+}
+
+// publishedCount is how many published posts one author (or, for "",
+// every author) has, as the triggers of migration 004 keep it.
+func (s *store) publishedCount(ctx context.Context, authorID string) (int, error) {
+	var n int
+	var err error
+	if authorID == "" {
+		err = s.db.QueryRowContext(ctx, `SELECT published FROM post_totals WHERE id = 1`).Scan(&n)
+	} else {
+		err = s.db.QueryRowContext(ctx, `SELECT published_posts FROM users WHERE id = $1`, authorID).Scan(&n)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return n, err
 }
 
 // postChange is a PATCH /posts/{id}: nil fields stay as they are.
@@ -321,7 +461,7 @@ type postChange struct {
 // the handler checked If-Match against), in one transaction.
 func (s *store) updatePost(ctx context.Context, id string, version int64, c postChange, now time.Time) (*post, error) {
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
-		p, err := scanPost(tx.QueryRowContext(ctx, `SELECT `+postColumns+` FROM posts JOIN users ON users.id = posts.author_id WHERE posts.id = ?`, id))
+		p, err := scanPost(tx.QueryRowContext(ctx, `SELECT `+postColumns+` FROM posts JOIN users ON users.id = posts.author_id WHERE posts.id = $1`, id))
 		if err != nil {
 			return err
 		}
@@ -349,8 +489,8 @@ func (s *store) updatePost(ctx context.Context, id string, version int64, c post
 		} else if c.PublishedAt != nil && p.Published {
 			p.PublishedAt, p.TimeZone = c.PublishedAt, c.TimeZone
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE posts SET title = ?, body = ?, published = ?, published_at = ?, time_zone = ?,
-			version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
+		res, err := tx.ExecContext(ctx, `UPDATE posts SET title = $1, body = $2, published = $3, published_at = $4, time_zone = $5,
+			version = version + 1, updated_at = $6 WHERE id = $7 AND version = $8`,
 			p.Title, p.Body, p.Published, optionalTime(p.PublishedAt), p.TimeZone, dbTime(now), id, version)
 		if err != nil {
 			return err
@@ -382,7 +522,7 @@ func (s *store) deletePosts(ctx context.Context, authorID string, ids []string) 
 	deleted := make([]bool, len(ids))
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
 		for i, id := range ids {
-			res, err := tx.ExecContext(ctx, `DELETE FROM posts WHERE id = ? AND author_id = ?`, id, authorID)
+			res, err := tx.ExecContext(ctx, `DELETE FROM posts WHERE id = $1 AND author_id = $2`, id, authorID)
 			if err != nil {
 				return err
 			}
@@ -401,9 +541,9 @@ func (s *store) setLike(ctx context.Context, postID, userID string, like bool, n
 	return inTx(ctx, s.db, func(tx *sql.Tx) error {
 		var err error
 		if like {
-			_, err = tx.ExecContext(ctx, `INSERT INTO likes (post_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, postID, userID, dbTime(now))
+			_, err = tx.ExecContext(ctx, `INSERT INTO likes (post_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, postID, userID, dbTime(now))
 		} else {
-			_, err = tx.ExecContext(ctx, `DELETE FROM likes WHERE post_id = ? AND user_id = ?`, postID, userID)
+			_, err = tx.ExecContext(ctx, `DELETE FROM likes WHERE post_id = $1 AND user_id = $2`, postID, userID)
 		}
 		return err
 	})
@@ -423,33 +563,62 @@ func scanComment(row interface{ Scan(...any) error }) (*comment, error) {
 
 func (s *store) createComment(ctx context.Context, c *comment) error {
 	return inTx(ctx, s.db, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO comments (id, post_id, author_id, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO comments (id, post_id, author_id, body, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 			c.ID, c.PostID, c.AuthorID, c.Body, dbTime(c.CreatedAt), dbTime(c.UpdatedAt))
 		return err
 	})
 }
 
-func (s *store) listComments(ctx context.Context, postID string, offset, limit int) ([]*comment, int, error) {
-	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM comments WHERE post_id = ?`, postID).Scan(&total); err != nil {
-		return nil, 0, err
+// listComments returns one page of a post's comments, oldest first
+// (created_at, then id), and whether more follow it (for q.Before:
+// whether more precede it), by a walk of the index comments_post, as
+// listPosts does.
+func (s *store) listComments(ctx context.Context, postID string, q listQuery) ([]*comment, bool, error) {
+	where, args := `post_id = $2`, []any{q.Limit + 1, postID}
+	order, reverse, offset := `created_at, id`, false, ``
+	switch {
+	case q.After != nil:
+		args = append(args, q.After.At, q.After.ID)
+		where += ` AND (created_at, id) > ($3, $4)`
+	case q.Before != nil:
+		args = append(args, q.Before.At, q.Before.ID)
+		where += ` AND (created_at, id) < ($3, $4)`
+		order, reverse = `created_at DESC, id DESC`, true
+	case q.Offset > 0:
+		args = append(args, q.Offset)
+		offset = ` OFFSET $3`
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+commentColumns+` FROM comments JOIN users ON users.id = comments.author_id
-		WHERE comments.post_id = ? ORDER BY comments.created_at, comments.id LIMIT ? OFFSET ?`, postID, limit, offset)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+commentColumns+` FROM (SELECT id FROM comments WHERE `+where+` ORDER BY `+order+` LIMIT $1`+offset+`) page
+		JOIN comments ON comments.id = page.id JOIN users ON users.id = comments.author_id
+		ORDER BY comments.created_at, comments.id`, args...)
 	if err != nil {
-		return nil, 0, err
+		return nil, false, err
 	}
 	defer rows.Close()
-	comments := []*comment{}
+	comments := make([]*comment, 0, q.Limit+1)
 	for rows.Next() {
 		c, err := scanComment(rows)
 		if err != nil {
-			return nil, 0, err
+			return nil, false, err
 		}
 		comments = append(comments, c)
 	}
-	return comments, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	more := len(comments) > q.Limit
+	if more {
+		if reverse {
+			comments = comments[1:]
+		} else {
+			comments = comments[:q.Limit]
+		}
+	}
+	return comments, more, nil
 }
+
+// commentKey is c's position in its post's list of comments.
+func commentKey(c *comment) listKey { return listKey{At: dbTime(c.CreatedAt), ID: c.ID} }
 
 const jobColumns = `id, owner_id, kind, state, created_at, completed_at, result_bytes, result_etag, error`
 
@@ -473,8 +642,13 @@ func scanJob(row interface{ Scan(...any) error }) (*job, error) {
 // has at most one job waiting, however often they ask.
 func (s *store) createJob(ctx context.Context, j *job) error {
 	return inTx(ctx, s.db, func(tx *sql.Tx) error {
+		// Under the owner's lock, so that two requests at once queue one
+		// job.
+		if err := s.lockUser(ctx, tx, j.OwnerID); err != nil {
+			return err
+		}
 		var id, created string
-		err := tx.QueryRowContext(ctx, `SELECT id, created_at FROM jobs WHERE owner_id = ? AND kind = ? AND state = 'queued' ORDER BY created_at, id LIMIT 1`,
+		err := tx.QueryRowContext(ctx, `SELECT id, created_at FROM jobs WHERE owner_id = $1 AND kind = $2 AND state = 'queued' ORDER BY created_at, id LIMIT 1`,
 			j.OwnerID, j.Kind).Scan(&id, &created)
 		switch {
 		case err == nil:
@@ -483,7 +657,7 @@ func (s *store) createJob(ctx context.Context, j *job) error {
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO jobs (id, owner_id, kind, state, created_at) VALUES (?, ?, ?, 'queued', ?)`,
+		_, err = tx.ExecContext(ctx, `INSERT INTO jobs (id, owner_id, kind, state, created_at) VALUES ($1, $2, $3, 'queued', $4)`,
 			j.ID, j.OwnerID, j.Kind, dbTime(j.CreatedAt))
 		j.State = "queued"
 		return err
@@ -491,7 +665,7 @@ func (s *store) createJob(ctx context.Context, j *job) error {
 }
 
 func (s *store) jobByID(ctx context.Context, id string) (*job, error) {
-	return scanJob(s.db.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id))
+	return scanJob(s.db.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = $1`, id))
 }
 
 // jobLease is how long a claimed job is its worker's without a renewal;
@@ -505,60 +679,57 @@ var errLeaseLost = errors.New("the job's lease was lost to another worker")
 // claimJob takes the oldest job that is queued, or running with its lease
 // passed (its worker died), marks it running, leased until now+jobLease,
 // and returns it; errNotFound when there is none. The claim is one
-// conditional update on the attempts count it read, so two servers on one
-// database never claim one job both: the one whose update finds the count
-// changed takes the next job. The pieces an interrupted run wrote are
-// deleted: the job starts over.
+// statement: an UPDATE of the row its subquery picks. On PostgreSQL the
+// subquery locks the row it picks and skips rows another claim holds
+// (FOR UPDATE SKIP LOCKED), so that workers on several servers each take
+// a different job at once rather than queue behind one; on SQLite the
+// immediate transaction makes claims take turns. The pieces an
+// interrupted run wrote are deleted: the job starts over.
 func (s *store) claimJob(ctx context.Context, now time.Time) (*job, error) {
-	for {
-		var claimed *job
-		err := inTx(ctx, s.db, func(tx *sql.Tx) error {
-			var id string
-			var attempts int64
-			if err := tx.QueryRowContext(ctx, `SELECT id, attempts FROM jobs
-				WHERE state = 'queued' OR (state = 'running' AND (lease_until IS NULL OR lease_until <= ?))
-				ORDER BY created_at, id LIMIT 1`, dbTime(now)).Scan(&id, &attempts); err != nil {
-				if errors.Is(err, sql.ErrNoRows) {
-					return errNotFound
-				}
-				return err
-			}
-			res, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'running', started_at = ?, lease_until = ?, attempts = attempts + 1
-				WHERE id = ? AND attempts = ?`, dbTime(now), dbTime(now.Add(jobLease)), id, attempts)
-			if err != nil {
-				return err
-			}
-			if n, err := res.RowsAffected(); err != nil || n == 0 {
-				return err // taken meanwhile: nil, and the loop looks again
-			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM export_chunks WHERE job_id = ?`, id); err != nil {
-				return err
-			}
-			j, err := scanJob(tx.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id))
-			if err != nil {
-				return err
-			}
-			j.Attempt = attempts + 1
-			claimed = j
-			return nil
-		})
-		if err != nil || claimed != nil {
-			return claimed, err
-		}
+	lock := ``
+	if s.db.dialect == postgresDialect {
+		lock = ` FOR UPDATE SKIP LOCKED`
 	}
+	var claimed *job
+	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+		var id string
+		var attempts int64
+		err := tx.QueryRowContext(ctx, `UPDATE jobs SET state = 'running', started_at = $1, lease_until = $2, attempts = attempts + 1
+			WHERE id = (SELECT id FROM jobs
+				WHERE state = 'queued' OR (state = 'running' AND (lease_until IS NULL OR lease_until <= $1))
+				ORDER BY created_at, id LIMIT 1`+lock+`)
+			RETURNING id, attempts`, dbTime(now), dbTime(now.Add(jobLease))).Scan(&id, &attempts)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM export_chunks WHERE job_id = $1`, id); err != nil {
+			return err
+		}
+		j, err := scanJob(tx.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = $1`, id))
+		if err != nil {
+			return err
+		}
+		j.Attempt = attempts
+		claimed = j
+		return nil
+	})
+	return claimed, err
 }
 
 // renewJob extends j's lease to until, or reports errLeaseLost when j is
 // no longer this claim's.
 func (s *store) renewJob(ctx context.Context, j *job, until time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE jobs SET lease_until = ? WHERE id = ? AND attempts = ? AND state = 'running'`, dbTime(until), j.ID, j.Attempt)
+	res, err := s.db.ExecContext(ctx, `UPDATE jobs SET lease_until = $1 WHERE id = $2 AND attempts = $3 AND state = 'running'`, dbTime(until), j.ID, j.Attempt)
 	return leaseHeld(res, err)
 }
 
 // releaseJob puts j back in the queue at once (its server is stopping),
 // if it is still this claim's.
 func (s *store) releaseJob(ctx context.Context, j *job) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE jobs SET state = 'queued', started_at = NULL, lease_until = NULL WHERE id = ? AND attempts = ? AND state = 'running'`, j.ID, j.Attempt)
+	res, err := s.db.ExecContext(ctx, `UPDATE jobs SET state = 'queued', started_at = NULL, lease_until = NULL WHERE id = $1 AND attempts = $2 AND state = 'running'`, j.ID, j.Attempt)
 	return leaseHeld(res, err)
 }
 
@@ -595,21 +766,21 @@ func (s *store) finishJob(ctx context.Context, j *job, res exportResult, now tim
 		var done sql.Result
 		var err error
 		if res.Failure != "" {
-			done, err = tx.ExecContext(ctx, `UPDATE jobs SET state = 'failed', completed_at = ?, lease_until = NULL, result_bytes = NULL, result_etag = NULL, error = ?
-				WHERE id = ? AND attempts = ? AND state = 'running'`, dbTime(now), res.Failure, j.ID, j.Attempt)
+			done, err = tx.ExecContext(ctx, `UPDATE jobs SET state = 'failed', completed_at = $1, lease_until = NULL, result_bytes = NULL, result_etag = NULL, error = $2
+				WHERE id = $3 AND attempts = $4 AND state = 'running'`, dbTime(now), res.Failure, j.ID, j.Attempt)
 			if err = leaseHeld(done, err); err == nil {
-				_, err = tx.ExecContext(ctx, `DELETE FROM export_chunks WHERE job_id = ?`, j.ID)
+				_, err = tx.ExecContext(ctx, `DELETE FROM export_chunks WHERE job_id = $1`, j.ID)
 			}
 		} else {
-			done, err = tx.ExecContext(ctx, `UPDATE jobs SET state = 'succeeded', completed_at = ?, lease_until = NULL, result_bytes = ?, result_etag = ?, error = NULL
-				WHERE id = ? AND attempts = ? AND state = 'running'`, dbTime(now), res.Bytes, res.ETag, j.ID, j.Attempt)
+			done, err = tx.ExecContext(ctx, `UPDATE jobs SET state = 'succeeded', completed_at = $1, lease_until = NULL, result_bytes = $2, result_etag = $3, error = NULL
+				WHERE id = $4 AND attempts = $5 AND state = 'running'`, dbTime(now), res.Bytes, res.ETag, j.ID, j.Attempt)
 			err = leaseHeld(done, err)
 		}
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM jobs WHERE owner_id = ? AND state IN ('succeeded', 'failed') AND id NOT IN (
-			SELECT id FROM jobs WHERE owner_id = ? AND state IN ('succeeded', 'failed') ORDER BY completed_at DESC, id DESC LIMIT ?)`,
+		_, err = tx.ExecContext(ctx, `DELETE FROM jobs WHERE owner_id = $1 AND state IN ('succeeded', 'failed') AND id NOT IN (
+			SELECT id FROM jobs WHERE owner_id = $2 AND state IN ('succeeded', 'failed') ORDER BY completed_at DESC, id DESC LIMIT $3)`,
 			j.OwnerID, j.OwnerID, maxKeptExports)
 		return err
 	})
@@ -618,7 +789,7 @@ func (s *store) finishJob(ctx context.Context, j *job, res exportResult, now tim
 // deleteExpiredJobs deletes the jobs that finished before cutoff, and
 // with them their chunks.
 func (s *store) deleteExpiredJobs(ctx context.Context, cutoff time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM jobs WHERE state IN ('succeeded', 'failed') AND completed_at < ?`, dbTime(cutoff))
+	res, err := s.db.ExecContext(ctx, `DELETE FROM jobs WHERE state IN ('succeeded', 'failed') AND completed_at < $1`, dbTime(cutoff))
 	if err != nil {
 		return 0, err
 	}
@@ -633,7 +804,7 @@ func (s *store) deleteExpiredJobs(ctx context.Context, cutoff time.Time) (int64,
 // insert writes nothing and says errLeaseLost.
 func (s *store) putExportChunk(ctx context.Context, j *job, seq int, data []byte) error {
 	res, err := s.db.ExecContext(ctx, `INSERT INTO export_chunks (job_id, seq, data)
-		SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ? AND attempts = ? AND state = 'running')`, j.ID, seq, data, j.ID, j.Attempt)
+		SELECT id, $2, $3 FROM jobs WHERE id = $1 AND attempts = $4 AND state = 'running'`, j.ID, seq, data, j.Attempt)
 	return leaseHeld(res, err)
 }
 
@@ -643,7 +814,7 @@ func (s *store) putExportChunk(ctx context.Context, j *job, seq int, data []byte
 // copy a piece; and each piece is a query of its own, so a slow download
 // holds neither a connection nor a read transaction between pieces.
 func (s *store) exportChunk(ctx context.Context, jobID string, seq int, buf []byte) ([]byte, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT data FROM export_chunks WHERE job_id = ? AND seq = ?`, jobID, seq)
+	rows, err := s.db.QueryContext(ctx, `SELECT data FROM export_chunks WHERE job_id = $1 AND seq = $2`, jobID, seq)
 	if err != nil {
 		return buf[:0], err
 	}
@@ -675,7 +846,7 @@ type exportCursor struct {
 // pages, and a ":memory:" database has a single connection.
 func (s *store) exportPage(ctx context.Context, authorID string, after exportCursor, limit int) ([]*post, exportCursor, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, title, body, published, published_at, time_zone, created_at, updated_at
-		FROM posts WHERE author_id = ? AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?`,
+		FROM posts WHERE author_id = $1 AND (created_at, id) > ($2, $3) ORDER BY created_at, id LIMIT $4`,
 		authorID, after.createdAt, after.id, limit)
 	if err != nil {
 		return nil, after, err
@@ -701,7 +872,7 @@ func (s *store) exportPage(ctx context.Context, authorID string, after exportCur
 
 // sessions is auth.TokenStore in SQLite, so refresh tokens survive a
 // restart. Each method is one transaction.
-type sessions struct{ db *sql.DB }
+type sessions struct{ db *database }
 
 var _ auth.TokenStore = sessions{}
 
@@ -709,10 +880,10 @@ func (s sessions) Start(ctx context.Context, session, tokenID string, expires, n
 	return inTx(ctx, s.db, func(tx *sql.Tx) error {
 		// Expired sessions are dropped as new ones start: the table holds
 		// only live logins.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM refresh_sessions WHERE expires_at <= ?`, dbTime(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM refresh_sessions WHERE expires_at <= $1`, dbTime(now)); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO refresh_sessions (id, current, expires_at) VALUES (?, ?, ?)
+		_, err := tx.ExecContext(ctx, `INSERT INTO refresh_sessions (id, current, expires_at) VALUES ($1, $2, $3)
 			ON CONFLICT (id) DO UPDATE SET current = excluded.current, expires_at = excluded.expires_at`, session, tokenID, dbTime(expires))
 		return err
 	})
@@ -722,7 +893,7 @@ func (s sessions) Rotate(ctx context.Context, session, tokenID, next string, exp
 	result := auth.Unknown
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
 		var current, expiresAt string
-		err := tx.QueryRowContext(ctx, `SELECT current, expires_at FROM refresh_sessions WHERE id = ?`, session).Scan(&current, &expiresAt)
+		err := tx.QueryRowContext(ctx, `SELECT current, expires_at FROM refresh_sessions WHERE id = $1`, session).Scan(&current, &expiresAt)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -731,16 +902,16 @@ func (s sessions) Rotate(ctx context.Context, session, tokenID, next string, exp
 		}
 		switch {
 		case !now.Before(parseDBTime(expiresAt)):
-			_, err = tx.ExecContext(ctx, `DELETE FROM refresh_sessions WHERE id = ?`, session)
+			_, err = tx.ExecContext(ctx, `DELETE FROM refresh_sessions WHERE id = $1`, session)
 		case subtle.ConstantTimeCompare([]byte(current), []byte(tokenID)) != 1:
 			result = auth.Reused
-			_, err = tx.ExecContext(ctx, `DELETE FROM refresh_sessions WHERE id = ?`, session)
+			_, err = tx.ExecContext(ctx, `DELETE FROM refresh_sessions WHERE id = $1`, session)
 		default:
 			// Conditional on the token read: a concurrent rotation that got
 			// in first (possible where reads do not lock, READ COMMITTED)
 			// leaves no row to update, and this presentation is a reuse.
 			var res sql.Result
-			res, err = tx.ExecContext(ctx, `UPDATE refresh_sessions SET current = ?, expires_at = ? WHERE id = ? AND current = ?`, next, dbTime(expires), session, tokenID)
+			res, err = tx.ExecContext(ctx, `UPDATE refresh_sessions SET current = $1, expires_at = $2 WHERE id = $3 AND current = $4`, next, dbTime(expires), session, tokenID)
 			if err != nil {
 				return err
 			}
@@ -751,7 +922,7 @@ func (s sessions) Rotate(ctx context.Context, session, tokenID, next string, exp
 				return nil
 			}
 			result = auth.Reused
-			_, err = tx.ExecContext(ctx, `DELETE FROM refresh_sessions WHERE id = ?`, session)
+			_, err = tx.ExecContext(ctx, `DELETE FROM refresh_sessions WHERE id = $1`, session)
 		}
 		return err
 	})
@@ -762,6 +933,6 @@ func (s sessions) Rotate(ctx context.Context, session, tokenID, next string, exp
 }
 
 func (s sessions) Revoke(ctx context.Context, session string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM refresh_sessions WHERE id = ?`, session)
+	_, err := s.db.ExecContext(ctx, `DELETE FROM refresh_sessions WHERE id = $1`, session)
 	return err
 }

@@ -107,6 +107,8 @@ func (a *api) writeStoreError(w http.ResponseWriter, r *http.Request, resource s
 		a.errors.Write(w, r, apierrors.ValidationFailed(apierrors.FieldError{Resource: resource, Field: field, Code: apierrors.CodeAlreadyExists}))
 	case errors.Is(err, errNotFound):
 		a.errors.Write(w, r, apierrors.NotFound())
+	case unavailable(err):
+		a.errors.Write(w, r, databaseUnavailable(err))
 	default:
 		a.errors.Write(w, r, apierrors.Internal(err))
 	}
