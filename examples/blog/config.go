@@ -44,6 +44,9 @@ type config struct {
 	// quotaMaxKeys is the in-memory quota store's MaxKeys (0: its
 	// default), set by the tests that fill it.
 	quotaMaxKeys int
+	// jobLease is -job-lease: how long a claimed export stays its
+	// worker's without a renewal.
+	jobLease time.Duration
 	// maxPageOffset is how deep page numbers reach (0: the constant
 	// maxPageOffset); tests set a small one.
 	maxPageOffset int
@@ -52,7 +55,7 @@ type config struct {
 // parseConfig reads args, falling back to getenv("BLOG_<NAME>") for every
 // flag not given; a flag wins over its variable.
 func parseConfig(args []string, getenv func(string) string, output io.Writer) (config, error) {
-	cfg := config{addr: "127.0.0.1:8080", db: "blog.db", envelope: true, rateLimit: 5000, rateLimitAnonymous: 60, loginMaxFailures: 10, instances: 1}
+	cfg := config{addr: "127.0.0.1:8080", db: "blog.db", envelope: true, rateLimit: 5000, rateLimitAnonymous: 60, loginMaxFailures: 10, instances: 1, jobLease: jobLease}
 	fs := flag.NewFlagSet("blog", flag.ContinueOnError)
 	fs.SetOutput(output)
 	fs.StringVar(&cfg.addr, "addr", cfg.addr, "address to listen on")
@@ -63,6 +66,8 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 	fs.IntVar(&cfg.rateLimit, "rate-limit", cfg.rateLimit, "requests per hour for an authenticated user")
 	fs.IntVar(&cfg.rateLimitAnonymous, "rate-limit-anonymous", cfg.rateLimitAnonymous, "requests per hour for an anonymous client IP")
 	fs.IntVar(&cfg.loginMaxFailures, "login-max-failures", cfg.loginMaxFailures, "failed logins per account or IP within 15 minutes before a lockout")
+	fs.DurationVar(&cfg.jobLease, "job-lease", cfg.jobLease, "how long an export job stays its server's without a renewal (renewed every third of it while it runs);\n"+
+		"a job whose server died is run again by another once its lease has passed")
 	fs.BoolVar(&cfg.envelope, "envelope", cfg.envelope, `wrap success bodies in {"data", "code", "msg"} (false: bare, as GitHub's API)`)
 	fs.StringVar(&cfg.redisURL, "redis", cfg.redisURL, "Redis to share rate limits, login lockout and refresh tokens between instances: redis://host:6379/0 (one server),\n"+
 		"    \tredis+cluster://host1:7000,host2:7000 (a Cluster), redis+sentinel://host1:26379,host2:26379/mymaster (Sentinel);\n"+
@@ -118,6 +123,9 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 	}
 	if cfg.rateLimit < 1 || cfg.rateLimitAnonymous < 1 {
 		problems = append(problems, errors.New("-rate-limit and -rate-limit-anonymous: must be at least 1"))
+	}
+	if cfg.jobLease < 3*time.Millisecond {
+		problems = append(problems, errors.New("-job-lease: must be at least 3ms"))
 	}
 	if cfg.loginMaxFailures < 1 {
 		problems = append(problems, errors.New("-login-max-failures: must be at least 1"))

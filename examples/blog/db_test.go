@@ -40,6 +40,40 @@ func TestServersStartingTogetherOnANewFile(t *testing.T) {
 	}
 }
 
+// Servers started together on a new PostgreSQL database all open it and
+// migrate it once: the first takes the advisory lock and migrates, the
+// others wait for it and find nothing left to do. Without the lock, the
+// concurrent CREATE TABLE and CREATE EXTENSION statements collide
+// (duplicate keys in the catalogs) and versions are recorded twice.
+func TestServersMigratingTogether(t *testing.T) {
+	if !onPostgresTest(t) {
+		t.Skip("PostgreSQL only: TestOnPostgres runs it; SQLite's version is TestServersStartingTogetherOnANewFile")
+	}
+	for run := range 5 {
+		source := testDB(t)
+		errs := make([]error, 4)
+		var wg sync.WaitGroup
+		for i := range errs {
+			wg.Go(func() {
+				db, err := openDB(context.Background(), source)
+				if err == nil {
+					db.Close()
+				}
+				errs[i] = err
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			require.NoError(t, err, "run %d, server %d", run, i)
+		}
+		db := testDirect(t, source)
+		var versions, distinct int
+		require.NoError(t, db.QueryRow(`SELECT count(*), count(DISTINCT version) FROM schema_migrations`).Scan(&versions, &distinct))
+		assert.Equal(t, distinct, versions, "each version recorded once")
+		assert.Equal(t, 4, versions, "migrations 001 to 004")
+	}
+}
+
 // A taken login or email is recognised by its code (SQLite's extended
 // code, the column read from its message; PostgreSQL's SQLSTATE 23505,
 // the constraint named), whatever the case it was written in; an error

@@ -100,7 +100,7 @@ func (a *api) wakeJobs() {
 // sharing the database share the queue: each job is claimed by one of
 // them (claimJob), leased and renewed while it runs. A job interrupted by
 // a stop goes back in the queue at once; one whose server died is
-// claimed again, by any server, once its lease has passed (jobLease).
+// claimed again, by any server, once its lease has passed (-job-lease).
 func (a *api) runJobs(ctx context.Context) {
 	poll := time.NewTicker(time.Second)
 	defer poll.Stop()
@@ -137,8 +137,8 @@ func (a *api) runJobs(ctx context.Context) {
 	}
 }
 
-// runJob writes j's export (writeExport), renewing its lease every
-// jobLease/3, and records how it ended. A stop puts it back in the queue;
+// runJob writes j's export (writeExport), renewing its lease every third
+// of it, and records how it ended. A stop puts it back in the queue;
 // a lost lease (this server stalled past it, and another claimed the job)
 // stops it without a word written.
 func (a *api) runJob(ctx context.Context, j *job) {
@@ -147,14 +147,14 @@ func (a *api) runJob(ctx context.Context, j *job) {
 	renewed := make(chan struct{})
 	go func() {
 		defer close(renewed)
-		tick := time.NewTicker(jobLease / 3)
+		tick := time.NewTicker(a.store.lease / 3)
 		defer tick.Stop()
 		for {
 			select {
 			case <-jobCtx.Done():
 				return
 			case now := <-tick.C:
-				if err := a.store.renewJob(jobCtx, j, now.Add(jobLease)); errors.Is(err, errLeaseLost) {
+				if err := a.store.renewJob(jobCtx, j, now.Add(a.store.lease)); errors.Is(err, errLeaseLost) {
 					lost.Store(true)
 					cancel()
 					return

@@ -105,6 +105,8 @@ var postgresSuite = []struct {
 	{"UniqueViolation", TestUniqueViolation},
 	{"SessionsConformance", TestSessionsConformance},
 	{"Counts", TestCounts},
+	{"ServersMigratingTogether", TestServersMigratingTogether},
+	{"ZoneCacheAcrossInstances", TestZoneCacheAcrossInstances},
 	{"GoGitHubRateAndPages", TestGoGitHubRateAndPages},
 	{"GoGitHubErrors", TestGoGitHubErrors},
 	{"TokenOfAnUnknownUserIs401", TestTokenOfAnUnknownUserIs401},

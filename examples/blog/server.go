@@ -129,7 +129,7 @@ type api struct {
 	dummyHash      []byte       // bcrypt at bcryptCost, compared for logins that name no account
 	bcryptCompares atomic.Int64 // bcrypt comparisons made, for the tests of constant-cost refusals
 
-	zones sync.Map // user id -> last known zone (string), a cache of users.time_zone
+	zones sync.Map // user id -> cachedZone, a cache of users.time_zone
 }
 
 // newApp opens the database, builds every middleware from cfg and
@@ -164,6 +164,9 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	st, err := newStore(ctx, db)
 	if err != nil {
 		return fail(err)
+	}
+	if cfg.jobLease > 0 {
+		st.lease = cfg.jobLease
 	}
 	a := &api{
 		cfg:        cfg,
@@ -360,16 +363,38 @@ func (a *api) userZone(r *http.Request) (string, error) {
 	if !ok {
 		return "", nil
 	}
-	if zone, cached := a.zones.Load(id.Subject); cached {
-		return zone.(string), nil
+	now := time.Now()
+	if zone, fresh := a.cachedZone(id.Subject, now); fresh {
+		return zone, nil
 	}
 	u, err := a.store.userByID(r.Context(), id.Subject)
 	if err != nil {
 		return "", err
 	}
-	// LoadOrStore: a rememberZone that ran meanwhile has the newer zone.
-	zone, _ := a.zones.LoadOrStore(id.Subject, u.TimeZone.String)
-	return zone.(string), nil
+	a.zones.Store(id.Subject, cachedZone{zone: u.TimeZone.String, at: now})
+	return u.TimeZone.String, nil
+}
+
+// zoneCacheTTL is how long an instance believes its copy of a user's
+// zone: a change made through another instance (PATCH /user, a Time-Zone
+// header) is seen here within that long (docs/blog-api.md, Time zones).
+const zoneCacheTTL = 10 * time.Second
+
+// cachedZone is a user's zone as this instance last read or wrote it.
+type cachedZone struct {
+	zone string
+	at   time.Time
+}
+
+// cachedZone returns the user's zone from the cache while it is younger
+// than zoneCacheTTL.
+func (a *api) cachedZone(userID string, now time.Time) (string, bool) {
+	v, ok := a.zones.Load(userID)
+	if !ok {
+		return "", false
+	}
+	c := v.(cachedZone)
+	return c.zone, now.Sub(c.at) < zoneCacheTTL
 }
 
 // rememberZone records a Time-Zone header as an authenticated user's last
@@ -379,9 +404,14 @@ func (a *api) rememberZone(r *http.Request, zone string) {
 	if !ok {
 		return
 	}
-	if previous, loaded := a.zones.Swap(id.Subject, zone); loaded && previous.(string) == zone {
+	now := time.Now()
+	// A fresh copy that already says zone needs no write; a stale one
+	// might hide another instance's change, so the write goes ahead (it
+	// changes nothing when the database already says zone).
+	if previous, fresh := a.cachedZone(id.Subject, now); fresh && previous == zone {
 		return
 	}
+	a.zones.Store(id.Subject, cachedZone{zone: zone, at: now})
 	if err := a.store.setTimeZone(r.Context(), id.Subject, zone); err != nil {
 		a.logger.Warn("blog: recording a time zone", "error", err)
 	}

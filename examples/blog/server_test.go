@@ -110,17 +110,17 @@ func TestParseConfig(t *testing.T) {
 		want    config
 		wantErr string
 	}{
-		{name: "defaults", want: config{addr: "127.0.0.1:8080", db: "blog.db", envelope: true, rateLimit: 5000, rateLimitAnonymous: 60, loginMaxFailures: 10, instances: 1}},
+		{name: "defaults", want: config{addr: "127.0.0.1:8080", db: "blog.db", envelope: true, rateLimit: 5000, rateLimitAnonymous: 60, loginMaxFailures: 10, instances: 1, jobLease: jobLease}},
 		{name: "flags", args: []string{"-addr", ":9000", "-envelope=false", "-base-url", "https://api.myblog.com/", "-db", ":memory:", "-rate-limit", "100", "-rate-limit-anonymous", "10", "-login-max-failures", "3", "-trusted-proxies", "10.0.0.0/8, ::1"},
-			want: config{addr: ":9000", db: ":memory:", baseURL: "https://api.myblog.com", rateLimit: 100, rateLimitAnonymous: 10, loginMaxFailures: 3, trustedProxies: "10.0.0.0/8, ::1", instances: 1}},
+			want: config{addr: ":9000", db: ":memory:", baseURL: "https://api.myblog.com", rateLimit: 100, rateLimitAnonymous: 10, loginMaxFailures: 3, trustedProxies: "10.0.0.0/8, ::1", instances: 1, jobLease: jobLease}},
 		{name: "environment", env: map[string]string{"BLOG_ADDR": "127.0.0.1:9001", "BLOG_ENVELOPE": "false", "BLOG_BASE_URL": "http://localhost:9001", "BLOG_REDIS": "redis://localhost:6379/0"},
-			want: config{addr: "127.0.0.1:9001", db: "blog.db", baseURL: "http://localhost:9001", rateLimit: 5000, rateLimitAnonymous: 60, loginMaxFailures: 10, redisURL: "redis://localhost:6379/0", instances: 1}},
+			want: config{addr: "127.0.0.1:9001", db: "blog.db", baseURL: "http://localhost:9001", rateLimit: 5000, rateLimitAnonymous: 60, loginMaxFailures: 10, redisURL: "redis://localhost:6379/0", instances: 1, jobLease: jobLease}},
 		{name: "a flag wins over its variable", args: []string{"-addr", ":9002"}, env: map[string]string{"BLOG_ADDR": ":9003", "BLOG_ENVELOPE": "false"},
-			want: config{addr: ":9002", db: "blog.db", rateLimit: 5000, rateLimitAnonymous: 60, loginMaxFailures: 10, instances: 1}},
+			want: config{addr: ":9002", db: "blog.db", rateLimit: 5000, rateLimitAnonymous: 60, loginMaxFailures: 10, instances: 1, jobLease: jobLease}},
 		{name: "short JWT secret", args: []string{"-jwt-secret", "short"}, wantErr: "-jwt-secret: must be at least 32 bytes"},
 		{name: "a Cluster and several instances", args: []string{"-redis", "redis+cluster://10.0.0.1:7000,10.0.0.2:7000", "-instances", "3", "-jwt-secret", strings.Repeat("k", 32), "-redis-degraded"},
 			want: config{addr: "127.0.0.1:8080", db: "blog.db", envelope: true, rateLimit: 5000, rateLimitAnonymous: 60, loginMaxFailures: 10,
-				redisURL: "redis+cluster://10.0.0.1:7000,10.0.0.2:7000", instances: 3, jwtSecret: strings.Repeat("k", 32), redisDegraded: true}},
+				redisURL: "redis+cluster://10.0.0.1:7000,10.0.0.2:7000", instances: 3, jwtSecret: strings.Repeat("k", 32), redisDegraded: true, jobLease: jobLease}},
 		{name: "a bad Redis URL, precisely", args: []string{"-redis", "redis://a:6379,b:6379"}, wantErr: "-redis: redisstore: Redis URL: lists 2 hosts: a redis:// URL names one server; use redis+cluster://"},
 		{name: "a Sentinel URL without its master", args: []string{"-redis", "redis+sentinel://s1:26379"}, wantErr: "names no master"},
 		{name: "several instances without Redis", args: []string{"-instances", "2", "-jwt-secret", strings.Repeat("k", 32)}, wantErr: "-instances: several instances need -redis"},

@@ -123,6 +123,9 @@ type job struct {
 // would let two counts see the same rows).
 type store struct {
 	db *database
+	// lease is how long a claimed job stays its worker's without a
+	// renewal: jobLease unless -job-lease says otherwise.
+	lease time.Duration
 
 	userByIDStmt           *sql.Stmt
 	userByLoginOrEmailStmt *sql.Stmt
@@ -131,7 +134,7 @@ type store struct {
 
 // newStore prepares the hot statements on db.
 func newStore(ctx context.Context, db *database) (*store, error) {
-	s := &store{db: db}
+	s := &store{db: db, lease: jobLease}
 	for _, st := range []struct {
 		stmt  **sql.Stmt
 		query string
@@ -668,8 +671,9 @@ func (s *store) jobByID(ctx context.Context, id string) (*job, error) {
 	return scanJob(s.db.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = $1`, id))
 }
 
-// jobLease is how long a claimed job is its worker's without a renewal;
-// the worker renews it every jobLease/3 while it runs.
+// jobLease is how long a claimed job is its worker's without a renewal
+// (-job-lease, store.lease); the worker renews it every third of that
+// while it runs.
 const jobLease = 30 * time.Second
 
 // errLeaseLost: the job's lease passed and another claim took it; the
@@ -677,7 +681,7 @@ const jobLease = 30 * time.Second
 var errLeaseLost = errors.New("the job's lease was lost to another worker")
 
 // claimJob takes the oldest job that is queued, or running with its lease
-// passed (its worker died), marks it running, leased until now+jobLease,
+// passed (its worker died), marks it running, leased until now+s.lease,
 // and returns it; errNotFound when there is none. The claim is one
 // statement: an UPDATE of the row its subquery picks. On PostgreSQL the
 // subquery locks the row it picks and skips rows another claim holds
@@ -698,7 +702,7 @@ func (s *store) claimJob(ctx context.Context, now time.Time) (*job, error) {
 			WHERE id = (SELECT id FROM jobs
 				WHERE state = 'queued' OR (state = 'running' AND (lease_until IS NULL OR lease_until <= $1))
 				ORDER BY created_at, id LIMIT 1`+lock+`)
-			RETURNING id, attempts`, dbTime(now), dbTime(now.Add(jobLease))).Scan(&id, &attempts)
+			RETURNING id, attempts`, dbTime(now), dbTime(now.Add(s.lease))).Scan(&id, &attempts)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errNotFound
 		}

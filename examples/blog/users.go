@@ -174,7 +174,7 @@ func (a *api) updateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.TimeZone != nil {
-		a.zones.Store(u.ID, *in.TimeZone)
+		a.zones.Store(u.ID, cachedZone{zone: *in.TimeZone, at: time.Now()})
 	}
 	if in.Username != nil || in.Email != nil {
 		// The old login no longer names the account: Basic credentials
