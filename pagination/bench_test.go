@@ -74,3 +74,24 @@ type discard struct{ header http.Header }
 func (d *discard) Header() http.Header         { return d.header }
 func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
 func (d *discard) WriteHeader(int)             {}
+
+// BenchmarkSetDeepLinks builds the header of the deepest page in reach
+// of a list of a million items: next by cursor, first and prev.
+func BenchmarkSetDeepLinks(b *testing.B) {
+	p, err := pagination.New(pagination.Config{BaseURL: "https://api.myblog.com", MaxOffset: 3000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/posts?page=100", nil)
+	w := httptest.NewRecorder()
+	page, ok := p.Page(w, r)
+	if !ok {
+		b.Fatal(w.Body)
+	}
+	next := pagination.Cursor{Param: pagination.After, Value: "eyJ0IjoiMjAyNi0xMi0wMVQwOTowMDowMC4wMDAwMDAwMDBaIiwiaSI6IjQyIn0"}
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.Header())
+		p.SetDeepLinks(w, r, page, 1000000, next)
+	}
+}

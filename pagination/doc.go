@@ -41,6 +41,40 @@
 // before (opaque cursors made with EncodeCursor), and SetCursorLinks
 // writes rel="next" (and rel="prev" when the handler has it cheaply).
 //
+// # Lists of any size
+//
+// A database serves page N by stepping over (N-1)×per_page rows: page
+// 30,000 of a million rows costs hundreds of times page 1, and counting
+// the rows for last costs as much as reading them all. The rule for lists
+// that may grow large, as GitHub follows it:
+//
+//   - Config.MaxOffset bounds how deep page numbers reach (the example
+//     server: 3,000 items). A page starting past it is a 422 on page,
+//     whose message points at the Link header.
+//
+//   - The total for last comes from a count the database keeps as rows
+//     change (a counter row, a trigger), never from COUNT(*). DeepLinks
+//     takes it, and leaves last out when the list goes past MaxOffset
+//     (page numbers cannot reach its end).
+//
+//   - The deepest page in reach links rel="next" to a cursor (After, with
+//     the key of its last item, EncodeCursor); from there the handler
+//     reads by keyset, WHERE (sort, id) < (cursor's) ORDER BY sort, id
+//     LIMIT per_page+1 on an index, and CursorLinks goes on with next
+//     and prev. Every page then costs the same, at any depth, and a
+//     client that follows next (go-github, Octokit, PyGithub) walks the
+//     whole list without knowing where page numbers end.
+//
+// In a handler:
+//
+//	page, ok := pages.Page(w, r) // 422 past MaxOffset
+//	// SELECT ... LIMIT page.Limit()+1 OFFSET page.Offset()
+//	next := pagination.Cursor{Param: pagination.After, Value: cursorOf(last)}
+//	pages.SetDeepLinks(w, r, page, total, next)
+//
+// examples/blog (lists.go) is a whole implementation, with its figures on
+// a million rows in BENCHMARKS.md.
+//
 // # Ranges
 //
 // The Heroku design guide's alternative is there too: Paginator.Range
@@ -63,6 +97,7 @@
 // in the stack. The Link headers it sets are read by the JSON-P middleware
 // into its meta object. It builds and parses them with package link.
 //
-// It deliberately does not query anything, count rows, or cap how deep a
-// client may page; page numbers are bounded only by what fits an int32.
+// It deliberately does not query anything or count rows. Page numbers are
+// bounded by Config.MaxOffset when it is set, else only by what fits an
+// int32.
 package pagination

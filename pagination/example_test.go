@@ -72,3 +72,22 @@ func ExampleConfig_resolver() {
 	// Output:
 	// <https://api.myblog.com/posts?per_page=10&page=2>; rel="next", <https://api.myblog.com/posts?per_page=10&page=3>; rel="last"
 }
+
+// A list of a million posts: page numbers reach the first 3,000 items,
+// the deepest page links next to a cursor, and last is left out.
+func ExamplePaginator_SetDeepLinks() {
+	pages, _ := pagination.New(pagination.Config{BaseURL: "https://api.myblog.com", MaxOffset: 3000})
+	r := httptest.NewRequest("GET", "/posts?page=100", nil)
+	w := httptest.NewRecorder()
+	page, ok := pages.Page(w, r)
+	if !ok {
+		return // 422 for ?page=101: past the first 3,000 posts
+	}
+	// SELECT ... LIMIT 31 OFFSET 2970; the total from a kept count.
+	const total = 1000000
+	after, _ := pagination.EncodeCursor(map[string]string{"t": "2026-12-01T09:00:00Z", "i": "42"}) // the page's last post
+	pages.SetDeepLinks(w, r, page, total, pagination.Cursor{Param: pagination.After, Value: after})
+	fmt.Println(w.Header().Get("Link"))
+	// Output:
+	// <https://api.myblog.com/posts?after=eyJpIjoiNDIiLCJ0IjoiMjAyNi0xMi0wMVQwOTowMDowMFoifQ>; rel="next", <https://api.myblog.com/posts?page=1>; rel="first", <https://api.myblog.com/posts?page=99>; rel="prev"
+}

@@ -53,6 +53,50 @@ func FuzzLinks(f *testing.F) {
 	})
 }
 
+// FuzzDeepLinks: with MaxOffset, for any query and total, Clamp keeps
+// the page in reach, and the links of DeepLinks parse back, never offer
+// a page number past the reach, and carry last only when the whole list
+// is in reach.
+func FuzzDeepLinks(f *testing.F) {
+	f.Add("page=100", 1000000)
+	f.Add("page=5&per_page=7", 40)
+	f.Add("per_page=100&page=31", 3001)
+	const maxOffset = 3000
+	p, err := pagination.New(pagination.Config{Clamp: true, BaseURL: "https://api.myblog.com", MaxOffset: maxOffset})
+	if err != nil {
+		f.Fatal(err)
+	}
+	next := pagination.Cursor{Param: pagination.After, Value: "K+/="}
+	f.Fuzz(func(t *testing.T, rawQuery string, total int) {
+		r := httptest.NewRequest("GET", "/posts", nil)
+		r.URL.RawQuery = rawQuery
+		page, ok := p.Page(httptest.NewRecorder(), r)
+		if !ok {
+			t.Fatalf("Clamp must not refuse %q", rawQuery)
+		}
+		if page.Offset() >= maxOffset {
+			t.Fatalf("page %d of %d starts past the reach", page.Number, page.PerPage)
+		}
+		w := httptest.NewRecorder()
+		p.SetDeepLinks(w, r, page, total, next)
+		for _, l := range link.Parse(w.Header().Values("Link")...) {
+			u, err := url.Parse(l.URL)
+			if err != nil {
+				t.Fatalf("link %q: %v", l.URL, err)
+			}
+			if raw := queryFirst(u.RawQuery, "page"); raw != "" {
+				number, err := strconv.Atoi(raw)
+				if err != nil || number < 1 || (number-1)*page.PerPage >= maxOffset {
+					t.Fatalf("link %q names a page out of reach", l.URL)
+				}
+			}
+			if l.Rel == "last" && total > maxOffset && (total-1)/page.PerPage+1 > (maxOffset-1)/page.PerPage+1 {
+				t.Fatalf("last %q for a list past the reach", l.URL)
+			}
+		}
+	})
+}
+
 func queryFirst(rawQuery, name string) string {
 	for _, pair := range splitAmp(rawQuery) {
 		if len(pair) > len(name) && pair[:len(name)+1] == name+"=" {
