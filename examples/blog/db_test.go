@@ -45,10 +45,9 @@ func TestServersStartingTogetherOnANewFile(t *testing.T) {
 // others wait for it and find nothing left to do. Without the lock, the
 // concurrent CREATE TABLE and CREATE EXTENSION statements collide
 // (duplicate keys in the catalogs) and versions are recorded twice.
-func TestServersMigratingTogether(t *testing.T) {
-	if !onPostgresTest(t) {
-		t.Skip("PostgreSQL only: TestOnPostgres runs it; SQLite's version is TestServersStartingTogetherOnANewFile")
-	}
+// PostgreSQL's only (TestOnPostgres runs it); SQLite's counterpart is
+// TestServersStartingTogetherOnANewFile.
+func serversMigratingTogether(t *testing.T) {
 	for run := range 5 {
 		source := testDB(t)
 		errs := make([]error, 4)

@@ -105,7 +105,7 @@ var postgresSuite = []struct {
 	{"UniqueViolation", TestUniqueViolation},
 	{"SessionsConformance", TestSessionsConformance},
 	{"Counts", TestCounts},
-	{"ServersMigratingTogether", TestServersMigratingTogether},
+	{"ServersMigratingTogether", serversMigratingTogether},
 	{"ZoneCacheAcrossInstances", TestZoneCacheAcrossInstances},
 	{"GoGitHubRateAndPages", TestGoGitHubRateAndPages},
 	{"GoGitHubErrors", TestGoGitHubErrors},
