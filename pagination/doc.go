@@ -49,7 +49,7 @@
 // that may grow large, as GitHub follows it:
 //
 //   - Config.MaxOffset bounds how deep page numbers reach (the example
-//     server: 3,000 items). A page starting past it is a 422 on page,
+//     server: 1,000 items). A page starting past it is a 422 on page,
 //     whose message points at the Link header.
 //
 //   - The total for last comes from a count the database keeps as rows

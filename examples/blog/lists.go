@@ -9,14 +9,14 @@ import (
 	"github.com/myblog/apikit/pagination"
 )
 
-// maxPageOffset is how deep page numbers reach into a list (docs/blog-api.md,
-// Pagination): the first 3,000 items. A database skips rows one by one to
-// serve an offset, so an offset costs in proportion to its size; this
-// bound keeps every page-numbered answer within a few hundred
-// microseconds on a table of any size. Past it, the Link header's
-// rel="next" goes on by cursor (after=...), which costs the same at any
-// depth.
-const maxPageOffset = 3000
+// maxPageOffset is how deep page numbers reach into a list
+// (docs/blog-api.md, Pagination): the first 1,000 items, GitHub's figure
+// for search results. A database serves an offset by stepping over that
+// many index entries, so a page-numbered answer costs more the deeper it
+// is; at this bound the deepest costs under 3 times a single post
+// (BENCHMARKS.md). Past it, the Link header's rel="next" goes on by
+// cursor (after=...), which costs the same at any depth.
+const maxPageOffset = 1000
 
 // listRequest is a list request as the paginator read it: a page number,
 // or a cursor (after or before) and the key it holds.

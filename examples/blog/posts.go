@@ -82,12 +82,7 @@ func (a *api) writePostList(w http.ResponseWriter, r *http.Request, authorID str
 	if !ok {
 		return // answered: 422 for a bad page, per_page or cursor
 	}
-	posts, more, err := a.store.listPosts(r.Context(), authorID, req.query)
-	if err != nil {
-		a.writeStoreError(w, r, "Post", err)
-		return
-	}
-	total, err := a.store.publishedCount(r.Context(), authorID)
+	posts, more, total, err := a.store.listPosts(r.Context(), authorID, req.query)
 	if err != nil {
 		a.writeStoreError(w, r, "Post", err)
 		return

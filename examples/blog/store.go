@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -352,30 +353,29 @@ type listQuery struct {
 const postSummaryColumns = `posts.id, posts.author_id, users.login, posts.title, posts.published, posts.published_at,
 	posts.time_zone, posts.created_at, posts.updated_at`
 
-func scanPostSummary(row interface{ Scan(...any) error }) (*post, error) {
-	var p post
-	var publishedAt sql.NullString
-	var created, updated string
-	if err := row.Scan(&p.ID, &p.AuthorID, &p.AuthorLogin, &p.Title, &p.Published, &publishedAt,
-		&p.TimeZone, &created, &updated); err != nil {
-		return nil, err
-	}
-	p.PublishedAt = nullTime(publishedAt)
-	p.CreatedAt, p.UpdatedAt = parseDBTime(created), parseDBTime(updated)
-	return &p, nil
-}
-
 // listPosts returns one page of published posts, newest first
-// (published_at, then id, descending), of one author or of all, and
-// whether more follow it (for q.Before: whether more precede it). Every
-// form is a walk of an index (posts_published, posts_author) that reads
-// the page's rows and no others, except Offset, which steps over that
-// many index entries first: the paginator bounds it (maxPageOffset).
-func (s *store) listPosts(ctx context.Context, authorID string, q listQuery) ([]*post, bool, error) {
-	where, args := `published`, []any{q.Limit + 1}
+// (published_at, then id, descending), of one author or of all, whether
+// more follow it (for q.Before: whether more precede it), and how many
+// published posts the list holds in all, as the triggers keep the count.
+// Every form is a walk of an index (posts_published, posts_author) that
+// reads the page's rows and no others, except Offset, which steps over
+// that many index entries first: the paginator bounds it
+// (maxPageOffset). It is one statement, the count read with the rows.
+//
+// LIMIT and OFFSET are written into the statement as numbers (the
+// paginator checked them): bound as parameters, they would keep
+// PostgreSQL from planning the statement once, since a plan made
+// without knowing the limit can be a full scan and sort, and planning it
+// again costs more than running it.
+func (s *store) listPosts(ctx context.Context, authorID string, q listQuery) ([]*post, bool, int, error) {
+	// published = TRUE, not a bare published: SQLite takes a bare column
+	// for a truth test, which cannot use the indexes' leading column.
+	where, args := `published = TRUE`, []any{}
+	total := `(SELECT published FROM post_totals WHERE id = 1)`
 	if authorID != "" {
 		args = append(args, authorID)
-		where += ` AND author_id = $2`
+		where += ` AND author_id = $1`
+		total = `users.published_posts` // the author's, as every row's
 	}
 	order, reverse, offset := `published_at DESC, id DESC`, false, ``
 	switch {
@@ -387,28 +387,40 @@ func (s *store) listPosts(ctx context.Context, authorID string, q listQuery) ([]
 		where += fmt.Sprintf(` AND (published_at, id) > ($%d, $%d)`, len(args)-1, len(args))
 		order, reverse = `published_at, id`, true
 	case q.Offset > 0:
-		args = append(args, q.Offset)
-		offset = fmt.Sprintf(` OFFSET $%d`, len(args))
+		offset = ` OFFSET ` + strconv.Itoa(q.Offset)
 	}
 	// The page's ids come from the index alone; only they are joined
 	// with their rows and authors.
-	rows, err := s.db.QueryContext(ctx, `SELECT `+postSummaryColumns+` FROM (SELECT id FROM posts WHERE `+where+` ORDER BY `+order+` LIMIT $1`+offset+`) page
+	rows, err := s.db.QueryContext(ctx, `SELECT `+postSummaryColumns+`, `+total+`
+		FROM (SELECT id FROM posts WHERE `+where+` ORDER BY `+order+` LIMIT `+strconv.Itoa(q.Limit+1)+offset+`) page
 		JOIN posts ON posts.id = page.id JOIN users ON users.id = posts.author_id
 		ORDER BY posts.published_at DESC, posts.id DESC`, args...)
 	if err != nil {
-		return nil, false, err
+		return nil, false, 0, err
 	}
 	defer rows.Close()
 	posts := make([]*post, 0, q.Limit+1)
+	count := -1
 	for rows.Next() {
-		p, err := scanPostSummary(rows)
-		if err != nil {
-			return nil, false, err
+		var p post
+		var publishedAt sql.NullString
+		var created, updated string
+		if err := rows.Scan(&p.ID, &p.AuthorID, &p.AuthorLogin, &p.Title, &p.Published, &publishedAt,
+			&p.TimeZone, &created, &updated, &count); err != nil {
+			return nil, false, 0, err
 		}
-		posts = append(posts, p)
+		p.PublishedAt = nullTime(publishedAt)
+		p.CreatedAt, p.UpdatedAt = parseDBTime(created), parseDBTime(updated)
+		posts = append(posts, &p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, false, err
+		return nil, false, 0, err
+	}
+	if count < 0 {
+		// No row to read it with: a page past the end, or an empty list.
+		if count, err = s.publishedCount(ctx, authorID); err != nil {
+			return nil, false, 0, err
+		}
 	}
 	more := len(posts) > q.Limit
 	if more {
@@ -420,7 +432,7 @@ func (s *store) listPosts(ctx context.Context, authorID string, q listQuery) ([]
 			posts = posts[:q.Limit]
 		}
 	}
-	return posts, more, nil
+	return posts, more, count, nil
 }
 
 // postKey is p's position in the lists of posts.
@@ -574,24 +586,23 @@ func (s *store) createComment(ctx context.Context, c *comment) error {
 
 // listComments returns one page of a post's comments, oldest first
 // (created_at, then id), and whether more follow it (for q.Before:
-// whether more precede it), by a walk of the index comments_post, as
-// listPosts does.
+// whether more precede it), by a walk of the index comments_post, with
+// LIMIT and OFFSET written as numbers, as listPosts does.
 func (s *store) listComments(ctx context.Context, postID string, q listQuery) ([]*comment, bool, error) {
-	where, args := `post_id = $2`, []any{q.Limit + 1, postID}
+	where, args := `post_id = $1`, []any{postID}
 	order, reverse, offset := `created_at, id`, false, ``
 	switch {
 	case q.After != nil:
 		args = append(args, q.After.At, q.After.ID)
-		where += ` AND (created_at, id) > ($3, $4)`
+		where += ` AND (created_at, id) > ($2, $3)`
 	case q.Before != nil:
 		args = append(args, q.Before.At, q.Before.ID)
-		where += ` AND (created_at, id) < ($3, $4)`
+		where += ` AND (created_at, id) < ($2, $3)`
 		order, reverse = `created_at DESC, id DESC`, true
 	case q.Offset > 0:
-		args = append(args, q.Offset)
-		offset = ` OFFSET $3`
+		offset = ` OFFSET ` + strconv.Itoa(q.Offset)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+commentColumns+` FROM (SELECT id FROM comments WHERE `+where+` ORDER BY `+order+` LIMIT $1`+offset+`) page
+	rows, err := s.db.QueryContext(ctx, `SELECT `+commentColumns+` FROM (SELECT id FROM comments WHERE `+where+` ORDER BY `+order+` LIMIT `+strconv.Itoa(q.Limit+1)+offset+`) page
 		JOIN comments ON comments.id = page.id JOIN users ON users.id = comments.author_id
 		ORDER BY comments.created_at, comments.id`, args...)
 	if err != nil {
