@@ -48,27 +48,7 @@ func TestTwoInstancesBehindNginxOnACluster(t *testing.T) {
 
 	send := func(client *http.Client, method, url, token string, body any) (int, http.Header, []byte) {
 		t.Helper()
-		var rd io.Reader
-		if body != nil {
-			b, err := json.Marshal(body)
-			require.NoError(t, err)
-			rd = bytes.NewReader(b)
-		}
-		req, err := http.NewRequest(method, url, rd)
-		require.NoError(t, err)
-		req.Header.Set("User-Agent", "apikit-cluster-test")
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := client.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		data, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
-		return resp.StatusCode, resp.Header, data
+		return sendJSON(t, client, method, url, token, body)
 	}
 
 	t.Run("each client exactly its anonymous quota", func(t *testing.T) {
@@ -136,6 +116,34 @@ func TestTwoInstancesBehindNginxOnACluster(t *testing.T) {
 		assert.Equal(t, http.StatusOK, status)
 		assert.Contains(t, string(body), `"redis":"ok"`)
 	})
+}
+
+// sendJSON sends a request to a live server (body, when not nil, as
+// JSON; token as a Bearer token) and returns the status, the header and
+// the whole body.
+func sendJSON(t testing.TB, client *http.Client, method, url, token string, body any) (int, http.Header, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(t, err)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	require.NoError(t, err)
+	req.Header.Set("User-Agent", "apikit-cluster-test")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := client.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, resp.Header, data
 }
 
 // decodePair decodes a login or refresh answer, bare or in the envelope.

@@ -253,7 +253,7 @@ func migrate(ctx context.Context, db *database) error {
 		if err != nil {
 			return err
 		}
-		if err := connTx(ctx, conn, func(tx *sql.Tx) error {
+		if err := inTx(ctx, conn, func(tx *sql.Tx) error {
 			var applied int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, version).Scan(&applied); err != nil {
 				return err
@@ -273,22 +273,12 @@ func migrate(ctx context.Context, db *database) error {
 	return nil
 }
 
-// connTx is inTx on one connection.
-func connTx(ctx context.Context, conn *sql.Conn, fn func(*sql.Tx) error) error {
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
-// inTx runs fn in a write transaction: committed when fn returns nil,
+// inTx runs fn in a write transaction on db (the pool, or one
+// connection, as the migrations hold): committed when fn returns nil,
 // rolled back otherwise.
-func inTx(ctx context.Context, db *database, fn func(*sql.Tx) error) error {
+func inTx(ctx context.Context, db interface {
+	BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+}, fn func(*sql.Tx) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

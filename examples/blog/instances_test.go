@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -60,27 +58,8 @@ func TestThreeInstancesOnPostgres(t *testing.T) {
 
 	send := func(t *testing.T, method, url, token string, body any) (int, []byte) {
 		t.Helper()
-		var rd io.Reader
-		if body != nil {
-			b, err := json.Marshal(body)
-			require.NoError(t, err)
-			rd = bytes.NewReader(b)
-		}
-		req, err := http.NewRequest(method, url, rd)
-		require.NoError(t, err)
-		req.Header.Set("User-Agent", "apikit-instances-test")
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := client.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		data, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
-		return resp.StatusCode, data
+		status, _, data := sendJSON(t, client, method, url, token, body)
+		return status, data
 	}
 	field := func(t *testing.T, body []byte, name string) string {
 		t.Helper()

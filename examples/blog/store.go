@@ -422,17 +422,22 @@ func (s *store) listPosts(ctx context.Context, authorID string, q listQuery) ([]
 			return nil, false, 0, err
 		}
 	}
-	more := len(posts) > q.Limit
-	if more {
-		// The extra row is the one furthest from the key: the last in
-		// list order, or the first when reading backwards.
-		if reverse {
-			posts = posts[1:]
-		} else {
-			posts = posts[:q.Limit]
-		}
-	}
+	posts, more := trimPage(posts, q.Limit, reverse)
 	return posts, more, count, nil
+}
+
+// trimPage drops the extra row a page was read with, if it came: the one
+// furthest from the key, the last in list order, or the first when the
+// page was read backwards (reverse). more reports whether it came.
+func trimPage[T any](rows []T, limit int, reverse bool) ([]T, bool) {
+	switch {
+	case len(rows) <= limit:
+		return rows, false
+	case reverse:
+		return rows[1:], true
+	default:
+		return rows[:limit], true
+	}
 }
 
 // postKey is p's position in the lists of posts.
@@ -620,14 +625,7 @@ func (s *store) listComments(ctx context.Context, postID string, q listQuery) ([
 	if err := rows.Err(); err != nil {
 		return nil, false, err
 	}
-	more := len(comments) > q.Limit
-	if more {
-		if reverse {
-			comments = comments[1:]
-		} else {
-			comments = comments[:q.Limit]
-		}
-	}
+	comments, more := trimPage(comments, q.Limit, reverse)
 	return comments, more, nil
 }
 
