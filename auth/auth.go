@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/forwarded"
@@ -57,6 +61,12 @@ type Config struct {
 	// Tokens configures the JWTs: keys, issuer, lifetimes, leeway. Its
 	// Now must be nil: the Authenticator's clock is Config.Now.
 	Tokens TokenConfig
+
+	// Issuers are other issuers whose access tokens are accepted too
+	// (identity providers: see IssuerConfig), each with its own
+	// audience. A token goes to the one its "iss" names; the service's
+	// own tokens keep their fast path. Their Now must be nil.
+	Issuers []IssuerConfig
 
 	// CheckPassword checks a login (a username or an email address, as
 	// the client sent it) and its password, and returns the account's
@@ -177,6 +187,8 @@ type Config struct {
 // and logout. Build one with New; it is safe for concurrent use.
 type Authenticator struct {
 	tokens          *Tokens
+	issuers         map[string]*Issuer // by "iss"; nil without Config.Issuers
+	maxIssuerBytes  int                // the largest MaxTokenBytes of issuers
 	checkPassword   func(ctx context.Context, login, password string) (string, error)
 	accountKey      func(ctx context.Context, login string) (string, error)
 	basic           bool
@@ -244,6 +256,30 @@ func New(cfg Config) (*Authenticator, error) {
 	tokens, err := NewTokens(tokenConfig)
 	problems.Nested("Tokens", err)
 	a.tokens = tokens
+	for n, ic := range cfg.Issuers {
+		field := configerr.Index("Issuers", n)
+		if ic.Now != nil {
+			problems.Add(field+".Now", "must be nil: Now is the clock of the whole Authenticator, issuers included")
+		}
+		issuer, err := newIssuer(ic, a.now)
+		problems.Nested(field, err)
+		if issuer == nil {
+			continue
+		}
+		if tokens != nil && issuer.issuer == tokens.issuer {
+			problems.Addf(field+".Issuer", "%q is this service's own issuer (Tokens.Issuer)", issuer.issuer)
+			continue
+		}
+		if _, dup := a.issuers[issuer.issuer]; dup {
+			problems.Addf(field+".Issuer", "%q is listed twice", issuer.issuer)
+			continue
+		}
+		if a.issuers == nil {
+			a.issuers = make(map[string]*Issuer, len(cfg.Issuers))
+		}
+		a.issuers[issuer.issuer] = issuer
+		a.maxIssuerBytes = max(a.maxIssuerBytes, issuer.maxBytes)
+	}
 	switch {
 	case a.maxFailures == 0:
 		a.maxFailures = DefaultMaxFailures
@@ -395,6 +431,35 @@ type Identity struct {
 	Scopes []string
 	// ExpiresAt is when the token expires; zero for Basic.
 	ExpiresAt time.Time
+	// Issuer is the token's "iss": this service's own TokenConfig.Issuer,
+	// or one of Config.Issuers; empty for Basic.
+	Issuer string
+
+	// token is the verified token, whose claims DecodeClaims reads.
+	token string
+}
+
+// ErrNoClaims: DecodeClaims on an identity no token proved (Basic, or
+// one built by hand).
+var ErrNoClaims = errors.New("auth: the identity has no token claims")
+
+// DecodeClaims decodes the verified claims of the identity's token into
+// v, with encoding/json: a struct of the claims a handler needs beyond
+// the standard ones (a tenant id, roles, permissions, Entra's "tid" or
+// Auth0's namespaced claims). The claims are read from the token when
+// asked, so an identity costs nothing for them until then. An identity
+// without a token gives ErrNoClaims.
+func (id Identity) DecodeClaims(v any) error {
+	_, rest, ok := strings.Cut(id.token, ".")
+	payload, _, ok2 := strings.Cut(rest, ".")
+	if id.token == "" || !ok || !ok2 {
+		return ErrNoClaims
+	}
+	data, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return fmt.Errorf("auth: the token's claims: %w", err)
+	}
+	return json.Unmarshal(data, v)
 }
 
 // HasScope reports whether the identity's token carries scope.
@@ -516,8 +581,8 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request) (id
 		a.refuseToken(w, r, a.invalidChallenge, "duplicate", nil)
 		return nil, "", false
 	}
-	if entry, ok := a.cachedToken(r, values[0]); ok {
-		return tokenIdentity(r, entry), "cached", true
+	if entry, token, ok := a.cachedToken(r, values[0]); ok {
+		return tokenIdentity(r, entry, token, a.tokens.issuer), "cached", true
 	}
 	creds, err := parseAuthorization(values[0], a.maxHeaderBytes)
 	if err != nil {
@@ -529,12 +594,21 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request) (id
 		if r.URL.Path == a.refreshPath {
 			return nil, "", true
 		}
+		if a.issuers != nil && !a.tokens.ownHeader(creds.token) {
+			if id, err, ours := a.externalToken(r.Context(), creds.token); !ours {
+				if err != nil {
+					a.refuseToken(w, r, a.invalidChallenge, tokenRefusal(err), err)
+					return nil, "", false
+				}
+				return &identityContext{Context: r.Context(), id: id}, "issuer", true
+			}
+		}
 		entry, err := a.verifiedToken(creds.token)
 		if err != nil {
 			a.refuseToken(w, r, a.invalidChallenge, tokenRefusal(err), err)
 			return nil, "", false
 		}
-		return tokenIdentity(r, entry), "verified", true
+		return tokenIdentity(r, entry, creds.token, a.tokens.issuer), "verified", true
 	case schemeBasic:
 		if !a.basic {
 			a.refuseToken(w, r, a.bearerChallenge, "basic_disabled", nil)
@@ -550,15 +624,18 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request) (id
 	return nil, "", true
 }
 
-// tokenIdentity is the context of a request authenticated by the access
-// token whose claims entry holds.
-func tokenIdentity(r *http.Request, entry *cachedToken) *identityContext {
+// tokenIdentity is the context of a request authenticated by token, one
+// of the service's own access tokens (of issuer), whose claims entry
+// holds.
+func tokenIdentity(r *http.Request, entry *cachedToken, token, issuer string) *identityContext {
 	c := &identityContext{Context: r.Context(), id: Identity{
 		Subject:   entry.subject,
 		Method:    MethodToken,
 		TokenID:   entry.id,
 		Session:   entry.session,
 		ExpiresAt: entry.exp,
+		Issuer:    issuer,
+		token:     token,
 	}}
 	if entry.scope != "" {
 		c.id.Scopes = strings.Fields(entry.scope)
@@ -571,15 +648,40 @@ func tokenIdentity(r *http.Request, entry *cachedToken) *identityContext {
 // holds that token: the cache only holds tokens that passed
 // parseAuthorization and verification, so the hit skips both. Anything
 // else, the refresh path included, takes the full way.
-func (a *Authenticator) cachedToken(r *http.Request, value string) (*cachedToken, bool) {
+func (a *Authenticator) cachedToken(r *http.Request, value string) (*cachedToken, string, bool) {
 	if a.cache == nil || len(value) > a.maxHeaderBytes || r.URL.Path == a.refreshPath {
-		return nil, false
+		return nil, "", false
 	}
 	scheme, token, ok := strings.Cut(value, " ")
 	if !ok || !httptoken.EqualFold(scheme, "bearer") && !httptoken.EqualFold(scheme, "token") {
-		return nil, false
+		return nil, "", false
 	}
-	return a.cache.get(token, a.now())
+	entry, ok := a.cache.get(token, a.now())
+	return entry, token, ok
+}
+
+// externalToken verifies a token that is not on the own tokens' fast
+// path against the issuer its "iss" names. ours reports that no issuer
+// of Config.Issuers claims it (the service's own issuer, or one nobody
+// trusts): the own tokens' verification then decides, and refuses what
+// is nobody's. Tokens of other issuers are not cached: a key the issuer
+// withdrew must stop verifying them as soon as the key set says so.
+func (a *Authenticator) externalToken(ctx context.Context, token string) (id Identity, err error, ours bool) {
+	t, err := parseExternal(token, a.maxIssuerBytes)
+	if err != nil {
+		return Identity{}, nil, true
+	}
+	issuer := a.issuers[t.claims.Issuer]
+	if issuer == nil {
+		return Identity{}, nil, true
+	}
+	if len(token) > issuer.maxBytes {
+		return Identity{}, fmt.Errorf("%w: %w: the token is longer than %d bytes", ErrInvalidToken, jwt.ErrTokenMalformed, issuer.maxBytes), false
+	}
+	if err := issuer.verify(ctx, t); err != nil {
+		return Identity{}, fmt.Errorf("%w: %w", ErrInvalidToken, err), false
+	}
+	return t.identity(), nil, false
 }
 
 // verifiedToken verifies an access token and returns its claims,

@@ -15,6 +15,55 @@
 // rotate keys without logging anyone out. NewTokens builds Tokens on their
 // own, for a service that only verifies tokens another one issued.
 //
+// # Tokens of other issuers
+//
+// A service whose users sign in at an identity provider (Auth0, Keycloak,
+// Okta, Entra ID, Google, Dex) lists it in Config.Issuers, or verifies
+// its tokens on their own with NewIssuer and Issuer.Verify:
+//
+//	auth.IssuerConfig{Issuer: "https://tenant.eu.auth0.com/", Audience: "https://api.myblog.com"}
+//
+// The issuer's keys come from its JWK Set, whose address its OpenID
+// configuration (Issuer + "/.well-known/openid-configuration", which must
+// name the same issuer) gives, or IssuerConfig.JWKSURL. They are fetched
+// at the first token, not at start-up, and cached as the set's HTTP
+// caching headers say (max-age less Age, or Expires), between
+// RefreshInterval (1 minute) and a day, an hour without any; an expired
+// set is revalidated with its ETag or Last-Modified, and while the
+// provider is down the keys it gave keep verifying. A token whose kid the
+// set does not hold (a key rotation) makes one fetch at once, and then at
+// most one per RefreshInterval however many made-up kids arrive, so that
+// a client cannot make this service flood the provider.
+//
+// A token of another issuer is verified by hand, with crypto/rsa,
+// crypto/ecdsa and crypto/ed25519: RS256/384/512, PS256/384/512,
+// ES256/384/512 or EdDSA (IssuerConfig.Algorithms), each only with a key
+// of its own type and the key's "alg" when the key names one; "none" and
+// HMAC are never accepted from another issuer, nor a "crit" header; jku,
+// x5u and jwk headers are never followed. "iss" must be the issuer
+// exactly, "aud" must hold its Audience, "exp" must be there and not
+// passed; "nbf" and "iat", when there, must not be in the future; all
+// within IssuerConfig.Leeway (30 s, at most 5 minutes); "sub" is
+// required. None of this package's own claims (token_type, jti, sid) is.
+// Tokens larger than MaxTokenBytes (16 KiB) are refused undecoded. Keys
+// are bounded too: RSA moduli of 2048 to 8192 bits, EC points on their
+// curves, a set of at most 100 keys and 256 KiB.
+//
+// The middleware sends a Bearer token to the issuer its "iss" names; the
+// service's own tokens, recognised by their header, keep their fast path
+// and their cache. Tokens of other issuers are not cached: a key the
+// issuer withdraws stops verifying its tokens as soon as the set is
+// fetched again.
+//
+// # Claims
+//
+// The Identity has the standard claims as fields (Subject, TokenID,
+// Scopes from "scope" as a string or "scp" as a string or array,
+// ExpiresAt, Issuer), and Identity.DecodeClaims decodes every verified
+// claim into the handler's own struct: a tenant, roles, permissions.
+// The claims are read from the token when asked, so they cost nothing
+// until then.
+//
 // # The middleware
 //
 // Authenticator.Handler reads "Authorization: Bearer <token>", GitHub's
@@ -114,8 +163,9 @@
 // Detail fit for a metric label:
 //
 //   - TokenAccepted: an access token authenticated the request; Detail
-//     "verified", or "cached" when the token cache answered. The event's
-//     Request carries the Identity.
+//     "verified", "cached" when the token cache answered, or "issuer"
+//     for a token of one of Config.Issuers. The event's Request carries
+//     the Identity.
 //   - TokenRefused: credentials were refused with 401; Detail "expired",
 //     "not_yet_valid", "signature", "key" (unknown kid), "issuer",
 //     "audience", "claims", "wrong_type", "malformed", "scheme",

@@ -1,0 +1,528 @@
+package auth
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"math"
+	"math/big"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/myblog/apikit/internal/configerr"
+)
+
+// Defaults of IssuerConfig.
+const (
+	// DefaultIssuerLeeway tolerates this much clock skew between an
+	// identity provider and this service on exp, nbf and iat.
+	DefaultIssuerLeeway = 30 * time.Second
+	// DefaultRefreshInterval is the least time between two fetches of an
+	// issuer's keys that a token with an unknown kid can cause.
+	DefaultRefreshInterval = time.Minute
+	// DefaultMaxIssuerTokenBytes bounds a token of another issuer:
+	// larger ones are refused before anything is decoded.
+	DefaultMaxIssuerTokenBytes = 16 << 10
+	// defaultFetchTimeout bounds one discovery or JWKS request.
+	defaultFetchTimeout = 5 * time.Second
+	// maxDiscoveryBytes bounds an OpenID provider's configuration.
+	maxDiscoveryBytes = 256 << 10
+)
+
+// DefaultIssuerAlgorithms are the algorithms accepted from another
+// issuer when IssuerConfig.Algorithms is empty: every asymmetric JWS
+// algorithm. A shared-secret algorithm (HS256) is never accepted from
+// another issuer, nor "none".
+var DefaultIssuerAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+
+// IssuerConfig trusts the access tokens of another issuer: an identity
+// provider such as Auth0, Keycloak, Okta, Entra ID, Google or Dex.
+type IssuerConfig struct {
+	// Issuer is the "iss" its tokens carry, exactly as it writes it
+	// ("https://tenant.eu.auth0.com/", with its trailing slash if it has
+	// one). Required; https, except on a loopback host.
+	Issuer string
+	// Audience is what a token's "aud" must hold for this service: the
+	// API's identifier at the provider. Required: a token the provider
+	// issued for another API is not one for this service (RFC 8725 §3.9).
+	Audience string
+	// JWKSURL is where the issuer publishes its keys (a JWK Set).
+	// Empty: read from the issuer's OpenID configuration,
+	// Issuer + "/.well-known/openid-configuration" (OpenID Connect
+	// Discovery 1.0 §4), whose "issuer" must be Issuer exactly.
+	JWKSURL string
+	// Algorithms are the JWS algorithms accepted, each only with a key
+	// of its own type (and the key's "alg" when the key names one).
+	// Default DefaultIssuerAlgorithms; HS256 and the like, and "none",
+	// are refused.
+	Algorithms []string
+	// Leeway tolerates clock skew on exp, nbf and iat. Default
+	// DefaultIssuerLeeway (30 s); at most 5 minutes.
+	Leeway time.Duration
+	// RefreshInterval is the least time between two fetches of the keys
+	// caused by a token whose kid they do not hold (a key rotation), and
+	// the least time the keys are cached whatever the issuer's caching
+	// headers say. Default DefaultRefreshInterval (1 minute).
+	RefreshInterval time.Duration
+	// MaxTokenBytes refuses larger tokens before decoding them. Default
+	// DefaultMaxIssuerTokenBytes (16 KiB).
+	MaxTokenBytes int
+	// Client fetches the configuration and the keys. Default: a client
+	// whose requests give up after 5 seconds.
+	Client *http.Client
+	// Now is the clock of an Issuer built with NewIssuer. In
+	// Config.Issuers it must be nil: an Authenticator's issuers run on
+	// Config.Now.
+	Now func() time.Time
+}
+
+// Issuer verifies the access tokens of another issuer with keys it
+// fetches from the issuer's JWK Set and caches. It is safe for concurrent
+// use. Build one with NewIssuer, or list it in Config.Issuers.
+type Issuer struct {
+	issuer          string
+	audience        string
+	algs            []string
+	leeway          time.Duration
+	maxBytes        int
+	refreshInterval time.Duration
+	client          *http.Client
+	now             func() time.Time
+
+	// keys is the issuer's key set; nil until discovery found its URL.
+	mu           sync.Mutex
+	keys         *keySet
+	lastDiscover time.Time // the last discovery attempt
+}
+
+// NewIssuer validates cfg and returns its Issuer. Nothing is fetched
+// yet: the configuration and the keys are fetched at the first token,
+// so that a service starts while its provider is unreachable. Every
+// problem is an *apierrors.ConfigError ("auth: Issuer: ...").
+func NewIssuer(cfg IssuerConfig) (*Issuer, error) { return newIssuer(cfg, cfg.Now) }
+
+func newIssuer(cfg IssuerConfig, now func() time.Time) (*Issuer, error) {
+	problems := configerr.New("auth")
+	i := &Issuer{
+		issuer:          cfg.Issuer,
+		audience:        cfg.Audience,
+		algs:            cfg.Algorithms,
+		leeway:          cfg.Leeway,
+		maxBytes:        cfg.MaxTokenBytes,
+		refreshInterval: cfg.RefreshInterval,
+		client:          cfg.Client,
+		now:             now,
+	}
+	if i.now == nil {
+		i.now = time.Now
+	}
+	if problem := fetchableURL(cfg.Issuer); cfg.Issuer == "" {
+		problems.Add("Issuer", "required")
+	} else if problem != "" {
+		problems.Add("Issuer", problem)
+	}
+	if cfg.Audience == "" {
+		problems.Add("Audience", "required: the API's identifier at the provider, which its tokens for this service name in aud")
+	}
+	if len(i.algs) == 0 {
+		i.algs = DefaultIssuerAlgorithms
+	}
+	for n, alg := range i.algs {
+		if !contains(DefaultIssuerAlgorithms, alg) {
+			problems.Addf(configerr.Index("Algorithms", n), "%q is not an asymmetric JWS algorithm (one of %s)", alg, strings.Join(DefaultIssuerAlgorithms, ", "))
+		}
+	}
+	switch {
+	case i.leeway == 0:
+		i.leeway = DefaultIssuerLeeway
+	case i.leeway < 0 || i.leeway > maxLeeway:
+		problems.Addf("Leeway", "must be between 0 and %v", maxLeeway)
+	}
+	switch {
+	case i.refreshInterval == 0:
+		i.refreshInterval = DefaultRefreshInterval
+	case i.refreshInterval < time.Second:
+		problems.Add("RefreshInterval", "must be at least 1s: every unknown kid may cost the provider a request that often")
+	}
+	switch {
+	case i.maxBytes == 0:
+		i.maxBytes = DefaultMaxIssuerTokenBytes
+	case i.maxBytes < 256:
+		problems.Add("MaxTokenBytes", "must be at least 256")
+	}
+	if i.client == nil {
+		i.client = &http.Client{Timeout: defaultFetchTimeout}
+	}
+	if cfg.JWKSURL != "" {
+		if problem := fetchableURL(cfg.JWKSURL); problem != "" {
+			problems.Add("JWKSURL", problem)
+		}
+		i.keys = i.newKeySet(cfg.JWKSURL)
+	}
+	if err := problems.Err(); err != nil {
+		return nil, err
+	}
+	return i, nil
+}
+
+// fetchableURL says what is wrong with u as an issuer's or a key set's
+// address: it must be https, or http on a loopback host (a provider run
+// beside the service, in tests).
+func fetchableURL(u string) string {
+	parsed, err := url.Parse(u)
+	switch {
+	case err != nil:
+		return err.Error()
+	case parsed.Host == "" || parsed.User != nil || parsed.Fragment != "":
+		return fmt.Sprintf("%q is not an absolute URL without user or fragment", u)
+	case parsed.Scheme == "https":
+		return ""
+	case parsed.Scheme == "http" && isLoopback(parsed.Hostname()):
+		return ""
+	}
+	return fmt.Sprintf("%q: must be https (http only on a loopback host)", u)
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (i *Issuer) newKeySet(u string) *keySet {
+	return &keySet{url: u, client: i.client, algs: i.algs, refreshInterval: i.refreshInterval, now: i.now}
+}
+
+// Name is the issuer's "iss".
+func (i *Issuer) Name() string { return i.issuer }
+
+// keySet returns the issuer's key set, discovering its URL first when
+// the configuration named none (at most once per refreshInterval while
+// the provider fails).
+func (i *Issuer) keySet(ctx context.Context) (*keySet, error) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.keys != nil {
+		return i.keys, nil
+	}
+	now := i.now()
+	if !i.lastDiscover.IsZero() && now.Sub(i.lastDiscover) < i.refreshInterval {
+		return nil, fmt.Errorf("%w: the OpenID configuration of %s could not be read %v ago", errUnknownKey, i.issuer, now.Sub(i.lastDiscover).Round(time.Second))
+	}
+	i.lastDiscover = now
+	u, err := i.discover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	i.keys = i.newKeySet(u)
+	return i.keys, nil
+}
+
+// discover reads jwks_uri from the issuer's OpenID configuration.
+func (i *Issuer) discover(ctx context.Context) (string, error) {
+	where := strings.TrimSuffix(i.issuer, "/") + "/.well-known/openid-configuration"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, where, nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := i.client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("reading %s: %w", where, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("reading %s: %s", where, resp.Status)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxDiscoveryBytes+1))
+	if err != nil {
+		return "", fmt.Errorf("reading %s: %w", where, err)
+	}
+	if len(data) > maxDiscoveryBytes {
+		return "", fmt.Errorf("%s is larger than %d bytes", where, maxDiscoveryBytes)
+	}
+	var doc struct {
+		Issuer  string `json:"issuer"`
+		JWKSURI string `json:"jwks_uri"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return "", fmt.Errorf("%s: %w", where, err)
+	}
+	if doc.Issuer != i.issuer {
+		// OpenID Connect Discovery 1.0 §4.3: a configuration for another
+		// issuer is not this issuer's, wherever it was served.
+		return "", fmt.Errorf("%s names the issuer %q, not %q", where, doc.Issuer, i.issuer)
+	}
+	if problem := fetchableURL(doc.JWKSURI); problem != "" {
+		return "", fmt.Errorf("%s: jwks_uri %s", where, problem)
+	}
+	return doc.JWKSURI, nil
+}
+
+// externalToken is a token of another issuer, decoded but not verified.
+type externalToken struct {
+	raw       string
+	alg, kid  string
+	claims    externalClaims
+	signed    string // header.payload, what the signature covers
+	signature []byte
+}
+
+type externalHeader struct {
+	Alg  string          `json:"alg"`
+	Kid  *string         `json:"kid"`
+	Crit json.RawMessage `json:"crit"`
+	B64  *bool           `json:"b64"`
+}
+
+type externalClaims struct {
+	Issuer    string    `json:"iss"`
+	Subject   string    `json:"sub"`
+	Audience  audience  `json:"aud"`
+	ExpiresAt *float64  `json:"exp"`
+	NotBefore *float64  `json:"nbf"`
+	IssuedAt  *float64  `json:"iat"`
+	ID        string    `json:"jti"`
+	Scope     scopeList `json:"scope"`
+	Scp       scopeList `json:"scp"`
+}
+
+// scopeList is "scope" or "scp": a space-separated string (RFC 8693
+// §4.2, Auth0, Keycloak) or an array of strings (Okta's and Entra's scp).
+type scopeList []string
+
+func (s *scopeList) UnmarshalJSON(data []byte) error {
+	if len(data) > 0 && data[0] == '"' {
+		var v string
+		if err := json.Unmarshal(data, &v); err != nil {
+			return err
+		}
+		*s = strings.Fields(v)
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(data, &list); err != nil {
+		return err
+	}
+	*s = list
+	return nil
+}
+
+// parseExternal decodes a compact JWS of another issuer, refusing what no
+// verification could accept: more or fewer than three segments, bad
+// base64url or JSON, a "crit" header (no extension is understood), an
+// unencoded payload (b64: false).
+func parseExternal(token string, maxBytes int) (*externalToken, error) {
+	if len(token) > maxBytes {
+		return nil, fmt.Errorf("%w: the token is longer than %d bytes", jwt.ErrTokenMalformed, maxBytes)
+	}
+	headerPart, rest, ok1 := strings.Cut(token, ".")
+	payloadPart, sigPart, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || strings.Contains(sigPart, ".") || headerPart == "" || payloadPart == "" || sigPart == "" {
+		return nil, fmt.Errorf("%w: not a compact JWS", jwt.ErrTokenMalformed)
+	}
+	headerJSON, err := base64.RawURLEncoding.DecodeString(headerPart)
+	if err != nil {
+		return nil, fmt.Errorf("%w: header: %w", jwt.ErrTokenMalformed, err)
+	}
+	var h externalHeader
+	if err := json.Unmarshal(headerJSON, &h); err != nil {
+		return nil, fmt.Errorf("%w: header: %w", jwt.ErrTokenMalformed, err)
+	}
+	if h.Crit != nil || (h.B64 != nil && !*h.B64) {
+		return nil, fmt.Errorf("%w: the header asks for an extension (crit, b64) this service does not implement", jwt.ErrTokenUnverifiable)
+	}
+	t := &externalToken{raw: token, alg: h.Alg, signed: token[:len(headerPart)+1+len(payloadPart)]}
+	if h.Kid != nil {
+		if *h.Kid == "" {
+			return nil, fmt.Errorf("%w: kid is empty", jwt.ErrTokenMalformed)
+		}
+		t.kid = *h.Kid
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(payloadPart)
+	if err != nil {
+		return nil, fmt.Errorf("%w: claims: %w", jwt.ErrTokenMalformed, err)
+	}
+	if err := json.Unmarshal(payload, &t.claims); err != nil {
+		return nil, fmt.Errorf("%w: claims: %w", jwt.ErrTokenMalformed, err)
+	}
+	if t.signature, err = base64.RawURLEncoding.DecodeString(sigPart); err != nil {
+		return nil, fmt.Errorf("%w: signature: %w", jwt.ErrTokenMalformed, err)
+	}
+	return t, nil
+}
+
+// Verify checks token, an access token of this issuer, and returns its
+// identity: an algorithm of Algorithms, bound to the key its kid names in
+// the issuer's key set (fetched again, at most once per RefreshInterval,
+// when it does not hold that kid), a valid signature, "iss" this issuer,
+// "aud" holding Audience, "exp" present and not passed, "nbf" and "iat"
+// (when present) not in the future, all within Leeway, and a "sub". No
+// claim of this package's own tokens (token_type, jti, sid) is needed.
+// Every error wraps ErrInvalidToken.
+func (i *Issuer) Verify(ctx context.Context, token string) (Identity, error) {
+	t, err := parseExternal(token, i.maxBytes)
+	if err == nil {
+		err = i.verify(ctx, t)
+	}
+	if err != nil {
+		return Identity{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	return t.identity(), nil
+}
+
+// verify checks a decoded token, as Verify documents.
+func (i *Issuer) verify(ctx context.Context, t *externalToken) error {
+	if t.claims.Issuer != i.issuer {
+		return fmt.Errorf("%w: %q", jwt.ErrTokenInvalidIssuer, t.claims.Issuer)
+	}
+	if !contains(i.algs, t.alg) {
+		return fmt.Errorf("%w: algorithm %q is not accepted from %s", jwt.ErrTokenSignatureInvalid, t.alg, i.issuer)
+	}
+	keys, err := i.keySet(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: %w", jwt.ErrTokenUnverifiable, err)
+	}
+	key, err := keys.get(ctx, t.kid)
+	if err != nil {
+		return fmt.Errorf("%w: %w", jwt.ErrTokenUnverifiable, err)
+	}
+	if !key.allows(t.alg) {
+		return fmt.Errorf("%w: algorithm %s does not match key %q (%s)", jwt.ErrTokenSignatureInvalid, t.alg, t.kid, strings.Join(key.algs, ", "))
+	}
+	if err := verifySignature(t.alg, key.key, t.signed, t.signature); err != nil {
+		return fmt.Errorf("%w: %w", jwt.ErrTokenSignatureInvalid, err)
+	}
+	now := i.now()
+	c := &t.claims
+	switch {
+	case c.ExpiresAt == nil:
+		return fmt.Errorf("%w: exp", jwt.ErrTokenRequiredClaimMissing)
+	case !before(now.Add(-i.leeway), *c.ExpiresAt):
+		return jwt.ErrTokenExpired
+	case c.NotBefore != nil && before(now.Add(i.leeway), *c.NotBefore):
+		return jwt.ErrTokenNotValidYet
+	case c.IssuedAt != nil && before(now.Add(i.leeway), *c.IssuedAt):
+		return jwt.ErrTokenUsedBeforeIssued
+	case !contains(c.Audience, i.audience):
+		return fmt.Errorf("%w: want %q", jwt.ErrTokenInvalidAudience, i.audience)
+	case c.Subject == "":
+		return fmt.Errorf("%w: sub", jwt.ErrTokenRequiredClaimMissing)
+	}
+	return nil
+}
+
+// before reports whether t is before the NumericDate date (seconds since
+// the epoch, fractions allowed); a date that is not a finite number is
+// never after anything.
+func before(t time.Time, date float64) bool {
+	if math.IsNaN(date) || math.IsInf(date, 0) {
+		return false
+	}
+	sec, frac := math.Modf(date)
+	if sec > math.MaxInt64/2 {
+		return true
+	}
+	if sec < math.MinInt64/2 {
+		return false
+	}
+	return t.Before(time.Unix(int64(sec), int64(frac*1e9)))
+}
+
+// identity is the Identity of a verified token of another issuer.
+func (t *externalToken) identity() Identity {
+	c := &t.claims
+	scopes := []string(c.Scope)
+	if scopes == nil {
+		scopes = c.Scp
+	}
+	var exp time.Time
+	if c.ExpiresAt != nil {
+		exp, _ = numericDate(*c.ExpiresAt)
+	}
+	return Identity{
+		Subject:   c.Subject,
+		Method:    MethodToken,
+		TokenID:   c.ID,
+		Scopes:    scopes,
+		ExpiresAt: exp,
+		Issuer:    c.Issuer,
+		token:     t.raw,
+	}
+}
+
+// verifySignature checks sig over signed with key by alg (RFC 7518 §3):
+// RSASSA-PKCS1-v1_5, RSASSA-PSS with a salt as long as the hash, ECDSA
+// with R and S of the curve's size each, Ed25519.
+func verifySignature(alg string, key crypto.PublicKey, signed string, sig []byte) error {
+	var h hash.Hash
+	var id crypto.Hash
+	switch alg[len(alg)-3:] {
+	case "256":
+		h, id = sha256.New(), crypto.SHA256
+	case "384":
+		h, id = sha512.New384(), crypto.SHA384
+	case "512":
+		h, id = sha512.New(), crypto.SHA512
+	}
+	if alg == "EdDSA" {
+		pub, ok := key.(ed25519.PublicKey)
+		if !ok || !ed25519.Verify(pub, []byte(signed), sig) {
+			return errBadSignature
+		}
+		return nil
+	}
+	if h == nil {
+		return errBadSignature
+	}
+	h.Write([]byte(signed))
+	digest := h.Sum(nil)
+	switch alg[:2] {
+	case "RS":
+		pub, ok := key.(*rsa.PublicKey)
+		if !ok || rsa.VerifyPKCS1v15(pub, id, digest, sig) != nil {
+			return errBadSignature
+		}
+	case "PS":
+		pub, ok := key.(*rsa.PublicKey)
+		if !ok || rsa.VerifyPSS(pub, id, digest, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: id}) != nil {
+			return errBadSignature
+		}
+	case "ES":
+		pub, ok := key.(*ecdsa.PublicKey)
+		if !ok {
+			return errBadSignature
+		}
+		size := (pub.Curve.Params().BitSize + 7) / 8
+		if len(sig) != 2*size {
+			return errBadSignature
+		}
+		r, s := new(big.Int).SetBytes(sig[:size]), new(big.Int).SetBytes(sig[size:])
+		if !ecdsa.Verify(pub, digest, r, s) {
+			return errBadSignature
+		}
+	default:
+		return errBadSignature
+	}
+	return nil
+}
+
+var errBadSignature = errors.New("the signature does not verify")
