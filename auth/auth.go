@@ -62,6 +62,12 @@ type Config struct {
 	// Now must be nil: the Authenticator's clock is Config.Now.
 	Tokens TokenConfig
 
+	// Scopes are the scopes this service defines ("posts:read",
+	// "posts:write", "user"): the X-OAuth-Scopes of an unrestricted
+	// credential (HTTP Basic with the password, a token Login issued),
+	// which has them all. Empty: such a response has no X-OAuth-Scopes.
+	Scopes []string
+
 	// Issuers are other issuers whose access tokens are accepted too
 	// (identity providers: see IssuerConfig), each with its own
 	// audience. A token goes to the one its "iss" names; the service's
@@ -188,6 +194,7 @@ type Config struct {
 type Authenticator struct {
 	tokens          *Tokens
 	issuers         map[string]*Issuer // by "iss"; nil without Config.Issuers
+	allScopes       []string           // X-OAuth-Scopes of an unrestricted credential; nil: none
 	maxIssuerBytes  int                // the largest MaxTokenBytes of issuers
 	checkPassword   func(ctx context.Context, login, password string) (string, error)
 	accountKey      func(ctx context.Context, login string) (string, error)
@@ -256,6 +263,14 @@ func New(cfg Config) (*Authenticator, error) {
 	tokens, err := NewTokens(tokenConfig)
 	problems.Nested("Tokens", err)
 	a.tokens = tokens
+	if len(cfg.Scopes) > 0 {
+		a.allScopes = []string{strings.Join(cfg.Scopes, ", ")}
+	}
+	for n, s := range cfg.Scopes {
+		if s == "" || strings.ContainsAny(s, " ,\"") {
+			problems.Addf(configerr.Index("Scopes", n), "%q: a scope is a non-empty word without spaces, commas or quotes", s)
+		}
+	}
 	for n, ic := range cfg.Issuers {
 		field := configerr.Index("Issuers", n)
 		if ic.Now != nil {
@@ -437,6 +452,8 @@ type Identity struct {
 
 	// token is the verified token, whose claims DecodeClaims reads.
 	token string
+	// unrestricted: the credential has every scope (see Unrestricted).
+	unrestricted bool
 }
 
 // ErrNoClaims: DecodeClaims on an identity no token proved (Basic, or
@@ -462,15 +479,10 @@ func (id Identity) DecodeClaims(v any) error {
 	return json.Unmarshal(data, v)
 }
 
-// HasScope reports whether the identity's token carries scope.
-func (id Identity) HasScope(scope string) bool {
-	for _, s := range id.Scopes {
-		if s == scope {
-			return true
-		}
-	}
-	return false
-}
+// HasScope reports whether the identity may act with scope: it is
+// unrestricted, or one of its scopes is scope or a parent of it ("posts"
+// covers "posts:write"; see RequireScopes).
+func (id Identity) HasScope(scope string) bool { return id.hasAny([]string{scope}) }
 
 type identityKey struct{}
 
@@ -480,6 +492,9 @@ type identityKey struct{}
 type identityContext struct {
 	context.Context
 	id Identity
+	// scopesHeader is X-OAuth-Scopes when already known (a cached
+	// token's); nil: computed from id.
+	scopesHeader []string
 }
 
 func (c *identityContext) Value(key any) any {
@@ -542,6 +557,13 @@ func (a *Authenticator) Handler(next http.Handler) http.Handler {
 			return
 		}
 		if id != nil {
+			h := id.scopesHeader
+			if h == nil {
+				h = a.scopesHeader(&id.id)
+			}
+			if h != nil {
+				w.Header()[oauthScopesKey] = h
+			}
 			r = r.WithContext(id)
 			if accepted != "" && a.observer != nil {
 				a.observer.Observe(observe.Event{Middleware: "auth", Decision: observe.TokenAccepted, Detail: accepted, Request: r})
@@ -619,7 +641,7 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request) (id
 			a.fail(w, r, e)
 			return nil, "", false
 		}
-		return &identityContext{Context: r.Context(), id: Identity{Subject: subject, Method: MethodBasic}}, "", true
+		return &identityContext{Context: r.Context(), id: Identity{Subject: subject, Method: MethodBasic, unrestricted: true}}, "", true
 	}
 	return nil, "", true
 }
@@ -639,6 +661,9 @@ func tokenIdentity(r *http.Request, entry *cachedToken, token, issuer string) *i
 	}}
 	if entry.scope != "" {
 		c.id.Scopes = strings.Fields(entry.scope)
+		c.scopesHeader = entry.scopesHeader
+	} else {
+		c.id.unrestricted = true // issued by Login or Refresh: the account itself
 	}
 	return c
 }
@@ -693,6 +718,9 @@ func (a *Authenticator) verifiedToken(token string) (*cachedToken, error) {
 	}
 	exp, _ := numericDate(claims.ExpiresAt)
 	entry := &cachedToken{subject: claims.Subject, id: claims.ID, session: claims.Session, scope: claims.Scope, exp: exp}
+	if claims.Scope != "" {
+		entry.scopesHeader = []string{strings.Join(strings.Fields(claims.Scope), ", ")}
+	}
 	if a.cache != nil {
 		entry.expiresAt = exp.Add(a.tokens.leeway)
 		if nbf, ok := numericDate(claims.NotBefore); ok {

@@ -32,6 +32,7 @@ type tokenCache struct {
 
 type cachedToken struct {
 	subject, id, session, scope string
+	scopesHeader                []string  // X-OAuth-Scopes of a scoped token, made once
 	expiresAt                   time.Time // when the token stops working, leeway included
 	notBefore                   time.Time // when it starts, leeway included
 	exp                         time.Time // its exp claim, for Identity.ExpiresAt

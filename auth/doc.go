@@ -64,6 +64,29 @@
 // The claims are read from the token when asked, so they cost nothing
 // until then.
 //
+// # Scopes
+//
+// A credential is unrestricted (HTTP Basic with the account's password,
+// a token Login or Refresh issued: the account acting for itself) or
+// scoped (a token Issue made with scopes, such as a personal access
+// token, or a token of another issuer, by its "scope" or "scp"). Every
+// authenticated response carries X-OAuth-Scopes, as GitHub sends it: the
+// token's scopes joined by ", ", or for an unrestricted credential
+// Config.Scopes. RequireScopes("posts:write") wraps a route: its
+// responses carry X-Accepted-OAuth-Scopes, and a scoped credential with
+// none of the accepted scopes is answered
+//
+//	HTTP/1.1 403 Forbidden
+//	WWW-Authenticate: Bearer realm="API", error="insufficient_scope", scope="posts:write"
+//	X-Accepted-OAuth-Scopes: posts:write
+//
+//	{"message":"Resource not accessible by this token: it has none of the scopes this route accepts",...}
+//
+// A scope covers those below it after a colon ("posts" covers
+// "posts:write", "user" covers "user:email"). CheckScopes answers a
+// private resource's missing scope with the 404 of a missing resource,
+// as CheckOwner does.
+//
 // # The middleware
 //
 // Authenticator.Handler reads "Authorization: Bearer <token>", GitHub's
@@ -166,6 +189,8 @@
 //     "verified", "cached" when the token cache answered, or "issuer"
 //     for a token of one of Config.Issuers. The event's Request carries
 //     the Identity.
+//   - TokenRefused with Detail "scope": RequireScopes refused a scoped
+//     credential (403).
 //   - TokenRefused: credentials were refused with 401; Detail "expired",
 //     "not_yet_valid", "signature", "key" (unknown kid), "issuer",
 //     "audience", "claims", "wrong_type", "malformed", "scheme",
@@ -220,8 +245,8 @@
 // # What it does not do
 //
 // It does not store users or hash passwords (CheckPassword does, with
-// bcrypt or argon2id), issue OAuth authorization codes, check scopes on
-// routes, or revoke access tokens before they expire: logout ends the
+// bcrypt or argon2id), issue OAuth authorization codes, or revoke
+// access tokens before they expire: logout ends the
 // session's refreshes, and an access token already issued lives out its
 // 2 hours, which is why they are short. Passwords and tokens never reach
 // a log line or an error body.
