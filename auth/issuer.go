@@ -326,6 +326,11 @@ func (s *scopeList) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// strictBase64 is base64url without padding, refusing encodings whose
+// unused low bits are not zero: one token has one spelling, so a token
+// altered in those bits is not taken for the original.
+var strictBase64 = base64.RawURLEncoding.Strict()
+
 // parseExternal decodes a compact JWS of another issuer, refusing what no
 // verification could accept: more or fewer than three segments, bad
 // base64url or JSON, a "crit" header (no extension is understood), an
@@ -339,7 +344,7 @@ func parseExternal(token string, maxBytes int) (*externalToken, error) {
 	if !ok1 || !ok2 || strings.Contains(sigPart, ".") || headerPart == "" || payloadPart == "" || sigPart == "" {
 		return nil, fmt.Errorf("%w: not a compact JWS", jwt.ErrTokenMalformed)
 	}
-	headerJSON, err := base64.RawURLEncoding.DecodeString(headerPart)
+	headerJSON, err := strictBase64.DecodeString(headerPart)
 	if err != nil {
 		return nil, fmt.Errorf("%w: header: %w", jwt.ErrTokenMalformed, err)
 	}
@@ -357,14 +362,14 @@ func parseExternal(token string, maxBytes int) (*externalToken, error) {
 		}
 		t.kid = *h.Kid
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(payloadPart)
+	payload, err := strictBase64.DecodeString(payloadPart)
 	if err != nil {
 		return nil, fmt.Errorf("%w: claims: %w", jwt.ErrTokenMalformed, err)
 	}
 	if err := json.Unmarshal(payload, &t.claims); err != nil {
 		return nil, fmt.Errorf("%w: claims: %w", jwt.ErrTokenMalformed, err)
 	}
-	if t.signature, err = base64.RawURLEncoding.DecodeString(sigPart); err != nil {
+	if t.signature, err = strictBase64.DecodeString(sigPart); err != nil {
 		return nil, fmt.Errorf("%w: signature: %w", jwt.ErrTokenMalformed, err)
 	}
 	return t, nil
