@@ -62,6 +62,17 @@ type Config struct {
 	// Now must be nil: the Authenticator's clock is Config.Now.
 	Tokens TokenConfig
 
+	// TokenPrefix starts every personal access token of the service
+	// ("myblog_pat_"); a bearer token or a Basic password with it goes to
+	// CheckToken (see TokenGrant). Required with CheckToken.
+	TokenPrefix string
+	// CheckToken checks a personal access token (with its prefix) and
+	// returns what it grants, or ErrBadCredentials for a token it does
+	// not know or that was revoked; any other error is a 503. It is
+	// called on every request that carries one (tokens are not cached).
+	// Nil: no personal access tokens.
+	CheckToken func(ctx context.Context, token string) (TokenGrant, error)
+
 	// Scopes are the scopes this service defines ("posts:read",
 	// "posts:write", "user"): the X-OAuth-Scopes of an unrestricted
 	// credential (HTTP Basic with the password, a token Login issued),
@@ -195,7 +206,9 @@ type Authenticator struct {
 	tokens          *Tokens
 	issuers         map[string]*Issuer // by "iss"; nil without Config.Issuers
 	allScopes       []string           // X-OAuth-Scopes of an unrestricted credential; nil: none
-	maxIssuerBytes  int                // the largest MaxTokenBytes of issuers
+	tokenPrefix     string
+	checkToken      func(ctx context.Context, token string) (TokenGrant, error)
+	maxIssuerBytes  int // the largest MaxTokenBytes of issuers
 	checkPassword   func(ctx context.Context, login, password string) (string, error)
 	accountKey      func(ctx context.Context, login string) (string, error)
 	basic           bool
@@ -266,6 +279,10 @@ func New(cfg Config) (*Authenticator, error) {
 	if len(cfg.Scopes) > 0 {
 		a.allScopes = []string{strings.Join(cfg.Scopes, ", ")}
 	}
+	if field, problem := checkPersonalConfig(cfg); problem != "" {
+		problems.Add(field, problem)
+	}
+	a.tokenPrefix, a.checkToken = cfg.TokenPrefix, cfg.CheckToken
 	for n, s := range cfg.Scopes {
 		if s == "" || strings.ContainsAny(s, " ,\"") {
 			problems.Addf(configerr.Index("Scopes", n), "%q: a scope is a non-empty word without spaces, commas or quotes", s)
@@ -616,6 +633,10 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request) (id
 		if r.URL.Path == a.refreshPath {
 			return nil, "", true
 		}
+		if a.isPersonalToken(creds.token) {
+			id, ok := a.personalToken(w, r, creds.token, "token")
+			return id, "", ok
+		}
 		if a.issuers != nil && !a.tokens.ownHeader(creds.token) {
 			if id, err, ours := a.externalToken(r.Context(), creds.token); !ours {
 				if err != nil {
@@ -635,6 +656,12 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request) (id
 		if !a.basic {
 			a.refuseToken(w, r, a.bearerChallenge, "basic_disabled", nil)
 			return nil, "", false
+		}
+		if a.isPersonalToken(creds.password) {
+			// A token as the password, as GitHub takes them: the token
+			// decides, whatever the username.
+			id, ok := a.personalToken(w, r, creds.password, "basic")
+			return id, "", ok
 		}
 		subject, e := a.basicLogin(r, creds.user, creds.password)
 		if e != nil {

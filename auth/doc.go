@@ -64,6 +64,17 @@
 // The claims are read from the token when asked, so they cost nothing
 // until then.
 //
+// # Personal access tokens
+//
+// A service that lets users make tokens for scripts, as GitHub's
+// personal access tokens, stores them itself (as a hash) and gives the
+// middleware Config.TokenPrefix ("myblog_pat_") and Config.CheckToken. A
+// bearer token, a "token" token or a Basic password with that prefix
+// goes to CheckToken, never to JWT verification or CheckPassword, on
+// every request (no cache: a revoked token stops at once), and acts with
+// the scopes of its TokenGrant. CheckToken's ErrBadCredentials is the
+// 401 of any bad credential; any other error of it a 503.
+//
 // # Scopes
 //
 // A credential is unrestricted (HTTP Basic with the account's password,
@@ -190,7 +201,10 @@
 //     for a token of one of Config.Issuers. The event's Request carries
 //     the Identity.
 //   - TokenRefused with Detail "scope": RequireScopes refused a scoped
-//     credential (403).
+//     credential (403); with Detail "personal_token": CheckToken did not
+//     know a personal access token.
+//   - TokenAccepted with Detail "personal_token" or "personal_basic": a
+//     personal access token, as a bearer token or a Basic password.
 //   - TokenRefused: credentials were refused with 401; Detail "expired",
 //     "not_yet_valid", "signature", "key" (unknown kid), "issuer",
 //     "audience", "claims", "wrong_type", "malformed", "scheme",
@@ -208,7 +222,8 @@
 //     Detail "login" or "refresh".
 //   - StoreError: Detail the store operation that failed ("acquire",
 //     "release", "reset", "start", "rotate", "revoke") or the function
-//     ("check_password", "account_key"); Err holds the failure.
+//     ("check_password", "account_key", "check_token"); Err holds the
+//     failure.
 //
 // A nil Observer costs nothing, and a non-nil one no allocation.
 //
