@@ -31,9 +31,10 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// e2eExposed is docs/conventions.md's Access-Control-Expose-Headers, in order.
-// the vendor myblog, and the export jobs' X-Poll-Interval.
-const e2eExposed = "ETag, Link, Location, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Used, X-RateLimit-Resource, X-myblog-Media-Type, X-myblog-Request-Id, X-Poll-Interval"
+// e2eExposed is docs/conventions.md's Access-Control-Expose-Headers, in order, with
+// the vendor myblog, the export jobs' X-Poll-Interval and the scopes'
+// headers.
+const e2eExposed = "ETag, Link, Location, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Used, X-RateLimit-Resource, X-myblog-Media-Type, X-myblog-Request-Id, X-Poll-Interval, X-OAuth-Scopes, X-Accepted-OAuth-Scopes"
 
 const (
 	e2eMediaType   = "myblog.v3; format=json"
@@ -459,7 +460,7 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 				require.True(t, ok, "%s is a string", k)
 				root[k] = s
 			}
-			assert.ElementsMatch(t, []string{"name", "version", "url", "documentation_url", "current_user_url", "user_url", "user_posts_url", "sign_up_url", "login_url", "refresh_tokens_url", "posts_url", "post_url", "post_like_url", "post_comments_url", "exports_url", "job_url", "rate_limit_url"}, e2eKeys(obj))
+			assert.ElementsMatch(t, []string{"name", "version", "url", "documentation_url", "current_user_url", "user_url", "user_posts_url", "sign_up_url", "login_url", "refresh_tokens_url", "authorizations_url", "posts_url", "post_url", "post_like_url", "post_comments_url", "exports_url", "job_url", "rate_limit_url"}, e2eKeys(obj))
 			vars := map[string]string{"username": "alice", "id": "42", "job_id": "7", "page": "2", "per_page": "5"}
 			for name, want := range map[string]string{
 				"url":                "/",
@@ -468,6 +469,7 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 				"user_posts_url":     "/users/alice/posts?page=2&per_page=5",
 				"sign_up_url":        "/users",
 				"login_url":          "/login",
+				"authorizations_url": "/authorizations",
 				"refresh_tokens_url": "/authorizations/refresh-tokens",
 				"posts_url":          "/posts?page=2&per_page=5",
 				"post_url":           "/posts/42",

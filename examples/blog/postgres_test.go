@@ -95,6 +95,7 @@ var postgresSuite = []struct {
 	{"E2EExportLarge", TestE2EExportLarge},
 	{"E2EExportStoreOutage", TestE2EExportStoreOutage},
 	{"E2EDeepPages", TestE2EDeepPages},
+	{"E2EPersonalTokens", TestE2EPersonalTokens},
 	{"WriteExport", TestWriteExport},
 	{"RecordExport", TestRecordExport},
 	{"ExportRetention", TestExportRetention},

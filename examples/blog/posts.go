@@ -34,13 +34,16 @@ func postState(p *post) conditional.State {
 }
 
 // visible reports whether the request may see p: published posts are
-// public, drafts are their author's.
+// public, drafts are their author's (with a token: one of posts:read or
+// posts:write).
 func visible(r *http.Request, p *post) bool {
 	if p.Published {
 		return true
 	}
 	id, ok := auth.FromContext(r.Context())
-	return ok && id.Subject == p.AuthorID
+	// A personal access token sees its user's drafts with posts:read
+	// (or posts:write, which writes them).
+	return ok && id.Subject == p.AuthorID && auth.CheckScopes(r.Context(), "posts:read", "posts:write") == nil
 }
 
 // loadPost finds {id} for the request, answering 404 for a post that

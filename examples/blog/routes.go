@@ -22,6 +22,9 @@ type route struct {
 // answer is a JSON 405 with Allow; an unknown path a JSON 404.
 func (a *api) routes() http.Handler {
 	require := a.authn.Require
+	// scoped is require for a route a personal access token needs one of
+	// scopes for (docs/blog-api.md, Scopes).
+	scoped := func(h http.HandlerFunc, scopes ...string) http.Handler { return a.authn.RequireScopes(scopes...)(h) }
 	table := []route{
 		{"/{$}", map[string]http.Handler{"GET": http.HandlerFunc(a.root)}},
 		{"/healthz", map[string]http.Handler{"GET": http.HandlerFunc(a.health)}},
@@ -31,26 +34,29 @@ func (a *api) routes() http.Handler {
 			"PATCH": a.authn.Refresh(), "POST": a.authn.Refresh(), "DELETE": a.authn.Logout(),
 		}},
 		{"/user", map[string]http.Handler{
-			"GET": require(http.HandlerFunc(a.getUser)), "PATCH": require(http.HandlerFunc(a.updateUser)), "POST": require(http.HandlerFunc(a.updateUser)),
+			"GET": require(http.HandlerFunc(a.getUser)), "PATCH": scoped(a.updateUser, "user"), "POST": scoped(a.updateUser, "user"),
 		}},
+		{"/authorizations", map[string]http.Handler{"GET": require(http.HandlerFunc(a.listAuthorizations)), "POST": require(http.HandlerFunc(a.createAuthorization))}},
+		{"/authorizations/{id}", map[string]http.Handler{"DELETE": require(http.HandlerFunc(a.deleteAuthorization))}},
 		{"/users", map[string]http.Handler{"POST": http.HandlerFunc(a.signUp)}},
 		{"/users/{username}", map[string]http.Handler{"GET": http.HandlerFunc(a.getUserByLogin)}},
 		{"/users/{username}/posts", map[string]http.Handler{"GET": http.HandlerFunc(a.listUserPosts)}},
 		{"/posts", map[string]http.Handler{
-			"GET": http.HandlerFunc(a.listPosts), "POST": require(http.HandlerFunc(a.createPost)), "DELETE": require(http.HandlerFunc(a.deletePosts)),
+			"GET": http.HandlerFunc(a.listPosts), "POST": scoped(a.createPost, "posts:write"), "DELETE": scoped(a.deletePosts, "posts:write"),
 		}},
 		{"/posts/{id}", map[string]http.Handler{
-			"GET": http.HandlerFunc(a.getPost), "PATCH": require(http.HandlerFunc(a.updatePost)), "POST": require(http.HandlerFunc(a.updatePost)),
-			"DELETE": require(http.HandlerFunc(a.deletePost)),
+			"GET": http.HandlerFunc(a.getPost), "PATCH": scoped(a.updatePost, "posts:write"), "POST": scoped(a.updatePost, "posts:write"),
+			"DELETE": scoped(a.deletePost, "posts:write"),
 		}},
-		{"/posts/{id}/like", map[string]http.Handler{"PUT": require(http.HandlerFunc(a.like)), "DELETE": require(http.HandlerFunc(a.unlike))}},
-		{"/posts/{id}/comments", map[string]http.Handler{"GET": http.HandlerFunc(a.listComments), "POST": require(http.HandlerFunc(a.createComment))}},
+		{"/posts/{id}/like", map[string]http.Handler{"PUT": scoped(a.like, "posts:write"), "DELETE": scoped(a.unlike, "posts:write")}},
+		{"/posts/{id}/comments", map[string]http.Handler{"GET": http.HandlerFunc(a.listComments), "POST": scoped(a.createComment, "posts:write")}},
 		{"/posts/{id}/comments/{comment_id}", map[string]http.Handler{"GET": http.HandlerFunc(a.getComment)}},
-		{"/exports", map[string]http.Handler{"POST": require(http.HandlerFunc(a.createExport))}},
-		{"/jobs/{job_id}", map[string]http.Handler{"GET": require(http.HandlerFunc(a.getJob))}},
-		{"/jobs/{job_id}/result", map[string]http.Handler{"GET": require(http.HandlerFunc(a.getJobResult))}},
+		{"/exports", map[string]http.Handler{"POST": scoped(a.createExport, "exports")}},
+		{"/jobs/{job_id}", map[string]http.Handler{"GET": scoped(a.getJob, "exports")}},
+		{"/jobs/{job_id}/result", map[string]http.Handler{"GET": scoped(a.getJobResult, "exports")}},
 	}
 	mux := http.NewServeMux()
+	notAllowed := map[string]http.Handler{} // by path: the 405 of every other method
 	for _, rt := range table {
 		allowed := []string{}
 		for method, h := range rt.methods {
@@ -61,8 +67,23 @@ func (a *api) routes() http.Handler {
 			}
 		}
 		slices.Sort(allowed)
-		// The same path without a method: every other method, a 405.
-		mux.Handle(rt.path, a.errors.Handler(apierrors.MethodNotAllowed(allowed...)))
+		notAllowed[rt.path] = a.errors.Handler(apierrors.MethodNotAllowed(allowed...))
+	}
+	// The same path without a method: every other method, a 405. The
+	// refresh path is a literal under /authorizations/{id}: its 405 is
+	// answered by the pattern's, which the mux would refuse to register
+	// beside a method-less literal.
+	refresh, tokens := notAllowed["/authorizations/refresh-tokens"], notAllowed["/authorizations/{id}"]
+	delete(notAllowed, "/authorizations/refresh-tokens")
+	notAllowed["/authorizations/{id}"] = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("id") == "refresh-tokens" {
+			refresh.ServeHTTP(w, r)
+			return
+		}
+		tokens.ServeHTTP(w, r)
+	})
+	for path, h := range notAllowed {
+		mux.Handle(path, h)
 	}
 	mux.Handle("/", a.errors.Handler(apierrors.NotFound()))
 	return a.knownSubject(mux)
@@ -111,45 +132,47 @@ func (a *api) userLookupFailed(w http.ResponseWriter, r *http.Request, err error
 // rootDocument is GET /: where everything is, as RFC 6570 URL templates
 // the way GitHub's root endpoint lists them.
 type rootDocument struct {
-	Name             string `json:"name"`
-	Version          string `json:"version"`
-	URL              string `json:"url"`
-	DocumentationURL string `json:"documentation_url"`
-	CurrentUserURL   string `json:"current_user_url"`
-	UserURL          string `json:"user_url"`
-	UserPostsURL     string `json:"user_posts_url"`
-	SignUpURL        string `json:"sign_up_url"`
-	LoginURL         string `json:"login_url"`
-	RefreshTokensURL string `json:"refresh_tokens_url"`
-	PostsURL         string `json:"posts_url"`
-	PostURL          string `json:"post_url"`
-	PostLikeURL      string `json:"post_like_url"`
-	PostCommentsURL  string `json:"post_comments_url"`
-	ExportsURL       string `json:"exports_url"`
-	JobURL           string `json:"job_url"`
-	RateLimitURL     string `json:"rate_limit_url"`
+	Name              string `json:"name"`
+	Version           string `json:"version"`
+	URL               string `json:"url"`
+	DocumentationURL  string `json:"documentation_url"`
+	CurrentUserURL    string `json:"current_user_url"`
+	UserURL           string `json:"user_url"`
+	UserPostsURL      string `json:"user_posts_url"`
+	SignUpURL         string `json:"sign_up_url"`
+	LoginURL          string `json:"login_url"`
+	RefreshTokensURL  string `json:"refresh_tokens_url"`
+	AuthorizationsURL string `json:"authorizations_url"`
+	PostsURL          string `json:"posts_url"`
+	PostURL           string `json:"post_url"`
+	PostLikeURL       string `json:"post_like_url"`
+	PostCommentsURL   string `json:"post_comments_url"`
+	ExportsURL        string `json:"exports_url"`
+	JobURL            string `json:"job_url"`
+	RateLimitURL      string `json:"rate_limit_url"`
 }
 
 func (a *api) root(w http.ResponseWriter, r *http.Request) {
 	base := a.baseURL(r)
 	a.render.JSON(w, r, http.StatusOK, rootDocument{
-		Name:             "myblog",
-		Version:          "v3",
-		URL:              base + "/",
-		DocumentationURL: documentationURL,
-		CurrentUserURL:   base + "/user",
-		UserURL:          base + "/users/{username}",
-		UserPostsURL:     base + "/users/{username}/posts{?page,per_page}",
-		SignUpURL:        base + "/users",
-		LoginURL:         base + "/login",
-		RefreshTokensURL: base + "/authorizations/refresh-tokens",
-		PostsURL:         base + "/posts{?page,per_page}",
-		PostURL:          base + "/posts/{id}",
-		PostLikeURL:      base + "/posts/{id}/like",
-		PostCommentsURL:  base + "/posts/{id}/comments{?page,per_page}",
-		ExportsURL:       base + "/exports",
-		JobURL:           base + "/jobs/{job_id}",
-		RateLimitURL:     base + "/rate_limit",
+		Name:              "myblog",
+		Version:           "v3",
+		URL:               base + "/",
+		DocumentationURL:  documentationURL,
+		CurrentUserURL:    base + "/user",
+		UserURL:           base + "/users/{username}",
+		UserPostsURL:      base + "/users/{username}/posts{?page,per_page}",
+		SignUpURL:         base + "/users",
+		LoginURL:          base + "/login",
+		RefreshTokensURL:  base + "/authorizations/refresh-tokens",
+		AuthorizationsURL: base + "/authorizations",
+		PostsURL:          base + "/posts{?page,per_page}",
+		PostURL:           base + "/posts/{id}",
+		PostLikeURL:       base + "/posts/{id}/like",
+		PostCommentsURL:   base + "/posts/{id}/comments{?page,per_page}",
+		ExportsURL:        base + "/exports",
+		JobURL:            base + "/jobs/{job_id}",
+		RateLimitURL:      base + "/rate_limit",
 	})
 }
 

@@ -244,6 +244,9 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 			AttemptStore:  attempts,
 			TokenStore:    tokens,
 			Realm:         "myblog",
+			Scopes:        blogScopes,
+			TokenPrefix:   tokenPrefix,
+			CheckToken:    a.checkToken,
 			Render:        a.render,
 			Decoder:       decoder,
 		},
@@ -258,8 +261,9 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		},
 		AccessLog: accesslog.Config{Done: a.metrics.requestDone},
 		UserAgent: useragent.Config{Exempt: isHealthCheck},
-		// The export jobs' poll interval, read by scripts too.
-		CORS:     cors.Config{Expose: []string{"X-Poll-Interval"}},
+		// The export jobs' poll interval and the scopes, read by scripts
+		// too.
+		CORS:     cors.Config{Expose: []string{"X-Poll-Interval", auth.HeaderOAuthScopes, auth.HeaderAcceptedOAuthScopes}},
 		JSONP:    jsonp.Config{Headers: []string{"X-myblog-Media-Type", "X-Poll-Interval"}},
 		TimeZone: timezone.Config{UserZone: a.userZone, Remember: a.rememberZone},
 	})
