@@ -59,7 +59,10 @@ var ErrBadCredentials = errors.New("auth: bad credentials")
 // required; every other zero value is a default documented on its field.
 type Config struct {
 	// Tokens configures the JWTs: keys, issuer, lifetimes, leeway. Its
-	// Now must be nil: the Authenticator's clock is Config.Now.
+	// Now must be nil: the Authenticator's clock is Config.Now. A service
+	// whose users only sign in at identity providers leaves it zero and
+	// lists them in Issuers: then Login, Refresh and Logout answer 404,
+	// Issue is ErrCannotSign, and Tokens is nil.
 	Tokens TokenConfig
 
 	// TokenPrefix starts every personal access token of the service
@@ -271,10 +274,16 @@ func New(cfg Config) (*Authenticator, error) {
 	if cfg.Tokens.Now != nil {
 		problems.Add("Tokens.Now", "must be nil: Now is the clock of the whole Authenticator, tokens included")
 	}
-	tokenConfig := cfg.Tokens
-	tokenConfig.Now = a.now
-	tokens, err := NewTokens(tokenConfig)
-	problems.Nested("Tokens", err)
+	// A service whose users only sign in at identity providers needs no
+	// tokens of its own: Tokens left zero with Issuers set.
+	var tokens *Tokens
+	if cfg.Tokens.Issuer != "" || len(cfg.Tokens.Keys) > 0 || len(cfg.Issuers) == 0 {
+		tokenConfig := cfg.Tokens
+		tokenConfig.Now = a.now
+		var err error
+		tokens, err = NewTokens(tokenConfig)
+		problems.Nested("Tokens", err)
+	}
 	a.tokens = tokens
 	if len(cfg.Scopes) > 0 {
 		a.allScopes = []string{strings.Join(cfg.Scopes, ", ")}
@@ -425,7 +434,8 @@ func quote(s string) string {
 
 // Tokens returns the Authenticator's token signer and verifier, to issue
 // tokens outside Login (after a sign-up, say) or verify them elsewhere.
-// It runs on the Authenticator's clock, Config.Now.
+// It runs on the Authenticator's clock, Config.Now. It is nil for a
+// service with Issuers and no tokens of its own.
 func (a *Authenticator) Tokens() *Tokens { return a.tokens }
 
 // Method says how a request authenticated.
@@ -637,7 +647,7 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request) (id
 			id, ok := a.personalToken(w, r, creds.token, "token")
 			return id, "", ok
 		}
-		if a.issuers != nil && !a.tokens.ownHeader(creds.token) {
+		if a.issuers != nil && (a.tokens == nil || !a.tokens.ownHeader(creds.token)) {
 			if id, err, ours := a.externalToken(r.Context(), creds.token); !ours {
 				if err != nil {
 					a.refuseToken(w, r, a.invalidChallenge, tokenRefusal(err), err)
@@ -701,7 +711,7 @@ func tokenIdentity(r *http.Request, entry *cachedToken, token, issuer string) *i
 // parseAuthorization and verification, so the hit skips both. Anything
 // else, the refresh path included, takes the full way.
 func (a *Authenticator) cachedToken(r *http.Request, value string) (*cachedToken, string, bool) {
-	if a.cache == nil || len(value) > a.maxHeaderBytes || r.URL.Path == a.refreshPath {
+	if a.cache == nil || a.tokens == nil || len(value) > a.maxHeaderBytes || r.URL.Path == a.refreshPath {
 		return nil, "", false
 	}
 	scheme, token, ok := strings.Cut(value, " ")
@@ -739,6 +749,9 @@ func (a *Authenticator) externalToken(ctx context.Context, token string) (id Ide
 // verifiedToken verifies an access token and returns its claims,
 // remembering them in the cache when there is one.
 func (a *Authenticator) verifiedToken(token string) (*cachedToken, error) {
+	if a.tokens == nil {
+		return nil, fmt.Errorf("%w: %w: no issuer this service trusts", ErrInvalidToken, jwt.ErrTokenInvalidIssuer)
+	}
 	var claims rawClaims
 	if err := a.tokens.verify(token, Access, &claims); err != nil {
 		return nil, err

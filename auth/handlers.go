@@ -77,6 +77,9 @@ func (a *Authenticator) failInternal(w http.ResponseWriter, r *http.Request, err
 
 // sign signs an access and a refresh token for one session.
 func (a *Authenticator) sign(subject, session string, scopes []string) (*Pair, *Claims, error) {
+	if a.tokens == nil {
+		return nil, nil, ErrCannotSign
+	}
 	access, _, err := a.tokens.Sign(Access, subject, session, scopes)
 	if err != nil {
 		return nil, nil, err
@@ -222,6 +225,10 @@ func (a *Authenticator) refreshToken(w http.ResponseWriter, r *http.Request) (st
 // verifiedRefresh verifies the refresh token of a Refresh or Logout
 // request, or answers the request and returns nil.
 func (a *Authenticator) verifiedRefresh(w http.ResponseWriter, r *http.Request) *Claims {
+	if a.tokens == nil {
+		a.fail(w, r, apierrors.NotFound()) // no tokens of its own: nothing to refresh
+		return nil
+	}
 	token, ok := a.refreshToken(w, r)
 	if !ok {
 		return nil

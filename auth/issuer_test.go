@@ -478,3 +478,48 @@ func claimsJSON(t testing.TB, v any) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+// A service whose users only sign in at an identity provider: no keys of
+// its own, tokens of the issuer accepted, anything else refused, and the
+// login endpoints 404.
+func TestAuthenticatorWithOnlyIssuers(t *testing.T) {
+	idp := newTestIdP(t, "rsa-1")
+	clock := issuerNow
+	a, err := auth.New(auth.Config{
+		Issuers: []auth.IssuerConfig{{Issuer: idp.srv.URL, Audience: "https://api.myblog.com"}},
+		Now:     func() time.Time { return clock },
+	})
+	require.NoError(t, err)
+	assert.Nil(t, a.Tokens())
+	h := a.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, _ := auth.FromContext(r.Context())
+		fmt.Fprint(w, id.Subject)
+	}))
+	other, err := auth.NewTokens(auth.TokenConfig{Issuer: "https://api.myblog.com", Keys: []auth.Key{{Secret: []byte(strings.Repeat("k", 32))}}})
+	require.NoError(t, err)
+	foreign, _, err := other.Sign(auth.Access, "u", "s", nil)
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		name, token string
+		status      int
+	}{
+		{"the issuer's token", idpToken(t, "RS256", "rsa-1", idpClaims(idp.srv.URL, nil)), 200},
+		{"an HS256 token of some service", foreign, 401},
+		{"not a token", "abc", 401},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.Header.Set("Authorization", "Bearer "+tt.token)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			assert.Equal(t, tt.status, w.Code, w.Body.String())
+		})
+	}
+	for name, handler := range map[string]http.Handler{"login": a.Login(), "refresh": a.Refresh(), "logout": a.Logout()} {
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, httptest.NewRequest("POST", "/", strings.NewReader(`{}`)))
+		assert.Equal(t, http.StatusNotFound, w.Code, name)
+	}
+	_, err = a.Issue(context.Background(), "u", nil)
+	assert.ErrorIs(t, err, auth.ErrCannotSign)
+}

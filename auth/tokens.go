@@ -347,7 +347,7 @@ func newVerificationKey(k Key) (vk verificationKey, field, problem string) {
 
 // CanSign reports whether t can sign tokens (its first key has a Secret or
 // a PrivateKey).
-func (t *Tokens) CanSign() bool { return t.signer != nil }
+func (t *Tokens) CanSign() bool { return t != nil && t.signer != nil }
 
 // TTL returns the lifetime of tokens of type typ.
 func (t *Tokens) TTL(typ TokenType) time.Duration {
