@@ -51,7 +51,8 @@
 //
 // The middleware sends a Bearer token to the issuer its "iss" names; the
 // service's own tokens, recognised by their header, keep their fast path
-// and their cache. Tokens of other issuers are not cached: a key the
+// and their cache. A service with no tokens of its own leaves
+// Config.Tokens zero: Login, Refresh and Logout then answer 404. Tokens of other issuers are not cached: a key the
 // issuer withdraws stops verifying its tokens as soon as the set is
 // fetched again.
 //
