@@ -49,7 +49,7 @@ const (
 // issuer when IssuerConfig.Algorithms is empty: every asymmetric JWS
 // algorithm. A shared-secret algorithm (HS256) is never accepted from
 // another issuer, nor "none".
-var DefaultIssuerAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+var DefaultIssuerAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"}
 
 // IssuerConfig trusts the access tokens of another issuer: an identity
 // provider such as Auth0, Keycloak, Okta, Entra ID, Google or Dex.
@@ -476,7 +476,8 @@ func (t *externalToken) identity() Identity {
 
 // verifySignature checks sig over signed with key by alg (RFC 7518 §3):
 // RSASSA-PKCS1-v1_5, RSASSA-PSS with a salt as long as the hash, ECDSA
-// with R and S of the curve's size each, Ed25519.
+// with R and S of the curve's size each, Ed25519 (named "EdDSA" or, by
+// RFC 9864, "Ed25519").
 func verifySignature(alg string, key crypto.PublicKey, signed string, sig []byte) error {
 	var h hash.Hash
 	var id crypto.Hash
@@ -488,7 +489,7 @@ func verifySignature(alg string, key crypto.PublicKey, signed string, sig []byte
 	case "512":
 		h, id = sha512.New(), crypto.SHA512
 	}
-	if alg == "EdDSA" {
+	if alg == "EdDSA" || alg == "Ed25519" {
 		pub, ok := key.(ed25519.PublicKey)
 		if !ok || !ed25519.Verify(pub, []byte(signed), sig) {
 			return errBadSignature

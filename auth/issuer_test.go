@@ -124,6 +124,11 @@ func testJWK(kid string) map[string]string {
 // idpToken signs claims with the test key kid under alg.
 func idpToken(t testing.TB, alg, kid string, claims jwt.MapClaims) string {
 	t.Helper()
+	if alg == "Ed25519" { // RFC 9864's name, which golang-jwt does not know
+		b64 := base64.RawURLEncoding.EncodeToString
+		signed := b64([]byte(`{"alg":"Ed25519","kid":"`+kid+`","typ":"JWT"}`)) + "." + b64(claimsJSON(t, claims))
+		return signed + "." + b64(ed25519.Sign(testKeys()[kid].(ed25519.PrivateKey), []byte(signed)))
+	}
 	method := jwt.GetSigningMethod(alg)
 	require.NotNil(t, method, alg)
 	tok := jwt.NewWithClaims(method, claims)
@@ -182,6 +187,7 @@ func TestIssuerAccepts(t *testing.T) {
 		{"PS256", "PS256", "rsa-1", nil, []string{"read:posts", "write:posts"}},
 		{"ES256, scp as an array (Okta, Entra)", "ES256", "ec-1", func(c jwt.MapClaims) { delete(c, "scope"); c["scp"] = []string{"posts.read"} }, []string{"posts.read"}},
 		{"EdDSA, aud as a string, no iat", "EdDSA", "ed-1", func(c jwt.MapClaims) { c["aud"] = "https://api.myblog.com"; delete(c, "iat") }, []string{"read:posts", "write:posts"}},
+		{"Ed25519, RFC 9864's name", "Ed25519", "ed-1", nil, []string{"read:posts", "write:posts"}},
 		{"exp passed, within the leeway", "RS256", "rsa-1", func(c jwt.MapClaims) { c["exp"] = issuerNow.Add(-20 * time.Second).Unix() }, []string{"read:posts", "write:posts"}},
 		{"nbf within the leeway", "RS256", "rsa-1", func(c jwt.MapClaims) { c["nbf"] = issuerNow.Add(20 * time.Second).Unix() }, []string{"read:posts", "write:posts"}},
 	}

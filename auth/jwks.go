@@ -186,7 +186,9 @@ func (k *jwk) publicKey(algs []string) (*publicKey, bool) {
 		if k.Crv != "Ed25519" || err != nil || len(x) != ed25519.PublicKeySize {
 			return nil, false
 		}
-		key, forKey = ed25519.PublicKey(x), []string{"EdDSA"}
+		// "EdDSA" (RFC 8037) or its fully specified name "Ed25519"
+		// (RFC 9864), which newer providers sign with.
+		key, forKey = ed25519.PublicKey(x), []string{"EdDSA", "Ed25519"}
 	default:
 		return nil, false // "oct" (a shared secret has no place in a public set) and the rest
 	}
