@@ -1,0 +1,31 @@
+package auth
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"testing"
+)
+
+// BenchmarkParseExternal decodes an Auth0-shaped token of another issuer
+// (its header and claims; no signature check): the part of Verify above
+// the crypto floor.
+func BenchmarkParseExternal(b *testing.B) {
+	claims, err := json.Marshal(map[string]any{
+		"iss": "https://tenant.eu.auth0.com/", "sub": "auth0|6123456789abcdef01234567", "aud": []string{"https://api.myblog.com", "https://tenant.eu.auth0.com/userinfo"},
+		"iat": 1764763200, "exp": 1764849600, "azp": "abcdefghijklmnopqrstuvwxyz012345", "scope": "openid profile posts:read posts:write",
+		"https://myblog.com/roles": []string{"editor"}, "org_id": "org_abc123",
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b64 := base64.RawURLEncoding.EncodeToString
+	token := b64([]byte(`{"alg":"RS256","typ":"JWT","kid":"k1"}`)) + "." + b64(claims) + "." + b64(make([]byte, 256))
+	b.ReportAllocs()
+	for b.Loop() {
+		t, err := parseExternal(token, DefaultMaxIssuerTokenBytes)
+		if err != nil || t.claims.Subject == "" {
+			b.Fatal(err)
+		}
+		_ = t.identity()
+	}
+}

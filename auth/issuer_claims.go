@@ -1,0 +1,202 @@
+package auth
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// The fast path of other issuers' tokens: their header and claims are
+// decoded by hand, as the own tokens' claims are (claims.go), when they
+// hold only what such tokens usually do: strings without escapes,
+// numbers, "aud" as a string or an array of at most externalAudiences
+// strings, "scope" as a string, "scp" as a string or an array of
+// strings, and any other claim, which is skipped. Anything else (an
+// escape, a key that names a claim only case-insensitively, invalid
+// UTF-8, a "crit" or "b64" header) goes to encoding/json, which stays
+// the reference and decides.
+
+// externalAudiences is how many audiences the fast path keeps; a token
+// naming more goes to encoding/json.
+const externalAudiences = 4
+
+var externalClaimNames = []string{"iss", "sub", "jti", "exp", "nbf", "iat", "aud", "scope", "scp"}
+
+// decodeExternalHeader reads alg and kid from a header the fast path
+// takes; reports false for any other.
+func decodeExternalHeader(header string, t *externalToken) bool {
+	if !utf8.ValidString(header) {
+		return false
+	}
+	d := claimsDecoder{s: header}
+	if !d.consume('{') {
+		return false
+	}
+	if d.consume('}') {
+		return d.end()
+	}
+	for {
+		key, ok := d.plainString()
+		if !ok || !d.consume(':') {
+			return false
+		}
+		switch key {
+		case "alg":
+			ok = d.stringClaim(&t.alg)
+		case "kid":
+			var kid string
+			if ok = d.plainStringValue(&kid); ok {
+				if kid == "" {
+					return false // encoding/json's path refuses it, with the reason
+				}
+				t.kid = kid
+			}
+		default:
+			if strings.EqualFold(key, "alg") || strings.EqualFold(key, "kid") || strings.EqualFold(key, "crit") || strings.EqualFold(key, "b64") {
+				return false
+			}
+			ok = d.skipValue(0)
+		}
+		if !ok {
+			return false
+		}
+		if d.consume(',') {
+			continue
+		}
+		return d.consume('}') && d.end()
+	}
+}
+
+// plainStringValue reads a string (not null) without escapes.
+func (d *claimsDecoder) plainStringValue(dst *string) bool {
+	v, ok := d.plainString()
+	if ok {
+		*dst = v
+	}
+	return ok
+}
+
+// decodeExternalClaims reads the claims of a token the fast path takes
+// into c; reports false for any other.
+func decodeExternalClaims(payload string, c *externalClaims) bool {
+	if !utf8.ValidString(payload) {
+		return false
+	}
+	d := claimsDecoder{s: payload}
+	if !d.consume('{') {
+		return false
+	}
+	if d.consume('}') {
+		return d.end()
+	}
+	for {
+		key, ok := d.plainString()
+		if !ok || !d.consume(':') {
+			return false
+		}
+		switch key {
+		case "iss":
+			ok = d.stringClaim(&c.Issuer)
+		case "sub":
+			ok = d.stringClaim(&c.Subject)
+		case "jti":
+			ok = d.stringClaim(&c.ID)
+		case "exp":
+			ok = d.dateClaim(&c.ExpiresAt, &c.exp)
+		case "nbf":
+			ok = d.dateClaim(&c.NotBefore, &c.nbf)
+		case "iat":
+			ok = d.dateClaim(&c.IssuedAt, &c.iat)
+		case "aud":
+			ok = d.stringList((*[]string)(&c.Audience), c.audienceBuf[:0], false)
+		case "scope":
+			ok = d.scopes((*[]string)(&c.Scope))
+		case "scp":
+			ok = d.scopes((*[]string)(&c.Scp))
+		default:
+			for _, name := range externalClaimNames {
+				if strings.EqualFold(key, name) {
+					return false // encoding/json matches keys case-insensitively
+				}
+			}
+			ok = d.skipValue(0)
+		}
+		if !ok {
+			return false
+		}
+		if d.consume(',') {
+			continue
+		}
+		return d.consume('}') && d.end()
+	}
+}
+
+// dateClaim reads a NumericDate into *slot, pointing *dst at it; null
+// leaves the claim absent, as encoding/json does.
+func (d *claimsDecoder) dateClaim(dst **float64, slot *float64) bool {
+	if d.null() {
+		*dst = nil
+		return true
+	}
+	if !d.numberClaim(slot) {
+		return false
+	}
+	*dst = slot
+	return true
+}
+
+// scopes reads "scope" or "scp": a space-separated string or an array
+// of strings.
+func (d *claimsDecoder) scopes(dst *[]string) bool {
+	if d.null() {
+		*dst = nil
+		return true
+	}
+	d.space()
+	if d.i < len(d.s) && d.s[d.i] == '"' {
+		v, ok := d.plainString()
+		*dst = strings.Fields(v)
+		return ok
+	}
+	return d.stringList(dst, nil, true)
+}
+
+// stringList reads a string (when single) or an array of strings into
+// *dst, appending to buf (a slice of a fixed array, bounded by its
+// capacity unless unbounded).
+func (d *claimsDecoder) stringList(dst *[]string, buf []string, unbounded bool) bool {
+	if d.null() {
+		*dst = nil
+		return true
+	}
+	d.space()
+	if d.i < len(d.s) && d.s[d.i] == '"' {
+		v, ok := d.plainString()
+		*dst = append(buf, v)
+		return ok
+	}
+	if !d.consume('[') {
+		return false
+	}
+	list := buf
+	if !d.consume(']') {
+		for {
+			v, ok := d.plainString()
+			if !ok || (!unbounded && len(list) == cap(list)) {
+				return false
+			}
+			list = append(list, v)
+			if d.consume(',') {
+				continue
+			}
+			if !d.consume(']') {
+				return false
+			}
+			break
+		}
+	}
+	if list == nil {
+		list = []string{} // [] is an empty list, not an absent claim
+	}
+	*dst = list
+	return true
+}
