@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -107,9 +108,9 @@ type Issuer struct {
 	now             func() time.Time
 
 	// keys is the issuer's key set; nil until discovery found its URL.
-	mu           sync.Mutex
-	keys         *keySet
-	lastDiscover time.Time // the last discovery attempt
+	keys         atomic.Pointer[keySet]
+	mu           sync.Mutex // held by the one discovery under way
+	lastDiscover time.Time  // the last discovery attempt
 }
 
 // NewIssuer validates cfg and returns its Issuer. Nothing is fetched
@@ -174,7 +175,7 @@ func newIssuer(cfg IssuerConfig, now func() time.Time) (*Issuer, error) {
 		if problem := fetchableURL(cfg.JWKSURL); problem != "" {
 			problems.Add("JWKSURL", problem)
 		}
-		i.keys = i.newKeySet(cfg.JWKSURL)
+		i.keys.Store(i.newKeySet(cfg.JWKSURL))
 	}
 	if err := problems.Err(); err != nil {
 		return nil, err
@@ -219,10 +220,13 @@ func (i *Issuer) Name() string { return i.issuer }
 // the configuration named none (at most once per refreshInterval while
 // the provider fails).
 func (i *Issuer) keySet(ctx context.Context) (*keySet, error) {
+	if k := i.keys.Load(); k != nil {
+		return k, nil // every token but the first: no lock
+	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	if i.keys != nil {
-		return i.keys, nil
+	if k := i.keys.Load(); k != nil {
+		return k, nil
 	}
 	now := i.now()
 	if !i.lastDiscover.IsZero() && now.Sub(i.lastDiscover) < i.refreshInterval {
@@ -233,8 +237,9 @@ func (i *Issuer) keySet(ctx context.Context) (*keySet, error) {
 	if err != nil {
 		return nil, err
 	}
-	i.keys = i.newKeySet(u)
-	return i.keys, nil
+	k := i.newKeySet(u)
+	i.keys.Store(k)
+	return k, nil
 }
 
 // discover reads jwks_uri from the issuer's OpenID configuration.

@@ -81,9 +81,10 @@ func FuzzIssuerVerify(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	issuer.keys.keys.Store(m)
-	issuer.keys.expires.Store(now.Add(24 * time.Hour).UnixNano())
-	issuer.keys.lastFetch, issuer.keys.lastKidRefresh = now, now // no fetch: the fuzzer never reaches the network
+	keys := issuer.keys.Load()
+	keys.keys.Store(m)
+	keys.expires.Store(now.Add(24 * time.Hour).UnixNano())
+	keys.lastFetch, keys.lastKidRefresh = now, now // no fetch: the fuzzer never reaches the network
 	if _, err := issuer.Verify(context.Background(), valid); err != nil {
 		f.Fatalf("the valid token: %v", err)
 	}
