@@ -20,6 +20,56 @@ func decodeClaims(payload []byte, c *rawClaims) bool {
 		return false // encoding/json would turn the bad bytes into U+FFFD
 	}
 	d := claimsDecoder{s: string(payload)}
+	return d.object(func(key string) bool {
+		switch key {
+		case "iss":
+			return d.stringClaim(&c.Issuer)
+		case "sub":
+			return d.stringClaim(&c.Subject)
+		case "jti":
+			return d.stringClaim(&c.ID)
+		case "sid":
+			return d.stringClaim(&c.Session)
+		case "scope":
+			return d.stringClaim(&c.Scope)
+		case "token_type":
+			v := string(c.Type)
+			ok := d.stringClaim(&v)
+			c.Type = TokenType(v)
+			return ok
+		case "exp":
+			return d.numberClaim(&c.ExpiresAt)
+		case "nbf":
+			return d.numberClaim(&c.NotBefore)
+		case "iat":
+			return d.numberClaim(&c.IssuedAt)
+		case "aud":
+			return d.audience(c)
+		}
+		// encoding/json matches keys case-insensitively: a key that names
+		// a claim only so is its to decide.
+		return !namesAny(key, claimNames) && d.skipValue(0)
+	})
+}
+
+var claimNames = []string{"iss", "sub", "jti", "sid", "scope", "token_type", "exp", "nbf", "iat", "aud"}
+
+// namesAny reports whether key is one of names in another case (or the
+// same).
+func namesAny(key string, names []string) bool {
+	for _, name := range names {
+		if strings.EqualFold(key, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// object reads a JSON object whose keys are strings without escapes, and
+// nothing after it: member is called with each key and d at its value,
+// reads the value and reports whether it could. It reports false for
+// anything else, as soon as member does.
+func (d *claimsDecoder) object(member func(key string) bool) bool {
 	if !d.consume('{') {
 		return false
 	}
@@ -28,40 +78,7 @@ func decodeClaims(payload []byte, c *rawClaims) bool {
 	}
 	for {
 		key, ok := d.plainString()
-		if !ok || !d.consume(':') {
-			return false
-		}
-		switch key {
-		case "iss":
-			ok = d.stringClaim(&c.Issuer)
-		case "sub":
-			ok = d.stringClaim(&c.Subject)
-		case "jti":
-			ok = d.stringClaim(&c.ID)
-		case "sid":
-			ok = d.stringClaim(&c.Session)
-		case "scope":
-			ok = d.stringClaim(&c.Scope)
-		case "token_type":
-			v := string(c.Type)
-			if ok = d.stringClaim(&v); ok {
-				c.Type = TokenType(v)
-			}
-		case "exp":
-			ok = d.numberClaim(&c.ExpiresAt)
-		case "nbf":
-			ok = d.numberClaim(&c.NotBefore)
-		case "iat":
-			ok = d.numberClaim(&c.IssuedAt)
-		case "aud":
-			ok = d.audience(c)
-		default:
-			if namesClaim(key) {
-				return false // encoding/json matches keys case-insensitively
-			}
-			ok = d.skipValue(0)
-		}
-		if !ok {
+		if !ok || !d.consume(':') || !member(key) {
 			return false
 		}
 		if d.consume(',') {
@@ -69,17 +86,6 @@ func decodeClaims(payload []byte, c *rawClaims) bool {
 		}
 		return d.consume('}') && d.end()
 	}
-}
-
-var claimNames = []string{"iss", "sub", "jti", "sid", "scope", "token_type", "exp", "nbf", "iat", "aud"}
-
-func namesClaim(key string) bool {
-	for _, name := range claimNames {
-		if strings.EqualFold(key, name) {
-			return true
-		}
-	}
-	return false
 }
 
 type claimsDecoder struct {

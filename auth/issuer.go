@@ -322,20 +322,7 @@ type externalClaims struct {
 type scopeList []string
 
 func (s *scopeList) UnmarshalJSON(data []byte) error {
-	if len(data) > 0 && data[0] == '"' {
-		var v string
-		if err := json.Unmarshal(data, &v); err != nil {
-			return err
-		}
-		*s = strings.Fields(v)
-		return nil
-	}
-	var list []string
-	if err := json.Unmarshal(data, &list); err != nil {
-		return err
-	}
-	*s = list
-	return nil
+	return unmarshalStringOrList((*[]string)(s), data, strings.Fields)
 }
 
 // decode decodes the base64url s into sc's buffer, without the copy of

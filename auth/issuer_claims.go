@@ -28,43 +28,25 @@ func decodeExternalHeader(header string, t *externalToken) bool {
 		return false
 	}
 	d := claimsDecoder{s: header}
-	if !d.consume('{') {
-		return false
-	}
-	if d.consume('}') {
-		return d.end()
-	}
-	for {
-		key, ok := d.plainString()
-		if !ok || !d.consume(':') {
-			return false
-		}
+	return d.object(func(key string) bool {
 		switch key {
 		case "alg":
-			ok = d.stringClaim(&t.alg)
+			return d.stringClaim(&t.alg)
 		case "kid":
 			var kid string
-			if ok = d.plainStringValue(&kid); ok {
-				if kid == "" {
-					return false // encoding/json's path refuses it, with the reason
-				}
-				t.kid = kid
+			if !d.plainStringValue(&kid) || kid == "" {
+				return false // encoding/json's path refuses an empty kid, with the reason
 			}
-		default:
-			if strings.EqualFold(key, "alg") || strings.EqualFold(key, "kid") || strings.EqualFold(key, "crit") || strings.EqualFold(key, "b64") {
-				return false
-			}
-			ok = d.skipValue(0)
+			t.kid = kid
+			return true
 		}
-		if !ok {
-			return false
-		}
-		if d.consume(',') {
-			continue
-		}
-		return d.consume('}') && d.end()
-	}
+		return !namesAny(key, externalHeaderNames) && d.skipValue(0)
+	})
 }
+
+// externalHeaderNames are the header parameters the fast path reads or
+// leaves to encoding/json (crit and b64 are refused there).
+var externalHeaderNames = []string{"alg", "kid", "crit", "b64"}
 
 // plainStringValue reads a string (not null) without escapes.
 func (d *claimsDecoder) plainStringValue(dst *string) bool {
@@ -82,52 +64,30 @@ func decodeExternalClaims(payload string, c *externalClaims) bool {
 		return false
 	}
 	d := claimsDecoder{s: payload}
-	if !d.consume('{') {
-		return false
-	}
-	if d.consume('}') {
-		return d.end()
-	}
-	for {
-		key, ok := d.plainString()
-		if !ok || !d.consume(':') {
-			return false
-		}
+	return d.object(func(key string) bool {
 		switch key {
 		case "iss":
-			ok = d.stringClaim(&c.Issuer)
+			return d.stringClaim(&c.Issuer)
 		case "sub":
-			ok = d.stringClaim(&c.Subject)
+			return d.stringClaim(&c.Subject)
 		case "jti":
-			ok = d.stringClaim(&c.ID)
+			return d.stringClaim(&c.ID)
 		case "exp":
-			ok = d.dateClaim(&c.ExpiresAt, &c.exp)
+			return d.dateClaim(&c.ExpiresAt, &c.exp)
 		case "nbf":
-			ok = d.dateClaim(&c.NotBefore, &c.nbf)
+			return d.dateClaim(&c.NotBefore, &c.nbf)
 		case "iat":
-			ok = d.dateClaim(&c.IssuedAt, &c.iat)
+			return d.dateClaim(&c.IssuedAt, &c.iat)
 		case "aud":
-			ok = d.stringList((*[]string)(&c.Audience), c.audienceBuf[:0], false)
+			return d.stringList((*[]string)(&c.Audience), c.audienceBuf[:0], false)
 		case "scope":
-			ok = d.scopes((*[]string)(&c.Scope))
+			return d.scopes((*[]string)(&c.Scope))
 		case "scp":
-			ok = d.scopes((*[]string)(&c.Scp))
-		default:
-			for _, name := range externalClaimNames {
-				if strings.EqualFold(key, name) {
-					return false // encoding/json matches keys case-insensitively
-				}
-			}
-			ok = d.skipValue(0)
+			return d.scopes((*[]string)(&c.Scp))
 		}
-		if !ok {
-			return false
-		}
-		if d.consume(',') {
-			continue
-		}
-		return d.consume('}') && d.end()
-	}
+		// encoding/json matches keys case-insensitively.
+		return !namesAny(key, externalClaimNames) && d.skipValue(0)
+	})
 }
 
 // dateClaim reads a NumericDate into *slot, pointing *dst at it; null

@@ -59,19 +59,26 @@ func (c *rawClaims) audiences() []string {
 type audience []string
 
 func (a *audience) UnmarshalJSON(data []byte) error {
+	return unmarshalStringOrList((*[]string)(a), data, func(s string) []string { return []string{s} })
+}
+
+// unmarshalStringOrList decodes a claim that is a string or an array of
+// strings into *dst: a string through single (one audience, or the
+// scopes it names), an array as it is.
+func unmarshalStringOrList(dst *[]string, data []byte, single func(string) []string) error {
 	if len(data) > 0 && data[0] == '"' {
 		var s string
 		if err := json.Unmarshal(data, &s); err != nil {
 			return err
 		}
-		*a = audience{s}
+		*dst = single(s)
 		return nil
 	}
 	var list []string
 	if err := json.Unmarshal(data, &list); err != nil {
 		return err
 	}
-	*a = list
+	*dst = list
 	return nil
 }
 
