@@ -25,6 +25,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/myblog/apikit/internal/freeport"
 )
 
 // ProxyHeaders are the proxy_set_header directives of the usual nginx
@@ -196,12 +198,11 @@ func (s *Server) ErrorLog() string {
 
 func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := freeport.Loopback()
 	if err != nil {
-		t.Fatalf("nginxtest: finding a free port: %v", err)
+		t.Fatalf("nginxtest: %v", err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 // ClientFrom returns an HTTP client whose connections come from the

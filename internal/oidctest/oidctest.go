@@ -40,7 +40,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -51,6 +50,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/myblog/apikit/internal/freeport"
 )
 
 // Defaults of Config.
@@ -273,12 +274,11 @@ func scriptDir() (string, error) {
 
 func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := freeport.Loopback()
 	if err != nil {
-		t.Fatalf("oidctest: finding a free port: %v", err)
+		t.Fatalf("oidctest: %v", err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 func (p *Provider) keysFile() string   { return filepath.Join(p.dir, "keys.json") }

@@ -50,7 +50,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -63,6 +62,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/myblog/apikit/internal/freeport"
 )
 
 const (
@@ -353,14 +354,7 @@ func (s *Server) launch(port int) error {
 	}
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+func freePort() (int, error) { return freeport.Loopback() }
 
 // logTail is the end of the server's log, for failure messages.
 func (s *Server) logTail() string {

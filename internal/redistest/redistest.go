@@ -22,6 +22,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/myblog/apikit/internal/freeport"
 )
 
 // startTimeout bounds every start: generous, for a loaded machine.
@@ -89,12 +91,11 @@ func (s *Server) setPorts(t testing.TB) {
 }
 
 func freePort(t testing.TB) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := freeport.Loopback()
 	if err != nil {
-		t.Fatalf("finding a free port: %v", err)
+		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 // Port is the server's TCP port on 127.0.0.1.
