@@ -52,7 +52,7 @@ const storeRetryAfter = "30"
 
 // ErrBadCredentials is what Config.CheckPassword returns for an unknown
 // login or a wrong password. Any other error is a failure of the check
-// itself (a database outage) and answers 500.
+// itself (a database outage) and answers 503.
 var ErrBadCredentials = errors.New("auth: bad credentials")
 
 // Config configures an Authenticator. Tokens.Keys and Tokens.Issuer are
@@ -96,6 +96,27 @@ type Config struct {
 	// logins cannot be enumerated by timing. Nil: HTTP Basic is refused
 	// and Login answers 404.
 	CheckPassword func(ctx context.Context, login, password string) (subject string, err error)
+	// CheckOTP is the second factor of password authentication (Login
+	// and HTTP Basic; tokens never need it): once CheckPassword accepted
+	// a login and password, it is asked with the account's subject and
+	// the code the request carries in OTPHeaders ("" without one). It
+	// returns nil when the account has no second factor or the code is
+	// right and not used before, and ErrOTPRequired when the account has
+	// one and the code is missing, wrong or already used (keeping each
+	// code single-use is CheckOTP's: see package totp); any other error
+	// answers 503. A refusal is 401 "Must specify two-factor
+	// authentication OTP code." with every OTPHeaders name set to
+	// "required; app", GitHub's answer. A wrong code counts toward the
+	// lockout as a wrong password does; a missing one does not, since
+	// that is how a client learns it needs one. Nil: no second factor.
+	CheckOTP func(ctx context.Context, subject, code string) error
+	// OTPHeaders name the request headers a code is read from (any of
+	// them; two different codes are a wrong code) and the headers of
+	// the 401 that asks for one. Default {"X-GitHub-OTP"}, GitHub's,
+	// which go-github and Octokit know; examples/stack defaults to
+	// X-<Vendor>-OTP. Name both to serve the vendor's and GitHub's
+	// clients.
+	OTPHeaders []string
 	// AccountKey maps a login to the key its lockout counter is kept
 	// under. Default: the login in lower case, so "Alice" and "alice"
 	// share one counter. Set it when an account has several logins (a
@@ -213,6 +234,8 @@ type Authenticator struct {
 	checkToken      func(ctx context.Context, token string) (TokenGrant, error)
 	maxIssuerBytes  int // the largest MaxTokenBytes of issuers
 	checkPassword   func(ctx context.Context, login, password string) (string, error)
+	checkOTP        func(ctx context.Context, subject, code string) error
+	otpHeaders      []string // canonical keys
 	accountKey      func(ctx context.Context, login string) (string, error)
 	basic           bool
 	maxFailures     int
@@ -251,6 +274,7 @@ func New(cfg Config) (*Authenticator, error) {
 	problems := configerr.New("auth")
 	a := &Authenticator{
 		checkPassword:   cfg.CheckPassword,
+		checkOTP:        cfg.CheckOTP,
 		accountKey:      cfg.AccountKey,
 		basic:           cfg.CheckPassword != nil && !cfg.DisableBasic,
 		maxFailures:     cfg.MaxFailures,
@@ -285,6 +309,10 @@ func New(cfg Config) (*Authenticator, error) {
 		problems.Nested("Tokens", err)
 	}
 	a.tokens = tokens
+	a.otpHeaders = otpHeaders(cfg.OTPHeaders, problems)
+	if cfg.CheckOTP != nil && cfg.CheckPassword == nil {
+		problems.Add("CheckOTP", "needs CheckPassword: it is the second factor of a password")
+	}
 	if len(cfg.Scopes) > 0 {
 		a.allScopes = []string{strings.Join(cfg.Scopes, ", ")}
 	}
@@ -899,7 +927,11 @@ func (a *Authenticator) failure(r *http.Request, field, detail string, err error
 // when it succeeds, so that however many run at once, no more than
 // MaxFailures wrong passwords are ever checked per window. via ("login"
 // or "basic") is the Detail of the LoginSucceeded and LoginFailed events.
-func (a *Authenticator) attemptPassword(r *http.Request, login, password, via string) (string, *apierrors.Error) {
+// With Config.CheckOTP, a right password is followed by the check of
+// code, the request's second factor (codeErr: its headers were
+// malformed, a wrong code): a missing code gives the attempts back, a
+// wrong one keeps them.
+func (a *Authenticator) attemptPassword(r *http.Request, login, password, code string, codeErr error, via string) (string, *apierrors.Error) {
 	ctx := r.Context()
 	now := a.now()
 	ipKey := "ip:" + a.resolver.ClientKey(r)
@@ -914,24 +946,45 @@ func (a *Authenticator) attemptPassword(r *http.Request, login, password, via st
 	if e != nil {
 		return "", e
 	}
+	challenge := a.bearerChallenge
+	if via == "basic" {
+		challenge = a.basicChallenge
+	}
 	subject, err := a.checkPassword(ctx, login, password)
 	switch {
 	case err == nil && subject != "":
-		a.settle(r, counted, keys[:1], keys[1:], now)
-		a.emit(r, observe.LoginSucceeded, via, nil)
-		return subject, nil
 	case err == nil, errors.Is(err, ErrBadCredentials):
 		// The counted attempts stay: they are the failures.
 		a.emit(r, observe.LoginFailed, via, nil)
-		challenge := a.bearerChallenge
-		if via == "basic" {
-			challenge = a.basicChallenge
-		}
 		return "", a.unauthorized(MsgBadCredentials, challenge)
 	default:
 		a.settle(r, counted, keys, nil, now)
 		return "", a.failure(r, "CheckPassword", "check_password", err)
 	}
+	if a.checkOTP != nil {
+		err := codeErr
+		if err == nil {
+			err = a.checkOTP(ctx, subject, code)
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, ErrOTPRequired) && code == "":
+			// Asked for the code: not a failure, and nothing is forgotten.
+			a.settle(r, counted, keys, nil, now)
+			a.emit(r, observe.LoginFailed, via+"_otp_required", nil)
+			return "", a.otpRequired(challenge)
+		case errors.Is(err, ErrOTPRequired), errors.Is(err, errOTPMalformed):
+			// A wrong code is counted as a wrong password is.
+			a.emit(r, observe.LoginFailed, via+"_otp", nil)
+			return "", a.otpRequired(challenge)
+		default:
+			a.settle(r, counted, keys, nil, now)
+			return "", a.failure(r, "CheckOTP", "check_otp", err)
+		}
+	}
+	a.settle(r, counted, keys[:1], keys[1:], now)
+	a.emit(r, observe.LoginSucceeded, via, nil)
+	return subject, nil
 }
 
 // lockoutKinds are the LockedOut Details of attemptPassword's keys.

@@ -75,14 +75,17 @@ func newBasicCache(ttl time.Duration, size int) *basicCache {
 	}
 }
 
-func (c *basicCache) key(login, password string) basicKey {
+// key is the key of a login, password and two-factor code (empty
+// without one).
+func (c *basicCache) key(login, password, code string) basicKey {
 	mac := hmac.New(sha256.New, c.secret)
-	// The login's length first, so that ("ab", "c") and ("a", "bc")
-	// differ.
-	n := len(login)
-	_, _ = mac.Write([]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
-	_, _ = mac.Write([]byte(login))
-	_, _ = mac.Write([]byte(password))
+	// Each length first, so that ("ab", "c") and ("a", "bc") differ.
+	for _, s := range [...]string{login, password} {
+		n := len(s)
+		_, _ = mac.Write([]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
+		_, _ = mac.Write([]byte(s))
+	}
+	_, _ = mac.Write([]byte(code))
 	var k basicKey
 	mac.Sum(k[:0])
 	return k
@@ -139,13 +142,17 @@ func (a *Authenticator) ForgetCredentials(subject string) {
 
 // basicLogin checks a Basic credential: from the cache when it passed
 // within BasicCacheTTL, else under the lockout (attemptPassword), once
-// for all the requests that carry it at the same time.
+// for all the requests that carry it at the same time. The two-factor
+// code is part of the credential: a login, password and code that
+// passed are remembered together (the code was used once, by the check
+// that passed), and a new code is a new check.
 func (a *Authenticator) basicLogin(r *http.Request, login, password string) (string, *apierrors.Error) {
+	code, codeErr := a.otpCode(r)
 	c := a.basicCache
-	if c == nil {
-		return a.attemptPassword(r, login, password, "basic")
+	if c == nil || codeErr != nil {
+		return a.attemptPassword(r, login, password, code, codeErr, "basic")
 	}
-	k := c.key(login, password)
+	k := c.key(login, password, code)
 	now := a.now()
 	c.mu.Lock()
 	if e, ok := c.entries[k]; ok && now.Before(e.expires) {
@@ -176,6 +183,6 @@ func (a *Authenticator) basicLogin(r *http.Request, login, password string) (str
 		c.mu.Unlock()
 		close(f.done)
 	}()
-	f.subject, f.refusal = a.attemptPassword(r, login, password, "basic")
+	f.subject, f.refusal = a.attemptPassword(r, login, password, code, nil, "basic")
 	return f.subject, f.refusal
 }

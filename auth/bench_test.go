@@ -126,14 +126,24 @@ func BenchmarkHandlerBasic(b *testing.B) {
 		}
 		return "u-alice", nil
 	}
+	// With a second factor, the cached credential is the login, password
+	// and code together (go-github's BasicAuthTransport repeats its OTP).
+	secondFactor := func(_ context.Context, _, code string) error {
+		if code != "123456" {
+			return auth.ErrOTPRequired
+		}
+		return nil
+	}
 	for _, bc := range []struct {
 		name string
 		ttl  time.Duration
-	}{{"cache=on", 0}, {"cache=off", -1}} {
+		otp  func(context.Context, string, string) error
+	}{{"cache=on", 0, nil}, {"cache=on/otp", 0, secondFactor}, {"cache=off", -1, nil}} {
 		b.Run(bc.name, func(b *testing.B) {
 			a, err := auth.New(auth.Config{
 				Tokens:        auth.TokenConfig{Issuer: "https://api.myblog.com", Keys: []auth.Key{{Secret: secret}}},
 				CheckPassword: slowCheck,
+				CheckOTP:      bc.otp,
 				BasicCacheTTL: bc.ttl,
 			})
 			if err != nil {
@@ -142,6 +152,7 @@ func BenchmarkHandlerBasic(b *testing.B) {
 			h := a.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 			r := httptest.NewRequest("GET", "/user", nil)
 			r.Header.Set("Authorization", basic("alice", password))
+			r.Header.Set(auth.HeaderGitHubOTP, "123456")
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
 			if w.Code != http.StatusOK {

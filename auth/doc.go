@@ -157,6 +157,35 @@
 // for several machines. A locked-out attempt is refused before the
 // password is checked, so it costs no password hash.
 //
+// # Two-factor codes
+//
+// With Config.CheckOTP, a right password is not enough for an account
+// with a second factor: the request must also carry a code (TOTP, RFC
+// 6238: package totp makes and checks them) in one of Config.OTPHeaders
+// (GitHub's X-GitHub-OTP by default; X-<Vendor>-OTP in the seed's
+// conventions). Without one, or with a wrong or used one, the answer is
+// GitHub's:
+//
+//	HTTP/1.1 401 Unauthorized
+//	X-GitHub-OTP: required; app
+//	WWW-Authenticate: Basic realm="API", charset="UTF-8"
+//
+//	{"message":"Must specify two-factor authentication OTP code.",...}
+//
+// which go-github reports as TwoFactorAuthError. It is asked for with
+// Login and with HTTP Basic's password; tokens (access, refresh,
+// personal) never need it, since getting one took the code. A wrong code
+// counts toward the lockout as a wrong password does, so MaxFailures
+// bounds the guesses of a code as of a password; a missing code does
+// not count. As on GitHub, a 401 asking for a code tells the client the
+// password was right: the lockout bounds the guesses that learn it.
+// Keeping each code single-use is CheckOTP's, across instances: the
+// service keeps each account's last accepted step (package totp shows
+// the conditional UPDATE). Under the Basic cache, a login, password and
+// code that passed are remembered together, so a client repeating them
+// (go-github's BasicAuthTransport sends its OTP with every request)
+// checks the code once; a new code is a new check.
+//
 // # Basic credentials, repeated
 //
 // A client using HTTP Basic sends its password with every request, and a
@@ -215,7 +244,9 @@
 //     no live session).
 //   - LoginSucceeded, LoginFailed: a password check; Detail "login" or
 //     "basic", and LoginSucceeded "basic_cached" for a remembered Basic
-//     credential.
+//     credential; LoginFailed "login_otp" or "basic_otp" for a right
+//     password with a wrong two-factor code, "login_otp_required" or
+//     "basic_otp_required" for one without a code.
 //   - LockedOut: the lockout refused a password; Detail "account" or "ip".
 //   - Refreshed, RefreshReused: a refresh token rotated, or presented
 //     again (its session is revoked).
@@ -223,7 +254,7 @@
 //     Detail "login" or "refresh".
 //   - StoreError: Detail the store operation that failed ("acquire",
 //     "release", "reset", "start", "rotate", "revoke") or the function
-//     ("check_password", "account_key", "check_token"); Err holds the
+//     ("check_password", "check_otp", "account_key", "check_token"); Err holds the
 //     failure.
 //
 // A nil Observer costs nothing, and a non-nil one no allocation.

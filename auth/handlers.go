@@ -142,7 +142,8 @@ func (a *Authenticator) Login() http.Handler {
 			a.failInvalid(w, r, "login", err)
 			return
 		}
-		subject, e := a.attemptPassword(r, login, in.Password, "login")
+		code, codeErr := a.otpCode(r)
+		subject, e := a.attemptPassword(r, login, in.Password, code, codeErr, "login")
 		if e != nil {
 			a.fail(w, r, e)
 			return

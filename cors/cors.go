@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -31,8 +32,10 @@ func DefaultHeaders() []string {
 // DefaultExposedHeaders returns the response headers scripts may read by
 // default: the validators and links (ETag, Link, Location), Retry-After
 // and GitHub's X-RateLimit-* fields; with a vendor, also the
-// X-<vendor>-Media-Type that package mediatype sends and the
-// X-<vendor>-Request-Id that package requestid sends with that vendor.
+// X-<vendor>-Media-Type that package mediatype sends, the
+// X-<vendor>-OTP of auth's two-factor answers (examples/stack's
+// auth.Config.OTPHeaders) and the X-<vendor>-Request-Id that package
+// requestid sends with that vendor.
 // Headers other middlewares send when configured so (the IETF RateLimit
 // fields, a custom request-id header) are added with Config.Expose.
 func DefaultExposedHeaders(vendor string) []string {
@@ -41,6 +44,8 @@ func DefaultExposedHeaders(vendor string) []string {
 		// requestid's header when it has no vendor either.
 		return append(exposed, "X-Request-Id")
 	}
+	// X-<vendor>-OTP where GitHub lists X-GitHub-OTP, after Retry-After.
+	exposed = slices.Insert(exposed, 4, "X-"+vendor+"-OTP")
 	return append(exposed, "X-"+vendor+"-Media-Type", "X-"+vendor+"-Request-Id")
 }
 
@@ -66,7 +71,8 @@ type Config struct {
 	// POST. Default: DefaultMethods.
 	Methods []string
 	// Headers are the request headers a preflight allows besides the
-	// CORS-safelisted ones. Default: DefaultHeaders().
+	// CORS-safelisted ones. Default: DefaultHeaders(), and with a Vendor
+	// X-<Vendor>-OTP, the two-factor code of auth.Config.OTPHeaders.
 	Headers []string
 	// ExposedHeaders, when not nil, replaces the whole list of response
 	// headers scripts may read (an empty list exposes none). Default:
@@ -82,8 +88,9 @@ type Config struct {
 	// most a day. Default: a day.
 	MaxAge time.Duration
 	// Vendor is the name in the X-<Vendor>-... headers of the default
-	// exposed list (X-<Vendor>-Media-Type, X-<Vendor>-Request-Id), a
-	// token. Default: none, and the default list names no vendor header.
+	// lists (exposed: X-<Vendor>-Media-Type, X-<Vendor>-OTP,
+	// X-<Vendor>-Request-Id; allowed: X-<Vendor>-OTP), a token. Default:
+	// none, and the default lists name no vendor header.
 	Vendor string
 	// Observer, when set, sees each decision: observe.Preflight for a
 	// preflight answered with the access it asked for, observe.CORSRefused
@@ -189,6 +196,11 @@ func New(cfg Config) (*Middleware, error) {
 	headers := cfg.Headers
 	if headers == nil {
 		headers = DefaultHeaders()
+		if vendor != "" {
+			// The two-factor code scripts send with a password, before
+			// X-Requested-With as GitHub lists X-GitHub-OTP.
+			headers = slices.Insert(headers, len(headers)-1, "X-"+vendor+"-OTP")
+		}
 	}
 	var allowHeaders []string
 	for i, name := range headers {

@@ -346,22 +346,23 @@ func TestNewRefusesBadConfig(t *testing.T) {
 
 func TestExposedHeaders(t *testing.T) {
 	const neutral = "ETag, Link, Location, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Used, X-RateLimit-Resource"
+	const acme = "ETag, Link, Location, Retry-After, X-acme-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Used, X-RateLimit-Resource"
 	tests := []struct {
 		name string
 		cfg  cors.Config
 		want []string // nil: no Access-Control-Expose-Headers
 	}{
 		{name: "no vendor: requestid's vendor-neutral X-Request-Id", cfg: cors.Config{}, want: []string{neutral + ", X-Request-Id"}},
-		{name: "a vendor: its media type and request id", cfg: cors.Config{Vendor: "acme"}, want: []string{neutral + ", X-acme-Media-Type, X-acme-Request-Id"}},
+		{name: "a vendor: its OTP, media type and request id", cfg: cors.Config{Vendor: "acme"}, want: []string{acme + ", X-acme-Media-Type, X-acme-Request-Id"}},
 		{
 			name: "Expose adds the IETF RateLimit fields",
 			cfg:  cors.Config{Vendor: "acme", Expose: []string{"RateLimit", "RateLimit-Policy"}},
-			want: []string{neutral + ", X-acme-Media-Type, X-acme-Request-Id, RateLimit, RateLimit-Policy"},
+			want: []string{acme + ", X-acme-Media-Type, X-acme-Request-Id, RateLimit, RateLimit-Policy"},
 		},
 		{
 			name: "RFC 9110 5.1: a name already listed, in any case, is not repeated",
 			cfg:  cors.Config{Vendor: "acme", Expose: []string{"x-ratelimit-limit", "X-Acme-Request-Id", "X-Request-Id", "x-request-id", "RateLimit"}},
-			want: []string{neutral + ", X-acme-Media-Type, X-acme-Request-Id, X-Request-Id, RateLimit"},
+			want: []string{acme + ", X-acme-Media-Type, X-acme-Request-Id, X-Request-Id, RateLimit"},
 		},
 		{name: "ExposedHeaders replaces the default", cfg: cors.Config{Vendor: "acme", ExposedHeaders: []string{"ETag", "etag", "Link"}}, want: []string{"ETag, Link"}},
 		{name: "Expose adds to ExposedHeaders", cfg: cors.Config{ExposedHeaders: []string{"ETag"}, Expose: []string{"X-Request-Id"}}, want: []string{"ETag, X-Request-Id"}},
@@ -376,7 +377,7 @@ func TestExposedHeaders(t *testing.T) {
 	}
 
 	assert.Equal(t, append(strings.Split(neutral, ", "), "X-Request-Id"), cors.DefaultExposedHeaders(""))
-	assert.Equal(t, append(strings.Split(neutral, ", "), "X-acme-Media-Type", "X-acme-Request-Id"), cors.DefaultExposedHeaders("acme"))
+	assert.Equal(t, append(strings.Split(acme, ", "), "X-acme-Media-Type", "X-acme-Request-Id"), cors.DefaultExposedHeaders("acme"))
 	assert.Equal(t, strings.Split(allowHeaders, ", "), cors.DefaultHeaders())
 	for _, name := range append(cors.DefaultExposedHeaders(""), cors.DefaultHeaders()...) {
 		assert.NotContains(t, strings.ToLower(name), "myblog", "a library default names no vendor")
@@ -488,3 +489,31 @@ type headerOnly struct{ header http.Header }
 func (h *headerOnly) Header() http.Header         { return h.header }
 func (h *headerOnly) Write(b []byte) (int, error) { return len(b), nil }
 func (h *headerOnly) WriteHeader(int)             {}
+
+// With a vendor, a preflight allows the vendor's two-factor header, which
+// a script sends with a password (auth.Config.OTPHeaders).
+func TestVendorOTPHeader(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     cors.Config
+		asked   string
+		allowed bool
+		want    string
+	}{
+		{"a vendor's OTP header", cors.Config{Vendor: "acme"}, "authorization, x-acme-otp", true, "Authorization, Content-Type, If-Match, If-Modified-Since, If-None-Match, If-Unmodified-Since, X-acme-OTP, X-Requested-With"},
+		{"no vendor, no OTP header", cors.Config{}, "authorization, x-acme-otp", false, ""},
+		{"Headers replace the default", cors.Config{Vendor: "acme", Headers: []string{"Authorization"}}, "authorization, x-acme-otp", false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newMiddleware(t, tt.cfg).Handler(next)
+			w := do(h, "OPTIONS", "/", "Origin", "https://app.example.com", "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", tt.asked)
+			if !tt.allowed {
+				assert.Empty(t, w.Header().Get("Access-Control-Allow-Origin"))
+				return
+			}
+			assert.Equal(t, "*", w.Header().Get("Access-Control-Allow-Origin"))
+			assert.Equal(t, tt.want, w.Header().Get("Access-Control-Allow-Headers"))
+		})
+	}
+}

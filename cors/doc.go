@@ -24,7 +24,9 @@
 // The default exposed list names what the kit sends whatever its
 // configuration (DefaultExposedHeaders): ETag, Link, Location,
 // Retry-After and the X-RateLimit-* fields; with Config.Vendor set, also
-// X-<Vendor>-Media-Type and X-<Vendor>-Request-Id. Config.Expose adds the
+// X-<Vendor>-OTP, X-<Vendor>-Media-Type and X-<Vendor>-Request-Id (and a
+// preflight allows the X-<Vendor>-OTP request header, auth's two-factor
+// code). Config.Expose adds the
 // names the configured middlewares send beyond it, so a browser can read
 // them too:
 //

@@ -61,5 +61,5 @@ func ExampleConfig_expose() {
 	api.ServeHTTP(w, r)
 	fmt.Println(w.Header().Get("Access-Control-Expose-Headers"))
 	// Output:
-	// ETag, Link, Location, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Used, X-RateLimit-Resource, X-acme-Media-Type, X-acme-Request-Id, RateLimit, RateLimit-Policy
+	// ETag, Link, Location, Retry-After, X-acme-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Used, X-RateLimit-Resource, X-acme-Media-Type, X-acme-Request-Id, RateLimit, RateLimit-Policy
 }

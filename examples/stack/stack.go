@@ -64,7 +64,7 @@ type Config struct {
 	// Auth, when set, adds authentication (layer 7). The rate limiter
 	// then counts users by their subject, and conditional marks answers
 	// to credentialed requests private, unless their configs say
-	// otherwise.
+	// otherwise. Its OTPHeaders default to X-<Vendor>-OTP.
 	Auth *auth.Config
 
 	RequestID   requestid.Config
@@ -167,6 +167,9 @@ func New(cfg Config) (*Stack, error) {
 		a.Resolver = orPtr(a.Resolver, cfg.Resolver)
 		a.Errors = orPtr(a.Errors, cfg.Errors)
 		a.Observer = orObserver(a.Observer, cfg.Observer)
+		if a.OTPHeaders == nil {
+			a.OTPHeaders = []string{"X-" + cfg.Vendor + "-OTP"}
+		}
 		if a.Logger == nil {
 			a.Logger = logger
 		}

@@ -78,17 +78,17 @@ func TestExposeFollowsTheMiddlewares(t *testing.T) {
 		{
 			name: "defaults",
 			cfg:  stack.Config{Vendor: "acme"},
-			want: "ETag, Link, Location, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Used, X-RateLimit-Resource, X-acme-Media-Type, X-acme-Request-Id",
+			want: "ETag, Link, Location, Retry-After, X-acme-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Used, X-RateLimit-Resource, X-acme-Media-Type, X-acme-Request-Id",
 		},
 		{
 			name: "the IETF and Heroku fields when the limiter sends them",
 			cfg:  stack.Config{Vendor: "acme", RateLimit: ratelimit.Config{IETFHeaders: true, HerokuHeader: true}},
-			want: "ETag, Link, Location, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Used, X-RateLimit-Resource, X-acme-Media-Type, X-acme-Request-Id, RateLimit-Policy, RateLimit, RateLimit-Remaining",
+			want: "ETag, Link, Location, Retry-After, X-acme-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Used, X-RateLimit-Resource, X-acme-Media-Type, X-acme-Request-Id, RateLimit-Policy, RateLimit, RateLimit-Remaining",
 		},
 		{
 			name: "plus the caller's own",
 			cfg:  stack.Config{Vendor: "acme", CORS: cors.Config{Expose: []string{"X-Poll-Interval"}}},
-			want: "ETag, Link, Location, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Used, X-RateLimit-Resource, X-acme-Media-Type, X-acme-Request-Id, X-Poll-Interval",
+			want: "ETag, Link, Location, Retry-After, X-acme-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Used, X-RateLimit-Resource, X-acme-Media-Type, X-acme-Request-Id, X-Poll-Interval",
 		},
 	}
 	for _, tt := range tests {
