@@ -41,6 +41,9 @@ type config struct {
 	// a slow machine sends its 80 writes.
 	bcryptCost   int
 	rateLimitNow func() time.Time
+	// otpNow is the clock two-factor codes are checked by (nil:
+	// time.Now), so that a test's codes do not cross a step.
+	otpNow func() time.Time
 	// quotaMaxKeys is the in-memory quota store's MaxKeys (0: its
 	// default), set by the tests that fill it.
 	quotaMaxKeys int

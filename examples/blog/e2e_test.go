@@ -34,7 +34,7 @@ import (
 // e2eExposed is docs/conventions.md's Access-Control-Expose-Headers, in order, with
 // the vendor myblog, the export jobs' X-Poll-Interval and the scopes'
 // headers.
-const e2eExposed = "ETag, Link, Location, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Used, X-RateLimit-Resource, X-myblog-Media-Type, X-myblog-Request-Id, X-Poll-Interval, X-OAuth-Scopes, X-Accepted-OAuth-Scopes"
+const e2eExposed = "ETag, Link, Location, Retry-After, X-myblog-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Used, X-RateLimit-Resource, X-myblog-Media-Type, X-myblog-Request-Id, X-Poll-Interval, X-OAuth-Scopes, X-Accepted-OAuth-Scopes"
 
 const (
 	e2eMediaType   = "myblog.v3; format=json"
@@ -55,7 +55,7 @@ var (
 // so every one of them is always there.
 var (
 	e2eUserFields        = []string{"id", "login", "url", "html_url", "posts_url", "created_at"}
-	e2eOwnUserFields     = append(slices.Clone(e2eUserFields), "email", "time_zone")
+	e2eOwnUserFields     = append(slices.Clone(e2eUserFields), "email", "time_zone", "two_factor_authentication")
 	e2ePostSummaryFields = []string{"id", "url", "html_url", "title", "published", "published_at", "created_at", "updated_at", "time_zone", "author", "comments_url"}
 	e2ePostDetailFields  = append(slices.Clone(e2ePostSummaryFields), "body", "body_html", "comments_count", "likes_count")
 	e2eAuthorFields      = []string{"id", "login", "url"}
@@ -460,7 +460,7 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 				require.True(t, ok, "%s is a string", k)
 				root[k] = s
 			}
-			assert.ElementsMatch(t, []string{"name", "version", "url", "documentation_url", "current_user_url", "user_url", "user_posts_url", "sign_up_url", "login_url", "refresh_tokens_url", "authorizations_url", "posts_url", "post_url", "post_like_url", "post_comments_url", "exports_url", "job_url", "rate_limit_url"}, e2eKeys(obj))
+			assert.ElementsMatch(t, []string{"name", "version", "url", "documentation_url", "current_user_url", "user_url", "user_posts_url", "sign_up_url", "login_url", "refresh_tokens_url", "authorizations_url", "two_factor_url", "posts_url", "post_url", "post_like_url", "post_comments_url", "exports_url", "job_url", "rate_limit_url"}, e2eKeys(obj))
 			vars := map[string]string{"username": "alice", "id": "42", "job_id": "7", "page": "2", "per_page": "5"}
 			for name, want := range map[string]string{
 				"url":                "/",
@@ -470,6 +470,7 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 				"sign_up_url":        "/users",
 				"login_url":          "/login",
 				"authorizations_url": "/authorizations",
+				"two_factor_url":     "/user/two_factor",
 				"refresh_tokens_url": "/authorizations/refresh-tokens",
 				"posts_url":          "/posts?page=2&per_page=5",
 				"post_url":           "/posts/42",
@@ -1432,7 +1433,7 @@ func TestE2ECORS(t *testing.T) {
 			assert.Empty(t, resp.body)
 			assert.Equal(t, "*", resp.header.Get("Access-Control-Allow-Origin"))
 			assert.Equal(t, "GET, POST, PATCH, PUT, DELETE", resp.header.Get("Access-Control-Allow-Methods"))
-			assert.Equal(t, "Authorization, Content-Type, If-Match, If-Modified-Since, If-None-Match, If-Unmodified-Since, X-Requested-With", resp.header.Get("Access-Control-Allow-Headers"))
+			assert.Equal(t, "Authorization, Content-Type, If-Match, If-Modified-Since, If-None-Match, If-Unmodified-Since, X-myblog-OTP, X-Requested-With", resp.header.Get("Access-Control-Allow-Headers"))
 			assert.Equal(t, "86400", resp.header.Get("Access-Control-Max-Age"))
 			assert.Regexp(t, e2eUUID, resp.header.Get("X-Myblog-Request-Id"))
 			assert.Equal(t, "nosniff", resp.header.Get("X-Content-Type-Options"))

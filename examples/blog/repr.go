@@ -33,6 +33,9 @@ type ownUserRepr struct {
 	userRepr
 	Email    string  `json:"email"`
 	TimeZone *string `json:"time_zone"`
+	// TwoFactorAuthentication is GitHub's field of the authenticated
+	// user.
+	TwoFactorAuthentication bool `json:"two_factor_authentication"`
 }
 
 type postSummary struct {
@@ -104,7 +107,7 @@ func (a *api) userRepr(base string, u *user) userRepr {
 }
 
 func (a *api) ownUserRepr(base string, u *user) ownUserRepr {
-	out := ownUserRepr{userRepr: a.userRepr(base, u), Email: u.Email}
+	out := ownUserRepr{userRepr: a.userRepr(base, u), Email: u.Email, TwoFactorAuthentication: u.TwoFactor}
 	if u.TimeZone.Valid {
 		out.TimeZone = &u.TimeZone.String
 	}

@@ -36,6 +36,10 @@ func (a *api) routes() http.Handler {
 		{"/user", map[string]http.Handler{
 			"GET": require(http.HandlerFunc(a.getUser)), "PATCH": scoped(a.updateUser, "user"), "POST": scoped(a.updateUser, "user"),
 		}},
+		{"/user/two_factor", map[string]http.Handler{
+			"GET": require(http.HandlerFunc(a.getTwoFactor)), "POST": require(http.HandlerFunc(a.startTwoFactorSetup)), "DELETE": require(http.HandlerFunc(a.stopTwoFactorAuth)),
+		}},
+		{"/user/two_factor/confirm", map[string]http.Handler{"POST": require(http.HandlerFunc(a.confirmTwoFactorSetup))}},
 		{"/authorizations", map[string]http.Handler{"GET": require(http.HandlerFunc(a.listAuthorizations)), "POST": require(http.HandlerFunc(a.createAuthorization))}},
 		{"/authorizations/{id}", map[string]http.Handler{"DELETE": require(http.HandlerFunc(a.deleteAuthorization))}},
 		{"/users", map[string]http.Handler{"POST": http.HandlerFunc(a.signUp)}},
@@ -143,6 +147,7 @@ type rootDocument struct {
 	LoginURL          string `json:"login_url"`
 	RefreshTokensURL  string `json:"refresh_tokens_url"`
 	AuthorizationsURL string `json:"authorizations_url"`
+	TwoFactorURL      string `json:"two_factor_url"`
 	PostsURL          string `json:"posts_url"`
 	PostURL           string `json:"post_url"`
 	PostLikeURL       string `json:"post_like_url"`
@@ -166,6 +171,7 @@ func (a *api) root(w http.ResponseWriter, r *http.Request) {
 		LoginURL:          base + "/login",
 		RefreshTokensURL:  base + "/authorizations/refresh-tokens",
 		AuthorizationsURL: base + "/authorizations",
+		TwoFactorURL:      base + "/user/two_factor",
 		PostsURL:          base + "/posts{?page,per_page}",
 		PostURL:           base + "/posts/{id}",
 		PostLikeURL:       base + "/posts/{id}/like",

@@ -17,6 +17,7 @@ import (
 
 	"github.com/myblog/apikit/accesslog"
 	"github.com/myblog/apikit/auth"
+	"github.com/myblog/apikit/auth/totp"
 	"github.com/myblog/apikit/conditional"
 	"github.com/myblog/apikit/cors"
 	apierrors "github.com/myblog/apikit/errors"
@@ -125,6 +126,7 @@ type api struct {
 	redis      *redisstore.Store
 	bcryptCost int
 	jobs       chan struct{} // wakes the export worker
+	otp        *totp.TOTP    // two-factor codes: RFC 6238's defaults
 
 	dummyHash      []byte       // bcrypt at bcryptCost, compared for logins that name no account
 	bcryptCompares atomic.Int64 // bcrypt comparisons made, for the tests of constant-cost refusals
@@ -178,6 +180,9 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		proxies:    proxies,
 		bcryptCost: cfg.bcryptCost,
 		jobs:       make(chan struct{}, 1),
+	}
+	if a.otp, err = totp.New(totp.Config{}); err != nil {
+		return fail(err)
 	}
 	if a.bcryptCost == 0 {
 		a.bcryptCost = bcrypt.DefaultCost
@@ -238,6 +243,8 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		Auth: &auth.Config{
 			Tokens:        auth.TokenConfig{Issuer: issuer, Keys: []auth.Key{{Secret: secret}}},
 			CheckPassword: a.checkPassword,
+			CheckOTP:      a.checkOTP,
+			OTPHeaders:    otpHeaders,
 			AccountKey:    a.accountKey,
 			MaxFailures:   cfg.loginMaxFailures,
 			Instances:     cfg.instances,

@@ -68,6 +68,7 @@ type user struct {
 	TimeZone     sql.NullString
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	TwoFactor    bool // two-factor authentication is on (read, never written with the row)
 }
 
 type post struct {
@@ -140,8 +141,8 @@ func newStore(ctx context.Context, db *database) (*store, error) {
 		stmt  **sql.Stmt
 		query string
 	}{
-		{&s.userByIDStmt, `SELECT ` + userColumns + ` FROM users WHERE id = $1`},
-		{&s.userByLoginOrEmailStmt, `SELECT ` + userColumns + ` FROM users WHERE login = $1 OR email = $2 LIMIT 1`},
+		{&s.userByIDStmt, `SELECT ` + userSelect + ` FROM users WHERE id = $1`},
+		{&s.userByLoginOrEmailStmt, `SELECT ` + userSelect + ` FROM users WHERE login = $1 OR email = $2 LIMIT 1`},
 		{&s.postByIDStmt, `SELECT ` + postColumns + ` FROM posts JOIN users ON users.id = posts.author_id WHERE posts.id = $1`},
 	} {
 		stmt, err := db.PrepareContext(ctx, st.query)
@@ -177,10 +178,14 @@ func (s *store) lockUser(ctx context.Context, tx *sql.Tx, id string) error {
 
 const userColumns = `id, login, email, password_hash, time_zone, created_at, updated_at`
 
+// userSelect is what scanUser reads: the columns and whether two-factor
+// authentication is on.
+const userSelect = userColumns + `, EXISTS (SELECT 1 FROM two_factor WHERE two_factor.user_id = users.id AND two_factor.confirmed_at IS NOT NULL)`
+
 func scanUser(row interface{ Scan(...any) error }) (*user, error) {
 	var u user
 	var created, updated string
-	if err := row.Scan(&u.ID, &u.Login, &u.Email, &u.PasswordHash, &u.TimeZone, &created, &updated); err != nil {
+	if err := row.Scan(&u.ID, &u.Login, &u.Email, &u.PasswordHash, &u.TimeZone, &created, &updated, &u.TwoFactor); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, errNotFound
 		}
@@ -209,7 +214,7 @@ func (s *store) userByID(ctx context.Context, id string) (*user, error) {
 // userByLogin finds a user by login; for a login the user gave up, it
 // returns errNotFound and the login they go by now.
 func (s *store) userByLogin(ctx context.Context, login string) (*user, string, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE login = $1`, login))
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userSelect+` FROM users WHERE login = $1`, login))
 	if !errors.Is(err, errNotFound) {
 		return u, "", err
 	}
@@ -239,7 +244,7 @@ type userChange struct {
 func (s *store) updateUser(ctx context.Context, id string, c userChange, now time.Time) (*user, error) {
 	var out *user
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
-		u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`+s.forUpdate(), id))
+		u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userSelect+` FROM users WHERE id = $1`+s.forUpdate(), id))
 		if err != nil {
 			return err
 		}

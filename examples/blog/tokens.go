@@ -223,11 +223,12 @@ func (a *api) authorizationRepr(base string, t *personalToken, token *string) au
 // ownCredentials answers 403 unless the request authenticated with the
 // account's own credentials (its password, or a token of Login): a token
 // of limited scope must not mint or list others.
-func (a *api) ownCredentials(w http.ResponseWriter, r *http.Request) (auth.Identity, bool) {
+// what names what the route manages ("Personal access tokens are").
+func (a *api) ownCredentials(w http.ResponseWriter, r *http.Request, what string) (auth.Identity, bool) {
 	id, _ := auth.FromContext(r.Context())
 	if !id.Unrestricted() {
 		a.errors.Write(w, r, &apierrors.Error{Status: http.StatusForbidden, ID: "forbidden",
-			Message: "Personal access tokens are managed with your password (HTTP Basic) or a login token, not with a token of limited scope"})
+			Message: what + " managed with your password (HTTP Basic) or a login token, not with a token of limited scope"})
 		return id, false
 	}
 	return id, true
@@ -241,7 +242,7 @@ type authorizationBody struct {
 // createAuthorization is POST /authorizations {"scopes", "note"}: 201, a
 // new personal access token, shown this once.
 func (a *api) createAuthorization(w http.ResponseWriter, r *http.Request) {
-	id, ok := a.ownCredentials(w, r)
+	id, ok := a.ownCredentials(w, r, "Personal access tokens are")
 	if !ok {
 		return
 	}
@@ -292,7 +293,7 @@ func (a *api) createAuthorization(w http.ResponseWriter, r *http.Request) {
 // listAuthorizations is GET /authorizations: the user's personal access
 // tokens, oldest first, without the tokens themselves.
 func (a *api) listAuthorizations(w http.ResponseWriter, r *http.Request) {
-	id, ok := a.ownCredentials(w, r)
+	id, ok := a.ownCredentials(w, r, "Personal access tokens are")
 	if !ok {
 		return
 	}
@@ -312,7 +313,7 @@ func (a *api) listAuthorizations(w http.ResponseWriter, r *http.Request) {
 // deleteAuthorization is DELETE /authorizations/{id}: 204; the token
 // stops working at once (auth checks tokens on every request).
 func (a *api) deleteAuthorization(w http.ResponseWriter, r *http.Request) {
-	id, ok := a.ownCredentials(w, r)
+	id, ok := a.ownCredentials(w, r, "Personal access tokens are")
 	if !ok {
 		return
 	}
