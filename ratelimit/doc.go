@@ -81,7 +81,10 @@
 //
 // Per caller, content creation (POST, PATCH, PUT and DELETE) is limited by
 // token buckets of 80 a minute and 500 an hour, and requests in flight to
-// 100. Over them the answer is 403 (429 by config) with Retry-After,
+// 100. Over them the answer is 403 (429 by config) with Retry-After
+// (Config.SecondaryRetryAfter, a minute as GitHub's, or the time until
+// the request would pass when that is longer: a client that retried as
+// soon as one token came back would trip the limit again at once),
 // GitHub's message and a documentation_url ending "#abuse-rate-limits", which
 // go-github reports as a *github.AbuseRateLimitError and Octokit's
 // throttling plugin as a secondary limit. X-RateLimit-Remaining keeps its

@@ -123,6 +123,9 @@ const (
 	DefaultCreatesPerMinute = 80
 	DefaultCreatesPerHour   = 500
 	DefaultMaxConcurrent    = 100
+	// DefaultSecondaryRetryAfter is Config.SecondaryRetryAfter's
+	// default: about GitHub's.
+	DefaultSecondaryRetryAfter = time.Minute
 	DefaultStatusPath       = "/rate_limit"
 	// DefaultRealm is the realm of the Basic challenge of a wrong client
 	// secret, the same as apikit's auth's default.
@@ -182,6 +185,15 @@ type Config struct {
 	// disables one.
 	CreatesPerMinute int
 	CreatesPerHour   int
+	// SecondaryRetryAfter is the least Retry-After of a refusal by the
+	// secondary limits (content creation, requests in flight): GitHub
+	// answers about a minute, and clients that wait only until one
+	// request would pass (Octokit's throttling plugin) trip the limit
+	// again at once. It is never less than the wait until the request
+	// would be admitted (a bucket's next token). Default
+	// DefaultSecondaryRetryAfter (60 seconds), at most an hour; negative:
+	// that wait alone.
+	SecondaryRetryAfter time.Duration
 	// MaxConcurrent caps a caller's requests in flight (on this
 	// process). Default 100; negative disables the cap.
 	MaxConcurrent int
@@ -268,6 +280,8 @@ type Limiter struct {
 	caller      func(*http.Request) (Caller, error)
 	resolver    *forwarded.Resolver
 	buckets     []Bucket
+	// secondaryRetryAfter is the least wait a secondary refusal names.
+	secondaryRetryAfter time.Duration
 	creates     func(*http.Request) bool
 	concurrency *concurrency
 	status      int
@@ -452,6 +466,14 @@ func New(cfg Config) (*Limiter, error) {
 		l.localBuckets = append(l.localBuckets, Bucket{Limit: share(b.Limit, instances), Per: b.Per})
 	}
 	l.local = new(Memory)
+	switch {
+	case cfg.SecondaryRetryAfter == 0:
+		l.secondaryRetryAfter = DefaultSecondaryRetryAfter
+	case cfg.SecondaryRetryAfter > time.Hour:
+		problems.Addf("SecondaryRetryAfter", "%v is more than an hour", cfg.SecondaryRetryAfter)
+	case cfg.SecondaryRetryAfter > 0:
+		l.secondaryRetryAfter = cfg.SecondaryRetryAfter
+	}
 	if maxConcurrent := defaulted(cfg.MaxConcurrent, DefaultMaxConcurrent); maxConcurrent > 0 {
 		l.concurrency = newConcurrency(maxConcurrent)
 	}
@@ -763,11 +785,12 @@ func limitedMessage(c Caller) string {
 	return fmt.Sprintf(MsgAnonymousLimited, c.ID)
 }
 
-// secondary refuses a request over a secondary limit. X-RateLimit-Remaining
-// keeps its real value: a 0 would make clients (go-github) report a
-// primary limit instead.
+// secondary refuses a request over a secondary limit, admitted again in
+// wait; Retry-After names at least Config.SecondaryRetryAfter.
+// X-RateLimit-Remaining keeps its real value: a 0 would make clients
+// (go-github) report a primary limit instead.
 func (l *Limiter) secondary(w http.ResponseWriter, r *http.Request, res *resource, wait time.Duration) {
-	w.Header()[headerRetryAfter] = []string{retryAfter(wait)}
+	w.Header()[headerRetryAfter] = []string{retryAfter(max(wait, l.secondaryRetryAfter))}
 	l.observe(r, observe.SecondaryLimited, res.Name, nil)
 	l.refuse(w, r, &apierrors.Error{
 		Status:           l.status,

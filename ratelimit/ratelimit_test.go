@@ -389,7 +389,7 @@ func TestSecondaryContentCreation(t *testing.T) {
 	w := f.serve(h, "POST", "/posts", user...)
 	assert.Equal(t, 403, w.Code, "the 81st quick write")
 	assert.Equal(t, `{"message":"You have triggered an abuse detection mechanism (a secondary rate limit) and have been temporarily blocked from content creation. Please retry your request again later.","documentation_url":"https://developer.myblog.com/v3/#abuse-rate-limits"}`, w.Body.String())
-	assert.Equal(t, "1", w.Header().Get("Retry-After"), "a token comes back every 750 ms")
+	assert.Equal(t, "60", w.Header().Get("Retry-After"), "SecondaryRetryAfter: a real back-off, though a token comes back every 750 ms")
 	assert.Equal(t, "4920", w.Header().Get("X-RateLimit-Remaining"), "not 0, and the refused write was not counted")
 	assert.Equal(t, "80", w.Header().Get("X-RateLimit-Used"))
 
@@ -402,14 +402,32 @@ func TestSecondaryContentCreation(t *testing.T) {
 }
 
 func TestSecondaryHourly(t *testing.T) {
-	f := newFixture(t, func(c *ratelimit.Config) { c.CreatesPerMinute = -1 })
-	h := f.limiter.Handler(ok)
-	for i := 1; i <= 500; i++ {
-		require.Equal(t, 200, f.serve(h, "DELETE", "/posts/1", "X-Test-User", "42").Code, "write %d", i)
+	tests := []struct {
+		name       string
+		perHour    int
+		retryAfter time.Duration
+		want       string
+	}{
+		{"the default back-off", 500, 0, "60"},
+		{"the wait alone (negative)", 500, -1, "8"}, // one token every 7.2 s, rounded up
+		{"a shorter back-off, not below the wait", 500, 5 * time.Second, "8"},
+		{"the wait, when longer than the back-off", 10, 0, "360"}, // one token every 6 minutes
+		{"a longer back-off", 500, 2 * time.Minute, "120"},
 	}
-	w := f.serve(h, "PATCH", "/posts/1", "X-Test-User", "42")
-	assert.Equal(t, 403, w.Code)
-	assert.Equal(t, "8", w.Header().Get("Retry-After"), "one token every 7.2 s, rounded up")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, func(c *ratelimit.Config) {
+				c.CreatesPerMinute, c.CreatesPerHour, c.SecondaryRetryAfter = -1, tt.perHour, tt.retryAfter
+			})
+			h := f.limiter.Handler(ok)
+			for i := 1; i <= tt.perHour; i++ {
+				require.Equal(t, 200, f.serve(h, "DELETE", "/posts/1", "X-Test-User", "42").Code, "write %d", i)
+			}
+			w := f.serve(h, "PATCH", "/posts/1", "X-Test-User", "42")
+			assert.Equal(t, 403, w.Code)
+			assert.Equal(t, tt.want, w.Header().Get("Retry-After"))
+		})
+	}
 }
 
 func TestSecondaryConcurrency(t *testing.T) {
@@ -431,7 +449,7 @@ func TestSecondaryConcurrency(t *testing.T) {
 	assert.Equal(t, 403, w.Code, "a third request in flight")
 	assert.Contains(t, w.Body.String(), "#abuse-rate-limits")
 	assert.NotEqual(t, "0", w.Header().Get("X-RateLimit-Remaining"))
-	assert.Equal(t, "1", w.Header().Get("Retry-After"))
+	assert.Equal(t, "60", w.Header().Get("Retry-After"))
 	close(release)
 	wg.Wait()
 
@@ -814,9 +832,10 @@ func TestNewRefusesBadConfig(t *testing.T) {
 			{Name: "graphql"},
 			{Name: "code", Limit: -1, AnonymousLimit: -2},
 		},
-		Realm:      `"`,
-		Status:     500,
-		StatusPath: "rate_limit",
+		Realm:               `"`,
+		Status:              500,
+		StatusPath:          "rate_limit",
+		SecondaryRetryAfter: 2 * time.Hour,
 	})
 	require.Error(t, err)
 	assert.Equal(t, []string{
@@ -826,6 +845,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		"ratelimit: Resources[3].Limit: must not be negative",
 		"ratelimit: Resources[3].AnonymousLimit: must not be negative",
 		`ratelimit: Realm: "\"" must be printable ASCII without '"' or '\'`,
+		"ratelimit: SecondaryRetryAfter: 2h0m0s is more than an hour",
 		"ratelimit: Status: must be 403 or 429, not 500",
 		`ratelimit: StatusPath: must start with "/"`,
 	}, strings.Split(err.Error(), "\n"), "every problem at once, each named once")

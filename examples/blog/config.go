@@ -14,6 +14,7 @@ import (
 
 	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/forwarded"
+	"github.com/myblog/apikit/ratelimit"
 	"github.com/myblog/apikit/redisstore"
 )
 
@@ -26,6 +27,7 @@ type config struct {
 	rateLimit          int
 	rateLimitAnonymous int
 	loginMaxFailures   int
+	secondaryRetry     time.Duration
 	envelope           bool
 	redisURL           string
 	redisDegraded      bool
@@ -58,7 +60,7 @@ type config struct {
 // parseConfig reads args, falling back to getenv("BLOG_<NAME>") for every
 // flag not given; a flag wins over its variable.
 func parseConfig(args []string, getenv func(string) string, output io.Writer) (config, error) {
-	cfg := config{addr: "127.0.0.1:8080", db: "blog.db", envelope: true, rateLimit: 5000, rateLimitAnonymous: 60, loginMaxFailures: 10, instances: 1, jobLease: jobLease}
+	cfg := config{addr: "127.0.0.1:8080", db: "blog.db", envelope: true, rateLimit: 5000, rateLimitAnonymous: 60, loginMaxFailures: 10, secondaryRetry: ratelimit.DefaultSecondaryRetryAfter, instances: 1, jobLease: jobLease}
 	fs := flag.NewFlagSet("blog", flag.ContinueOnError)
 	fs.SetOutput(output)
 	fs.StringVar(&cfg.addr, "addr", cfg.addr, "address to listen on")
@@ -68,6 +70,8 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 	fs.StringVar(&cfg.jwtSecret, "jwt-secret", cfg.jwtSecret, "HMAC secret of the tokens, 32 bytes or more (default: generated on first start and kept in the database)")
 	fs.IntVar(&cfg.rateLimit, "rate-limit", cfg.rateLimit, "requests per hour for an authenticated user")
 	fs.IntVar(&cfg.rateLimitAnonymous, "rate-limit-anonymous", cfg.rateLimitAnonymous, "requests per hour for an anonymous client IP")
+	fs.DurationVar(&cfg.secondaryRetry, "secondary-retry-after", cfg.secondaryRetry, "the least Retry-After of a secondary-limit refusal (too many writes a minute or an hour);\n"+
+		"    \tnever less than the time until the write would pass")
 	fs.IntVar(&cfg.loginMaxFailures, "login-max-failures", cfg.loginMaxFailures, "failed logins per account or IP within 15 minutes before a lockout")
 	fs.DurationVar(&cfg.jobLease, "job-lease", cfg.jobLease, "how long an export job stays its server's without a renewal (renewed every third of it while it runs);\n"+
 		"a job whose server died is run again by another once its lease has passed")
@@ -129,6 +133,9 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 	}
 	if cfg.jobLease < 3*time.Millisecond {
 		problems = append(problems, errors.New("-job-lease: must be at least 3ms"))
+	}
+	if cfg.secondaryRetry < time.Second || cfg.secondaryRetry > time.Hour {
+		problems = append(problems, errors.New("-secondary-retry-after: must be from 1s to 1h"))
 	}
 	if cfg.loginMaxFailures < 1 {
 		problems = append(problems, errors.New("-login-max-failures: must be at least 1"))
@@ -272,7 +279,7 @@ func (c config) String() string {
 	}
 	return "addr=" + c.addr + " db=" + strconv.Quote(redactedDB(c.db)) + " base-url=" + strconv.Quote(c.baseURL) +
 		" envelope=" + strconv.FormatBool(c.envelope) + " rate-limit=" + strconv.Itoa(c.rateLimit) +
-		" rate-limit-anonymous=" + strconv.Itoa(c.rateLimitAnonymous) + " login-max-failures=" + strconv.Itoa(c.loginMaxFailures) +
+		" rate-limit-anonymous=" + strconv.Itoa(c.rateLimitAnonymous) + " login-max-failures=" + strconv.Itoa(c.loginMaxFailures) + " secondary-retry-after=" + c.secondaryRetry.String() +
 		" redis=" + redis + " instances=" + strconv.Itoa(c.instances) + " trusted-proxies=" + strconv.Quote(c.trustedProxies) + " proxy-header=" + c.proxyHeader.String() +
 		" proxy-proto=" + strconv.FormatBool(c.proxyProto) + " hosts=" + strconv.Quote(c.hosts)
 }

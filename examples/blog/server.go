@@ -263,8 +263,10 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 			Instances:      cfg.instances,
 			Exempt:         isHealthCheck,
 			CreatesContent: createsContent,
-			Now:            cfg.rateLimitNow,
-			Render:         a.render,
+			// Zero in the tests' configs: the library's default, 60 s.
+			SecondaryRetryAfter: cfg.secondaryRetry,
+			Now:                 cfg.rateLimitNow,
+			Render:              a.render,
 		},
 		AccessLog: accesslog.Config{Done: a.metrics.requestDone},
 		UserAgent: useragent.Config{Exempt: isHealthCheck},
