@@ -15,6 +15,12 @@
 // X-RateLimit-* header as a string, the headers Config.Headers names,
 // and Link parsed into [url, {params}] tuples (with package link).
 //
+// data is the resource itself, a list or an object, as GitHub's is: the
+// request the handler sees is marked render.Bare, so a handler answering
+// through package render writes the bare representation even when its
+// Renderer has the envelope (whose status meta already carries). An
+// error is its JSON body, in either mode.
+//
 // # Safety
 //
 // The callback must be a JavaScript identifier path (foo, jQuery123_456,

@@ -20,6 +20,7 @@ import (
 	"github.com/myblog/apikit/internal/token"
 	"github.com/myblog/apikit/link"
 	"github.com/myblog/apikit/observe"
+	"github.com/myblog/apikit/render"
 )
 
 // ContentType is the Content-Type of every JSON-P response.
@@ -202,25 +203,20 @@ func (m *Middleware) release(jw *writer) {
 // script tag, and what could make the handler answer 304 or compress.
 var scriptStripped = [...]string{"Authorization", "Cookie", "If-None-Match", "If-Modified-Since", "Accept-Encoding"}
 
-// forScript returns r without the fields of scriptStripped (a copy when
-// it has one; r itself otherwise, at no cost).
+// forScript returns a copy of r without the fields of scriptStripped,
+// its context marked render.Bare: the script's data is the bare
+// representation, whatever the renderer's envelope.
 func forScript(r *http.Request) *http.Request {
+	r2 := r.WithContext(render.Bare(r.Context()))
 	h := r.Header
-	found := false
 	for _, name := range scriptStripped {
 		if h[name] != nil {
-			found = true
+			r2.Header = h.Clone()
+			for _, name := range scriptStripped {
+				delete(r2.Header, name)
+			}
 			break
 		}
-	}
-	if !found {
-		return r
-	}
-	r2 := new(http.Request)
-	*r2 = *r
-	r2.Header = h.Clone()
-	for _, name := range scriptStripped {
-		delete(r2.Header, name)
 	}
 	return r2
 }

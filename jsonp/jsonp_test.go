@@ -13,6 +13,7 @@ import (
 	"github.com/myblog/apikit/conditional"
 	apierrors "github.com/myblog/apikit/errors"
 	"github.com/myblog/apikit/jsonp"
+	"github.com/myblog/apikit/render"
 )
 
 func newMiddleware(t testing.TB, mutate ...func(*jsonp.Config)) *jsonp.Middleware {
@@ -234,4 +235,28 @@ func TestScriptsAreAnonymous(t *testing.T) {
 	r.Header.Set("Authorization", "token abc")
 	m.Handler(seen).ServeHTTP(httptest.NewRecorder(), r)
 	assert.Equal(t, "token abc", r.Header.Get("Authorization"))
+}
+
+// The script's data is the resource itself: a handler answering through
+// an enveloped render.Renderer writes the bare representation for a
+// script, and the envelope otherwise.
+func TestDataIsTheBareResource(t *testing.T) {
+	rd := render.New(render.Config{Envelope: true})
+	posts := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rd.JSON(w, r, http.StatusOK, []map[string]string{{"title": "Hello"}})
+	})
+	tests := []struct {
+		name   string
+		target string
+		body   string
+	}{
+		{"a script", "/posts?callback=show", `/**/show({"meta":{"status":200},"data":[{"title":"Hello"}]})`},
+		{"no script", "/posts", `{"data":[{"title":"Hello"}],"code":"200","msg":"SUCCESS"}`},
+	}
+	h := newMiddleware(t).Handler(posts)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.body, get(h, tt.target).Body.String())
+		})
+	}
 }

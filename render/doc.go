@@ -29,6 +29,11 @@
 // with apierrors.Writer.WriteJobError, so every error goes through the
 // service's one Writer and its Logger.
 //
+// A request whose context is marked with Bare is answered without the
+// envelope whatever the Config says: package jsonp marks the requests it
+// serves, so that a JSON-P script's data is the resource itself, in both
+// modes.
+//
 // render is a helper, not a middleware: it has no place in the stack. It
 // imports package errors for its errors and nothing else of apikit's. It
 // does not negotiate media types (that is a separate convention).

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -36,8 +37,26 @@ func New(cfg Config) *Renderer {
 	return &Renderer{envelope: cfg.Envelope, errors: cfg.Errors}
 }
 
+// bareKey marks a context whose request is answered without the envelope.
+type bareKey struct{}
+
+// Bare returns ctx marked so that the Renderer answers its request with
+// the bare representation, whatever Config.Envelope says: package jsonp
+// marks the requests it serves, since a JSON-P script's data is the
+// resource itself and its meta already carries the status.
+func Bare(ctx context.Context) context.Context { return context.WithValue(ctx, bareKey{}, true) }
+
+// IsBare reports whether ctx was marked by Bare.
+func IsBare(ctx context.Context) bool { return ctx.Value(bareKey{}) != nil }
+
+// enveloped reports whether r's answer is wrapped in the envelope.
+func (rd *Renderer) enveloped(r *http.Request) bool {
+	return rd.envelope && (r == nil || !IsBare(r.Context()))
+}
+
 // JSON answers status with v encoded as JSON: minified, indented with
-// ?pretty=true, wrapped in the envelope when the Renderer has one. A nil
+// ?pretty=true, wrapped in the envelope when the Renderer has one (and
+// the request was not marked Bare). A nil
 // v is null ({"data":null,...} in the envelope). The body is encoded in
 // full before anything is sent, so a value that cannot be encoded (a
 // channel, NaN) becomes a clean 500 rather than half a body. A status that
@@ -49,7 +68,8 @@ func (rd *Renderer) JSON(w http.ResponseWriter, r *http.Request, status int, v a
 	}
 	buf := jsonbody.GetBuffer()
 	defer jsonbody.PutBuffer(buf)
-	if rd.envelope {
+	envelope := rd.enveloped(r)
+	if envelope {
 		buf.WriteString(`{"data":`)
 	}
 	if err := json.NewEncoder(buf).Encode(v); err != nil {
@@ -59,7 +79,7 @@ func (rd *Renderer) JSON(w http.ResponseWriter, r *http.Request, status int, v a
 	// Encoder.Encode ends the value with a newline; a minified body has
 	// none.
 	buf.Truncate(buf.Len() - 1)
-	if rd.envelope {
+	if envelope {
 		appendEnvelopeTail(buf, status)
 	}
 	jsonbody.Write(w, status, jsonbody.ContentTypeJSON, buf.Bytes(), jsonbody.Pretty(r))
@@ -81,9 +101,9 @@ func (rd *Renderer) NoContent(w http.ResponseWriter) {
 
 // Done answers an operation that succeeded with nothing to return. With
 // the envelope it is 200 {"code": "200", "msg": "SUCCESS"}; without, 204
-// No Content, as GitHub answers.
+// No Content, as GitHub answers (and as a request marked Bare gets).
 func (rd *Renderer) Done(w http.ResponseWriter, r *http.Request) {
-	if !rd.envelope {
+	if !rd.enveloped(r) {
 		rd.NoContent(w)
 		return
 	}

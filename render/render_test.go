@@ -266,3 +266,38 @@ type discardWriter struct{ header http.Header }
 func (w *discardWriter) Header() http.Header         { return w.header }
 func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w *discardWriter) WriteHeader(int)             {}
+
+// A request marked Bare is answered without the envelope, whatever the
+// Config says (package jsonp marks the requests it serves).
+func TestBare(t *testing.T) {
+	p := post{ID: "0f8e", Title: "Hello"}
+	tests := []struct {
+		name     string
+		envelope bool
+		bare     bool
+		answer   func(rd *Renderer, w http.ResponseWriter, r *http.Request)
+		status   int
+		body     string
+	}{
+		{"JSON, enveloped", true, false, func(rd *Renderer, w http.ResponseWriter, r *http.Request) { rd.JSON(w, r, 200, p) }, 200, `{"data":{"id":"0f8e","title":"Hello","published_at":null},"code":"200","msg":"SUCCESS"}`},
+		{"JSON, marked bare", true, true, func(rd *Renderer, w http.ResponseWriter, r *http.Request) { rd.JSON(w, r, 200, p) }, 200, `{"id":"0f8e","title":"Hello","published_at":null}`},
+		{"a list, marked bare", true, true, func(rd *Renderer, w http.ResponseWriter, r *http.Request) { rd.JSON(w, r, 200, []post{p}) }, 200, `[{"id":"0f8e","title":"Hello","published_at":null}]`},
+		{"Created, marked bare", true, true, func(rd *Renderer, w http.ResponseWriter, r *http.Request) { rd.Created(w, r, "/posts/0f8e", p) }, 201, `{"id":"0f8e","title":"Hello","published_at":null}`},
+		{"Done, marked bare: 204", true, true, func(rd *Renderer, w http.ResponseWriter, r *http.Request) { rd.Done(w, r) }, 204, ``},
+		{"Done, enveloped", true, false, func(rd *Renderer, w http.ResponseWriter, r *http.Request) { rd.Done(w, r) }, 200, `{"code":"200","msg":"SUCCESS"}`},
+		{"bare already, marked bare", false, true, func(rd *Renderer, w http.ResponseWriter, r *http.Request) { rd.JSON(w, r, 200, p) }, 200, `{"id":"0f8e","title":"Hello","published_at":null}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/posts", nil)
+			if tt.bare {
+				r = r.WithContext(Bare(r.Context()))
+			}
+			assert.Equal(t, tt.bare, IsBare(r.Context()))
+			w := httptest.NewRecorder()
+			tt.answer(New(Config{Envelope: tt.envelope}), w, r)
+			assert.Equal(t, tt.status, w.Code)
+			assert.Equal(t, tt.body, w.Body.String())
+		})
+	}
+}

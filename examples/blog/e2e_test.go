@@ -1357,9 +1357,18 @@ func TestE2ENotFoundAndMethodNotAllowed(t *testing.T) {
 	}
 }
 
+// TestE2EJSONP: a script's data is the bare resource, list or error in
+// both envelope modes; meta has the status and headers.
 func TestE2EJSONP(t *testing.T) {
-	t.Parallel()
-	b := e2eStart(t, nil)
+	for _, envelope := range []bool{true, false} {
+		t.Run(fmt.Sprintf("envelope=%t", envelope), func(t *testing.T) {
+			t.Parallel()
+			e2eJSONP(t, e2eStart(t, func(c *config) { c.envelope = envelope }))
+		})
+	}
+}
+
+func e2eJSONP(t *testing.T, b *e2eBlog) {
 	lou := b.signUp(t, "lou")
 	for range 2 {
 		b.createPost(t, lou.token, map[string]any{"title": "jsonp"}, nil)
@@ -1372,7 +1381,7 @@ func TestE2EJSONP(t *testing.T) {
 		plain := b.do(t, e2eReq{method: http.MethodGet, path: "/"})
 		resp := b.do(t, e2eReq{method: http.MethodGet, path: "/?callback=cb", header: http.Header{"If-None-Match": {plain.header.Get("ETag")}}})
 		assert.Equal(t, http.StatusOK, resp.status, "a script tag always gets the whole script, never a 304")
-		assert.Equal(t, "/**/cb({\"meta\":"+meta(200, resp.header, "")+`,"data":`+string(plain.body)+"})", string(resp.body))
+		assert.Equal(t, "/**/cb({\"meta\":"+meta(200, resp.header, "")+`,"data":`+string(b.data(t, plain, http.StatusOK))+"})", string(resp.body))
 		assert.Empty(t, resp.header.Get("ETag"))
 	})
 	t.Run("a 404 is a 200 with meta.status 404", func(t *testing.T) {
@@ -1385,7 +1394,8 @@ func TestE2EJSONP(t *testing.T) {
 		resp := b.do(t, e2eReq{method: http.MethodGet, path: "/posts?per_page=1&callback=cb"})
 		// The JSON string escapes "&" as \u0026.
 		next := fmt.Sprintf(`%s/posts?per_page=1\u0026callback=cb\u0026page=2`, b.url)
-		assert.Equal(t, "/**/cb({\"meta\":"+meta(200, resp.header, `,"Link":[["`+next+`",{"rel":"next"}],["`+next+`",{"rel":"last"}]]`)+`,"data":`+string(plain.body)+"})", string(resp.body))
+		assert.Equal(t, "/**/cb({\"meta\":"+meta(200, resp.header, `,"Link":[["`+next+`",{"rel":"next"}],["`+next+`",{"rel":"last"}]]`)+`,"data":`+string(b.data(t, plain, http.StatusOK))+"})", string(resp.body))
+		assert.True(t, strings.HasPrefix(string(resp.body), `/**/cb({"meta":`) && strings.Contains(string(resp.body), `,"data":[{"id":`), "data is the list itself")
 	})
 	t.Run("an invalid callback is 400, before the rate limiter", func(t *testing.T) {
 		e2eAssertError(t, b.do(t, e2eReq{method: http.MethodGet, path: "/?callback=" + url.QueryEscape("alert(1)//"), noQuota: true}), http.StatusBadRequest,
