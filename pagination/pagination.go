@@ -41,6 +41,11 @@ type Config struct {
 	// under one) of link URLs: "https://api.myblog.com". Default: the
 	// request's own scheme and host, as Resolver gives them.
 	BaseURL string
+	// PathPrefix is the path the API is served under when the Paginator
+	// sees requests without it (http.StripPrefix, or a proxy that strips
+	// it): "/api/v3", put back between the host and the request's path
+	// of link URLs. Only without BaseURL, which names its own prefix.
+	PathPrefix string
 	// Resolver gives the scheme and host of link URLs when BaseURL is
 	// empty: a trusted proxy's only where it is told to believe them
 	// (forwarded.Config.TrustProto, TrustHost), the host checked against
@@ -83,6 +88,7 @@ type Paginator struct {
 	maxPerPage  int
 	clamp       bool
 	baseURL     string
+	pathPrefix  string // "/api/v3", or empty
 	resolver    *forwarded.Resolver
 	resource    string
 	rangeFields []string
@@ -133,6 +139,15 @@ func New(cfg Config) (*Paginator, error) {
 		default:
 			p.baseURL = strings.TrimRight(cfg.BaseURL, "/")
 		}
+	}
+	switch prefix := strings.TrimRight(cfg.PathPrefix, "/"); {
+	case prefix == "":
+	case cfg.BaseURL != "":
+		problems.Add("PathPrefix", "must be empty with BaseURL, which names the prefix itself")
+	case prefix[0] != '/' || strings.ContainsAny(prefix, "?#") || (&url.URL{Path: prefix}).EscapedPath() != prefix:
+		problems.Addf("PathPrefix", "%q is not an absolute path of plain segments (\"/api/v3\")", cfg.PathPrefix)
+	default:
+		p.pathPrefix = prefix
 	}
 	if p.maxOffset < 0 {
 		problems.Add("MaxOffset", "must be 0 (no bound) or more")
@@ -426,6 +441,7 @@ func (p *Paginator) buildURL(r *http.Request, set, value string, drop ...string)
 		b.WriteString(p.resolver.Scheme(r))
 		b.WriteString("://")
 		b.WriteString(p.resolver.Host(r))
+		b.WriteString(p.pathPrefix)
 	}
 	b.WriteString(r.URL.EscapedPath())
 	b.WriteByte('?')

@@ -142,6 +142,8 @@ func TestLinks(t *testing.T) {
 			`<http://api.myblog.com/users/a%2Fb/posts?page=2>; rel="next", <http://api.myblog.com/users/a%2Fb/posts?page=2>; rel="last"`},
 		{"custom base URL", pagination.Config{BaseURL: "https://api.myblog.com/v3/"}, "/posts", nil, 31,
 			`<https://api.myblog.com/v3/posts?page=2>; rel="next", <https://api.myblog.com/v3/posts?page=2>; rel="last"`},
+		{"a path prefix stripped before the Paginator, put back", pagination.Config{PathPrefix: "/api/v3/"}, "/posts", nil, 31,
+			`<http://api.myblog.com/api/v3/posts?page=2>; rel="next", <http://api.myblog.com/api/v3/posts?page=2>; rel="last"`},
 		{"proxied scheme and host from a trusted proxy", pagination.Config{Resolver: trusting10}, "/posts",
 			[]string{"RemoteAddr", "10.0.0.2:1000", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "blog.example.com"}, 31,
 			`<https://blog.example.com/posts?page=2>; rel="next", <https://blog.example.com/posts?page=2>; rel="last"`},
@@ -218,6 +220,12 @@ func TestNewRefusesBadConfig(t *testing.T) {
 
 	_, err = pagination.New(pagination.Config{BaseURL: "https://x/?q=1"})
 	assert.EqualError(t, err, `pagination: BaseURL: "https://x/?q=1" must have no query, fragment or user`)
+	for _, prefix := range []string{"api/v3", "/api v3", "/api?x", "/a%2Fb"} {
+		_, err = pagination.New(pagination.Config{PathPrefix: prefix})
+		assert.ErrorContains(t, err, "pagination: PathPrefix: ", "%q", prefix)
+	}
+	_, err = pagination.New(pagination.Config{PathPrefix: "/api/v3", BaseURL: "https://x/api/v3"})
+	assert.EqualError(t, err, "pagination: PathPrefix: must be empty with BaseURL, which names the prefix itself")
 	_, err = pagination.New(pagination.Config{MaxPerPage: -1})
 	assert.EqualError(t, err, "pagination: MaxPerPage: must be at least 1")
 	_, err = pagination.New(pagination.Config{MaxPerPage: 10})

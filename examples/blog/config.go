@@ -23,6 +23,8 @@ type config struct {
 	addr               string
 	db                 string
 	baseURL            string
+	pathPrefix         string // "/api/v3": the API's path, from -path-prefix or -base-url's path
+	tlsCert, tlsKey    string
 	jwtSecret          string
 	rateLimit          int
 	rateLimitAnonymous int
@@ -72,6 +74,9 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 	fs.IntVar(&cfg.rateLimitAnonymous, "rate-limit-anonymous", cfg.rateLimitAnonymous, "requests per hour for an anonymous client IP")
 	fs.DurationVar(&cfg.secondaryRetry, "secondary-retry-after", cfg.secondaryRetry, "the least Retry-After of a secondary-limit refusal (too many writes a minute or an hour);\n"+
 		"    \tnever less than the time until the write would pass")
+	fs.StringVar(&cfg.pathPrefix, "path-prefix", cfg.pathPrefix, "serve the API under this path (/api/v3, where GitHub Enterprise's clients look); default: -base-url's path")
+	fs.StringVar(&cfg.tlsCert, "tls-cert", cfg.tlsCert, "a PEM certificate (chain) file: serve HTTPS, with HTTP/2, instead of plain HTTP (which speaks HTTP/1.1 and h2c); needs -tls-key")
+	fs.StringVar(&cfg.tlsKey, "tls-key", cfg.tlsKey, "the PEM private key file of -tls-cert")
 	fs.IntVar(&cfg.loginMaxFailures, "login-max-failures", cfg.loginMaxFailures, "failed logins per account or IP within 15 minutes before a lockout")
 	fs.DurationVar(&cfg.jobLease, "job-lease", cfg.jobLease, "how long an export job stays its server's without a renewal (renewed every third of it while it runs);\n"+
 		"a job whose server died is run again by another once its lease has passed")
@@ -118,12 +123,30 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 			}
 		}
 	})
+	prefix := strings.TrimRight(cfg.pathPrefix, "/")
+	if prefix != "" && !validPathPrefix(prefix) {
+		problems = append(problems, fmt.Errorf("-path-prefix %q: want an absolute path of plain segments, such as /api/v3", cfg.pathPrefix))
+	}
 	if cfg.baseURL != "" {
 		u, err := url.Parse(cfg.baseURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 			problems = append(problems, fmt.Errorf("-base-url %q: want an absolute http(s) URL without query or fragment", cfg.baseURL))
 		}
 		cfg.baseURL = strings.TrimRight(cfg.baseURL, "/")
+		if err == nil {
+			switch path := strings.TrimRight(u.EscapedPath(), "/"); {
+			case cfg.pathPrefix == "" && path != "" && !validPathPrefix(path):
+				problems = append(problems, fmt.Errorf("-base-url %q: its path must be plain segments, such as /api/v3", cfg.baseURL))
+			case cfg.pathPrefix == "":
+				prefix = path
+			case path != prefix:
+				problems = append(problems, fmt.Errorf("-path-prefix %q: -base-url's path is %q; give one of them", cfg.pathPrefix, path))
+			}
+		}
+	}
+	cfg.pathPrefix = prefix
+	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
+		problems = append(problems, errors.New("-tls-cert and -tls-key: give both, or neither"))
 	}
 	if cfg.jwtSecret != "" && len(cfg.jwtSecret) < 32 {
 		problems = append(problems, errors.New("-jwt-secret: must be at least 32 bytes"))
@@ -174,6 +197,26 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 		return config{}, errors.Join(problems...)
 	}
 	return cfg, nil
+}
+
+// validPathPrefix: "/api/v3", absolute, segments of URL-safe characters
+// that need no escaping, no "." or ".." segment.
+func validPathPrefix(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	for seg := range strings.SplitSeq(p[1:], "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+		for i := 0; i < len(seg); i++ {
+			c := seg[i]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // envName is the environment variable a flag falls back to.
@@ -277,7 +320,7 @@ func (c config) String() string {
 	if a, err := redisstore.ParseURL(c.redisURL); err == nil {
 		redis = a.Topology.String() // not the URL: it may hold a password
 	}
-	return "addr=" + c.addr + " db=" + strconv.Quote(redactedDB(c.db)) + " base-url=" + strconv.Quote(c.baseURL) +
+	return "addr=" + c.addr + " db=" + strconv.Quote(redactedDB(c.db)) + " base-url=" + strconv.Quote(c.baseURL) + " path-prefix=" + strconv.Quote(c.pathPrefix) + " tls=" + strconv.FormatBool(c.tlsCert != "") +
 		" envelope=" + strconv.FormatBool(c.envelope) + " rate-limit=" + strconv.Itoa(c.rateLimit) +
 		" rate-limit-anonymous=" + strconv.Itoa(c.rateLimitAnonymous) + " login-max-failures=" + strconv.Itoa(c.loginMaxFailures) + " secondary-retry-after=" + c.secondaryRetry.String() +
 		" redis=" + redis + " instances=" + strconv.Itoa(c.instances) + " trusted-proxies=" + strconv.Quote(c.trustedProxies) + " proxy-header=" + c.proxyHeader.String() +

@@ -80,11 +80,16 @@ func walkthroughSteps(t *testing.T, readme string) []walkStep {
 
 // startREADMEServer runs the example server as `go run ./examples/blog`
 // does, with its defaults, on a free port and a fresh database.
-func startREADMEServer(t *testing.T) string {
+func startREADMEServer(t *testing.T) string { return startServer(t) }
+
+// startServer runs the example server as the command does, with the
+// flags of args, on a free port and a fresh database, and returns its
+// address.
+func startServer(t *testing.T, args ...string) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	listening := make(chan net.Addr, 1)
 	done := make(chan error, 1)
-	args := []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "blog.db")}
+	args = append([]string{"-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "blog.db")}, args...)
 	go func() {
 		done <- run(ctx, args, func(string) string { return "" }, &testLog{t: t}, func(a net.Addr) { listening <- a })
 	}()

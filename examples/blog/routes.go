@@ -55,6 +55,7 @@ func (a *api) routes() http.Handler {
 		{"/posts/{id}/like", map[string]http.Handler{"PUT": scoped(a.like, "posts:write"), "DELETE": scoped(a.unlike, "posts:write")}},
 		{"/posts/{id}/comments", map[string]http.Handler{"GET": http.HandlerFunc(a.listComments), "POST": scoped(a.createComment, "posts:write")}},
 		{"/posts/{id}/comments/{comment_id}", map[string]http.Handler{"GET": http.HandlerFunc(a.getComment)}},
+		{"/graphql", map[string]http.Handler{"GET": http.HandlerFunc(a.graphqlNotServed), "POST": http.HandlerFunc(a.graphqlNotServed)}},
 		{"/exports", map[string]http.Handler{"POST": scoped(a.createExport, "exports")}},
 		{"/jobs/{job_id}", map[string]http.Handler{"GET": scoped(a.getJob, "exports")}},
 		{"/jobs/{job_id}/result", map[string]http.Handler{"GET": scoped(a.getJobResult, "exports")}},
@@ -180,6 +181,16 @@ func (a *api) root(w http.ResponseWriter, r *http.Request) {
 		JobURL:            base + "/jobs/{job_id}",
 		RateLimitURL:      base + "/rate_limit",
 	})
+}
+
+// msgGraphQL answers GraphQL's paths: GitHub's clients (gh) ask them,
+// and a plain "Not Found" would read as a wrong host.
+const msgGraphQL = "GraphQL is not served: this API is REST only"
+
+// graphqlNotServed is /graphql (and, under -path-prefix, GraphQL's path
+// beside it): 404 saying so.
+func (a *api) graphqlNotServed(w http.ResponseWriter, r *http.Request) {
+	a.errors.Write(w, r, &apierrors.Error{Status: http.StatusNotFound, Message: msgGraphQL, ID: "graphql_not_served"})
 }
 
 // health answers the load balancer: the database is reachable.

@@ -3,12 +3,15 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -65,18 +68,42 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOutp
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		Protocols:         new(http.Protocols),
+	}
+	scheme := "http"
+	if cfg.tlsCert != "" {
+		// HTTPS: HTTP/1.1 and HTTP/2, negotiated by ALPN.
+		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
+		if err != nil {
+			return fmt.Errorf("-tls-cert, -tls-key: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+		srv.Protocols.SetHTTP1(true)
+		srv.Protocols.SetHTTP2(true)
+		scheme = "https"
+	} else {
+		// Plain text: HTTP/1.1, and HTTP/2 with prior knowledge (h2c), as
+		// proxies that speak it to their backends send.
+		srv.Protocols.SetHTTP1(true)
+		srv.Protocols.SetUnencryptedHTTP2(true)
 	}
 	listener, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
-	logger.Info("blog: listening", "url", "http://"+listener.Addr().String(), "config", cfg.String())
+	logger.Info("blog: listening", "url", scheme+"://"+listener.Addr().String()+cfg.pathPrefix, "config", cfg.String())
 	if onListen != nil {
 		onListen(listener.Addr())
 	}
 
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(listener) }()
+	go func() {
+		if srv.TLSConfig != nil {
+			served <- srv.ServeTLS(listener, "", "")
+			return
+		}
+		served <- srv.Serve(listener)
+	}()
 	select {
 	case err := <-served:
 		return err
@@ -280,7 +307,11 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		return fail(err)
 	}
 	a.authn, a.limiter, a.cond = kit.Auth, kit.Limiter, kit.Conditional
-	a.pages, err = pagination.New(pagination.Config{BaseURL: cfg.baseURL, Resolver: proxies, Resource: "Query", MaxOffset: cmp.Or(cfg.maxPageOffset, maxPageOffset), Errors: errs, Observer: a.metrics})
+	prefix := cfg.pathPrefix
+	if cfg.baseURL != "" {
+		prefix = "" // -base-url names it
+	}
+	a.pages, err = pagination.New(pagination.Config{BaseURL: cfg.baseURL, PathPrefix: prefix, Resolver: proxies, Resource: "Query", MaxOffset: cmp.Or(cfg.maxPageOffset, maxPageOffset), Errors: errs, Observer: a.metrics})
 	if err != nil {
 		return fail(err)
 	}
@@ -297,13 +328,42 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	// deployment keeps it from the internet at its proxy.
 	root := http.NewServeMux()
 	root.Handle("GET /metrics", a.metrics.handler())
-	root.Handle("/", kit.Handler(a.routes()))
+	api := kit.Handler(a.routes())
+	if p := cfg.pathPrefix; p == "" {
+		root.Handle("/", api)
+	} else {
+		// The API under -path-prefix, its handlers seeing the paths of
+		// docs/blog-api.md; anything else a JSON 404 through the stack
+		// (CORS, request id, rate limits). GitHub Enterprise's clients ask
+		// GraphQL beside the REST prefix (/api/graphql for /api/v3).
+		root.Handle(p+"/", stripPrefix(p, api))
+		root.Handle(p, stripPrefix(p, api))
+		root.Handle(strings.TrimSuffix(path.Dir(p), "/")+"/graphql", kit.Handler(http.HandlerFunc(a.graphqlNotServed)))
+		root.Handle("/", kit.Handler(a.errors.Handler(apierrors.NotFound())))
+	}
 	out.handler = root
 	out.api = a
 	return out, nil
 }
 
 func isHealthCheck(r *http.Request) bool { return r.URL.Path == "/healthz" }
+
+// stripPrefix serves h with prefix taken off the request's path ("/" for
+// the prefix itself), as the API's routes are written without it.
+func stripPrefix(prefix string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r2 := new(http.Request)
+		*r2 = *r
+		u := *r.URL
+		u.Path = strings.TrimPrefix(r.URL.Path, prefix)
+		u.RawPath = strings.TrimPrefix(r.URL.RawPath, prefix)
+		if u.Path == "" {
+			u.Path, u.RawPath = "/", ""
+		}
+		r2.URL = &u
+		h.ServeHTTP(w, r2)
+	})
+}
 
 // createsContent decides what counts against the secondary limits on
 // content creation: every write but logging in and refreshing tokens,
@@ -439,5 +499,5 @@ func (a *api) baseURL(r *http.Request) string {
 	if a.cfg.baseURL != "" {
 		return a.cfg.baseURL
 	}
-	return a.proxies.Scheme(r) + "://" + a.proxies.Host(r)
+	return a.proxies.Scheme(r) + "://" + a.proxies.Host(r) + a.cfg.pathPrefix
 }
