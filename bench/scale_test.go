@@ -773,17 +773,20 @@ func seedSQLite(ctx context.Context, path string, set scaleSet) error {
 	}
 	steps := []scaleStep{
 		{"inserting the users", `WITH RECURSIVE seq(u) AS (SELECT 1 UNION ALL SELECT u + 1 FROM seq WHERE u < $1)
-			INSERT INTO users (id, login, email, password_hash, time_zone, created_at, updated_at, published_posts)
-			SELECT printf('%08x-0000-4000-a000-%012x', u * 2654435761 % 4294967296, u), 'user' || u, 'user' || u || '@example.com',
+			INSERT INTO users (id, number, login, email, password_hash, time_zone, created_at, updated_at, published_posts)
+			SELECT printf('%08x-0000-4000-a000-%012x', u * 2654435761 % 4294967296, u), u, 'user' || u, 'user' || u || '@example.com',
 				$2, NULL, $3, $3, 0
 			FROM seq`, []any{set.users, scalePasswordHash, scaleUserTime}},
 		{"inserting the posts", `WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < $1)
-			INSERT INTO posts (id, author_id, title, body, published, published_at, time_zone, version, created_at, updated_at, comments_count, likes_count)
-			SELECT printf('%08x-0000-4000-8000-%012x', n * 2654435761 % 4294967296, n),
+			INSERT INTO posts (id, number, author_id, title, body, published, published_at, time_zone, version, created_at, updated_at, comments_count, likes_count)
+			SELECT printf('%08x-0000-4000-8000-%012x', n * 2654435761 % 4294967296, n), n,
 				printf('%08x-0000-4000-a000-%012x', ((n - 1) % $2 + 1) * 2654435761 % 4294967296, (n - 1) % $2 + 1),
 				'Scale post ' || n, 'Post ' || n || $3, 1, at, 'UTC', 1, at, at, 0, 0
 			FROM (SELECT n, strftime('%Y-%m-%dT%H:%M:%S', $4 + n * 60, 'unixepoch') || printf('.%09dZ', n * 7919 % 1000000000) AS at FROM seq)`,
 			[]any{set.posts, set.users, scaleBody, scaleEpoch}},
+		// The numbers given above, taken: the next insert's follow them.
+		{"numbering on from the seed", `UPDATE id_sequences SET last = CASE name
+			WHEN 'users' THEN (SELECT MAX(number) FROM users) WHEN 'posts' THEN (SELECT MAX(number) FROM posts) ELSE last END`, nil},
 	}
 	steps = append(append(steps, remake...), scaleCountSteps...)
 	if err := runScaleSteps(ctx, tx, steps); err != nil {

@@ -96,7 +96,7 @@ func (a *api) createComment(w http.ResponseWriter, r *http.Request) {
 		a.writeStoreError(w, r, "Comment", err)
 		return
 	}
-	c.AuthorLogin = u.Login
+	c.AuthorLogin, c.AuthorNumber = u.Login, u.Number
 	base := a.baseURL(r)
 	a.render.Created(w, r, base+"/posts/"+p.ID+"/comments/"+c.ID, a.commentRepr(base, c))
 }

@@ -281,6 +281,16 @@ func e2eAssertError(t *testing.T, resp *e2eResp, status int, body string) {
 	assert.Equal(t, strconv.Itoa(len(body)), resp.header.Get("Content-Length"))
 }
 
+// e2eUUIDOf is a resource's UUID, which its URLs name: its id, or in
+// GitHub's shape its node_id.
+func e2eUUIDOf(obj map[string]any) string {
+	if node, ok := obj["node_id"].(string); ok {
+		return node
+	}
+	id, _ := obj["id"].(string)
+	return id
+}
+
 func e2eKeys(obj map[string]any) []string {
 	keys := make([]string, 0, len(obj))
 	for k := range obj {
@@ -291,11 +301,17 @@ func e2eKeys(obj map[string]any) []string {
 
 // e2eAssertFields checks that obj has exactly fields, and that its ids and
 // timestamps have the convention's shapes.
-func e2eAssertFields(t *testing.T, fields []string, obj map[string]any) {
+func (b *e2eBlog) assertFields(t *testing.T, fields []string, obj map[string]any) {
 	t.Helper()
-	assert.ElementsMatch(t, fields, e2eKeys(obj), "fields of %v", obj)
-	if id, ok := obj["id"]; ok {
-		assert.Regexp(t, e2eUUID, id, "id")
+	if b.envelope {
+		assert.ElementsMatch(t, fields, e2eKeys(obj), "fields of %v", obj)
+		assert.Regexp(t, e2eUUID, obj["id"], "id")
+	} else {
+		// GitHub's shape: a numeric id, the UUID in node_id.
+		assert.ElementsMatch(t, append(slices.Clone(fields), "node_id"), e2eKeys(obj), "fields of %v", obj)
+		id, ok := obj["id"].(float64)
+		assert.True(t, ok && id >= 1 && id == float64(int64(id)), "id %v is a positive integer", obj["id"])
+		assert.Regexp(t, e2eUUID, obj["node_id"], "node_id")
 	}
 	for _, name := range []string{"created_at", "updated_at", "published_at", "completed_at"} {
 		if v, ok := obj[name]; ok && v != nil {
@@ -319,7 +335,7 @@ func (b *e2eBlog) signUp(t *testing.T, login string) *e2eUser {
 	u := &e2eUser{login: login, email: login + "@example.com"}
 	resp := b.do(t, e2eReq{method: http.MethodPost, path: "/users", body: map[string]string{"username": login, "email": u.email, "password": e2ePassword}})
 	created := b.object(t, resp, http.StatusCreated)
-	u.id, _ = created["id"].(string)
+	u.id = e2eUUIDOf(created)
 	u.token, u.refresh = b.login(t, map[string]string{"username": login, "password": e2ePassword})
 	return u
 }
@@ -353,11 +369,11 @@ func (b *e2eBlog) createPost(t *testing.T, token string, body map[string]any, he
 	t.Helper()
 	resp := b.do(t, e2eReq{method: http.MethodPost, path: "/posts", body: body, token: token, header: header})
 	post := b.object(t, resp, http.StatusCreated)
-	e2eAssertFields(t, e2ePostDetailFields, post)
+	b.assertFields(t, e2ePostDetailFields, post)
 	author, ok := post["author"].(map[string]any)
 	require.True(t, ok, "the author is a nested object, never a bare id: %v", post["author"])
-	e2eAssertFields(t, e2eAuthorFields, author)
-	assert.Equal(t, b.url+"/posts/"+post["id"].(string), resp.header.Get("Location"))
+	b.assertFields(t, e2eAuthorFields, author)
+	assert.Equal(t, b.url+"/posts/"+e2eUUIDOf(post), resp.header.Get("Location"))
 	assert.Regexp(t, e2eStrongETag, resp.header.Get("ETag"))
 	return post, resp
 }
@@ -449,7 +465,7 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 		publishedBody          json.RawMessage
 		etag                   string
 	)
-	postPath := func(p map[string]any) string { return "/posts/" + p["id"].(string) }
+	postPath := func(p map[string]any) string { return "/posts/" + e2eUUIDOf(p) }
 
 	e2eSteps(t, []e2eStep{
 		{"GET / lists every endpoint as a URL template", func(t *testing.T) {
@@ -489,16 +505,16 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 				body: map[string]string{"username": "alice", "email": "alice@example.com", "password": e2ePassword}})
 			aliceSignUp = b.object(t, resp, http.StatusCreated)
 			assert.Equal(t, b.url+"/users/alice", resp.header.Get("Location"))
-			e2eAssertFields(t, e2eOwnUserFields, aliceSignUp)
+			b.assertFields(t, e2eOwnUserFields, aliceSignUp)
 			assert.Equal(t, "alice", aliceSignUp["login"])
 			assert.Equal(t, "alice@example.com", aliceSignUp["email"])
 			assert.Nil(t, aliceSignUp["time_zone"], "a zone never given is null")
 			assert.Equal(t, b.url+"/users/alice", aliceSignUp["url"])
 			assert.Equal(t, b.url+"/users/alice/posts{?page,per_page}", aliceSignUp["posts_url"])
-			alice = &e2eUser{login: "alice", email: "alice@example.com", id: aliceSignUp["id"].(string)}
+			alice = &e2eUser{login: "alice", email: "alice@example.com", id: e2eUUIDOf(aliceSignUp)}
 
 			resp = b.do(t, e2eReq{method: http.MethodPost, path: "/users", body: map[string]string{"username": "bob", "email": "bob@example.com", "password": e2ePassword}})
-			bob = &e2eUser{login: "bob", email: "bob@example.com", id: b.object(t, resp, http.StatusCreated)["id"].(string)}
+			bob = &e2eUser{login: "bob", email: "bob@example.com", id: e2eUUIDOf(b.object(t, resp, http.StatusCreated))}
 			assert.NotEqual(t, alice.id, bob.id)
 		}},
 		{"POST /login by username and by email", func(t *testing.T) {
@@ -532,7 +548,7 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 		}},
 		{"GET /users/{username}: the public detail; 404 for nobody", func(t *testing.T) {
 			user := b.object(t, b.do(t, e2eReq{method: http.MethodGet, path: e2eExpand(root["user_url"], map[string]string{"username": "alice"})}), http.StatusOK)
-			e2eAssertFields(t, e2eUserFields, user)
+			b.assertFields(t, e2eUserFields, user)
 			for _, k := range e2eUserFields {
 				assert.Equal(t, aliceSignUp[k], user[k], k)
 			}
@@ -548,7 +564,11 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 			assert.Equal(t, true, published["published"])
 			assert.NotNil(t, published["published_at"], "published now")
 			assert.Equal(t, "UTC", published["time_zone"])
-			assert.Equal(t, map[string]any{"id": alice.id, "login": "alice", "url": b.url + "/users/alice"}, published["author"])
+			author, _ := published["author"].(map[string]any)
+			b.assertFields(t, e2eAuthorFields, author)
+			assert.Equal(t, alice.id, e2eUUIDOf(author))
+			assert.Equal(t, "alice", author["login"])
+			assert.Equal(t, b.url+"/users/alice", author["url"])
 			assert.Equal(t, b.url+postPath(published), published["url"])
 			assert.Equal(t, b.url+postPath(published)+"/comments{?page,per_page}", published["comments_url"])
 			assert.Equal(t, "<p>First paragraph.</p>\n<p>Second &lt;b&gt;bold&lt;/b&gt;</p>\n", published["body_html"])
@@ -567,7 +587,7 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 			e2eAssertError(t, resp, http.StatusUnauthorized, e2eError("Requires authentication"))
 		}},
 		{"GET /posts/{id}: ETag, Last-Modified, caching by who asks", func(t *testing.T) {
-			resp := b.do(t, e2eReq{method: http.MethodGet, path: e2eExpand(root["post_url"], map[string]string{"id": published["id"].(string)})})
+			resp := b.do(t, e2eReq{method: http.MethodGet, path: e2eExpand(root["post_url"], map[string]string{"id": e2eUUIDOf(published)})})
 			assert.Equal(t, string(publishedBody), string(b.data(t, resp, http.StatusOK)), "the detail, as created")
 			assert.Equal(t, etag, resp.header.Get("ETag"))
 			lastModified, err := http.ParseTime(resp.header.Get("Last-Modified"))
@@ -594,10 +614,10 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 			posts := b.list(t, resp, http.StatusOK)
 			assert.Empty(t, resp.header.Get("Link"), "no Link when everything fits on one page")
 			require.Len(t, posts, 2, "the draft is not listed")
-			assert.Equal(t, bobs["id"], posts[0]["id"])
-			assert.Equal(t, published["id"], posts[1]["id"])
+			assert.Equal(t, e2eUUIDOf(bobs), e2eUUIDOf(posts[0]))
+			assert.Equal(t, e2eUUIDOf(published), e2eUUIDOf(posts[1]))
 			for _, p := range posts {
-				e2eAssertFields(t, e2ePostSummaryFields, p)
+				b.assertFields(t, e2ePostSummaryFields, p)
 			}
 			for _, k := range e2ePostSummaryFields {
 				assert.Equal(t, published[k], posts[1][k], k)
@@ -605,7 +625,7 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 
 			mine := b.list(t, b.do(t, e2eReq{method: http.MethodGet, path: e2eExpand(root["user_posts_url"], map[string]string{"username": "alice"}), token: alice.token}), http.StatusOK)
 			require.Len(t, mine, 1, "published posts only, even to their author")
-			assert.Equal(t, published["id"], mine[0]["id"])
+			assert.Equal(t, e2eUUIDOf(published), e2eUUIDOf(mine[0]))
 		}},
 		{"PATCH /posts/{id} (POST too): If-Match, author only", func(t *testing.T) {
 			stale := b.do(t, e2eReq{method: http.MethodPatch, path: postPath(published), token: alice.token,
@@ -615,7 +635,7 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 			resp := b.do(t, e2eReq{method: http.MethodPatch, path: postPath(published), token: alice.token,
 				body: map[string]any{"title": "Hello again"}, header: http.Header{"If-Match": {etag}}})
 			patched := b.object(t, resp, http.StatusOK)
-			e2eAssertFields(t, e2ePostDetailFields, patched)
+			b.assertFields(t, e2ePostDetailFields, patched)
 			assert.Equal(t, "Hello again", patched["title"])
 			assert.Equal(t, published["body"], patched["body"], "a partial update")
 			newETag := resp.header.Get("ETag")
@@ -643,7 +663,7 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 			assert.Equal(t, "Hello again", after["title"], "refused changes changed nothing")
 		}},
 		{"PUT and DELETE /posts/{id}/like: 204, likes_count", func(t *testing.T) {
-			like := e2eExpand(root["post_like_url"], map[string]string{"id": published["id"].(string)})
+			like := e2eExpand(root["post_like_url"], map[string]string{"id": e2eUUIDOf(published)})
 			for _, token := range []string{bob.token, bob.token, alice.token} {
 				// net/http's client sends Content-Length: 0 on a PUT without a body.
 				resp := b.do(t, e2eReq{method: http.MethodPut, path: like, token: token})
@@ -664,16 +684,19 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 			e2eAssertError(t, b.do(t, e2eReq{method: http.MethodPut, path: like}), http.StatusUnauthorized, e2eError("Requires authentication"))
 		}},
 		{"GET and POST /posts/{id}/comments: 201, comments_count", func(t *testing.T) {
-			comments := e2eExpand(root["post_comments_url"], map[string]string{"id": published["id"].(string)})
+			comments := e2eExpand(root["post_comments_url"], map[string]string{"id": e2eUUIDOf(published)})
 			resp := b.do(t, e2eReq{method: http.MethodPost, path: comments, token: bob.token, body: map[string]string{"body": "Nice post"}})
 			comment := b.object(t, resp, http.StatusCreated)
-			e2eAssertFields(t, e2eCommentFields, comment)
-			location := b.url + postPath(published) + "/comments/" + comment["id"].(string)
+			b.assertFields(t, e2eCommentFields, comment)
+			location := b.url + postPath(published) + "/comments/" + e2eUUIDOf(comment)
 			assert.Equal(t, location, resp.header.Get("Location"))
 			assert.Equal(t, location, comment["url"])
 			assert.Equal(t, b.url+postPath(published), comment["post_url"])
 			assert.Equal(t, "Nice post", comment["body"])
-			assert.Equal(t, map[string]any{"id": bob.id, "login": "bob", "url": b.url + "/users/bob"}, comment["author"])
+			author, _ := comment["author"].(map[string]any)
+			b.assertFields(t, e2eAuthorFields, author)
+			assert.Equal(t, bob.id, e2eUUIDOf(author))
+			assert.Equal(t, "bob", author["login"])
 
 			list := b.list(t, b.do(t, e2eReq{method: http.MethodGet, path: comments}), http.StatusOK)
 			assert.Equal(t, []map[string]any{comment}, list)
@@ -700,7 +723,7 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 			for range 400 {
 				resp = b.do(t, e2eReq{method: http.MethodGet, path: jobURL, token: alice.token})
 				job = b.object(t, resp, http.StatusOK)
-				e2eAssertFields(t, e2eJobFields, job)
+				b.assertFields(t, e2eJobFields, job)
 				if job["state"] == "succeeded" || job["state"] == "failed" {
 					break
 				}
@@ -712,7 +735,7 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 				time.Sleep(10 * time.Millisecond)
 			}
 			require.Equal(t, "succeeded", job["state"], "job %v", job)
-			assert.Equal(t, jobID, job["id"])
+			assert.Equal(t, jobID, e2eUUIDOf(job))
 			assert.Equal(t, jobURL, job["url"])
 			assert.NotNil(t, job["completed_at"])
 			assert.Nil(t, job["error"], "null unless it failed")
@@ -724,8 +747,10 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 			require.NoError(t, json.Unmarshal(b.data(t, b.do(t, e2eReq{method: http.MethodGet, path: job["result_url"].(string), token: alice.token}), http.StatusOK), &export))
 			require.Len(t, export.Posts, 2, "the author's posts, drafts included")
 			for i, want := range []map[string]any{published, draft} {
-				e2eAssertFields(t, e2eExportFields, export.Posts[i])
-				assert.Equal(t, want["id"], export.Posts[i]["id"])
+				// The export is a document, not the API's resources: UUIDs
+				// in either mode.
+				assert.ElementsMatch(t, e2eExportFields, e2eKeys(export.Posts[i]))
+				assert.Equal(t, e2eUUIDOf(want), export.Posts[i]["id"])
 				assert.Equal(t, want["published"], export.Posts[i]["published"])
 			}
 			assert.Equal(t, "Rewritten.", export.Posts[0]["body"])
@@ -737,7 +762,7 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 			e2eAssertError(t, b.do(t, e2eReq{method: http.MethodPost, path: "/exports"}), http.StatusUnauthorized, e2eError("Requires authentication"))
 		}},
 		{"DELETE /posts: the batch bodies", func(t *testing.T) {
-			draftID, bobsID := draft["id"].(string), bobs["id"].(string)
+			draftID, bobsID := e2eUUIDOf(draft), e2eUUIDOf(bobs)
 			resp := b.do(t, e2eReq{method: http.MethodDelete, path: "/posts", token: alice.token, body: map[string]any{"ids": []string{draftID, bobsID}}})
 			assert.Equal(t, http.StatusUnprocessableEntity, resp.status)
 			assert.Equal(t, `{"error":{"code":"422","message":"1 of 2 operations failed"},"internalError":[{"id":"`+bobsID+
@@ -747,9 +772,9 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 
 			one, _ := b.createPost(t, alice.token, map[string]any{"title": "one"}, nil)
 			two, _ := b.createPost(t, alice.token, map[string]any{"title": "two"}, nil)
-			resp = b.do(t, e2eReq{method: http.MethodDelete, path: "/posts", token: alice.token, body: map[string]any{"ids": []any{one["id"], two["id"]}}})
+			resp = b.do(t, e2eReq{method: http.MethodDelete, path: "/posts", token: alice.token, body: map[string]any{"ids": []any{e2eUUIDOf(one), e2eUUIDOf(two)}}})
 			assert.Equal(t, http.StatusOK, resp.status)
-			assert.Equal(t, `{"response":[{"id":"`+one["id"].(string)+`"},{"id":"`+two["id"].(string)+`"}]}`, string(resp.body), "never in the envelope")
+			assert.Equal(t, `{"response":[{"id":"`+e2eUUIDOf(one)+`"},{"id":"`+e2eUUIDOf(two)+`"}]}`, string(resp.body), "never in the envelope")
 
 			e2eAssertError(t, b.do(t, e2eReq{method: http.MethodDelete, path: "/posts", token: alice.token, body: map[string]any{"ids": []string{}}}),
 				http.StatusUnprocessableEntity, e2eValidation(e2eField("Post", "ids", "missing_field", "")))
@@ -768,9 +793,9 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 		{"PATCH /user (POST too): a rename answers 301 from the old name", func(t *testing.T) {
 			resp := b.do(t, e2eReq{method: http.MethodPatch, path: "/user", token: alice.token, body: map[string]string{"username": "alice-renamed"}})
 			me := b.object(t, resp, http.StatusOK)
-			e2eAssertFields(t, e2eOwnUserFields, me)
+			b.assertFields(t, e2eOwnUserFields, me)
 			assert.Equal(t, "alice-renamed", me["login"])
-			assert.Equal(t, alice.id, me["id"])
+			assert.Equal(t, alice.id, e2eUUIDOf(me))
 			assert.Equal(t, b.url+"/users/alice-renamed", me["url"])
 
 			for path, location := range map[string]string{
@@ -980,7 +1005,7 @@ func TestE2EPagination(t *testing.T) {
 	var created []string
 	for i := range 7 {
 		post, _ := b.createPost(t, frank.token, map[string]any{"title": fmt.Sprintf("post %d", i)}, nil)
-		created = append(created, post["id"].(string))
+		created = append(created, e2eUUIDOf(post))
 	}
 	slices.Reverse(created) // newest first
 
@@ -992,7 +1017,7 @@ func TestE2EPagination(t *testing.T) {
 			require.LessOrEqual(t, page, 3, "more pages than 7 posts make")
 			resp := b.do(t, e2eReq{method: http.MethodGet, path: path})
 			for _, p := range b.list(t, resp, http.StatusOK) {
-				seen = append(seen, p["id"].(string))
+				seen = append(seen, e2eUUIDOf(p))
 			}
 			links = append(links, resp.header.Get("Link"))
 			assert.Len(t, resp.header.Values("Link"), 1, "one field line")
@@ -1055,7 +1080,7 @@ func TestE2EConditionalRequests(t *testing.T) {
 	b := e2eStart(t, nil)
 	grace := b.signUp(t, "grace")
 	post, _ := b.createPost(t, grace.token, map[string]any{"title": "cached"}, nil)
-	path := "/posts/" + post["id"].(string)
+	path := "/posts/" + e2eUUIDOf(post)
 	first := b.do(t, e2eReq{method: http.MethodGet, path: path})
 	require.Equal(t, http.StatusOK, first.status)
 	etag, lastModified := first.header.Get("ETag"), first.header.Get("Last-Modified")
@@ -1131,7 +1156,7 @@ func TestE2ELikeRequiresLength(t *testing.T) {
 	b := e2eStart(t, nil)
 	heidi := b.signUp(t, "heidi")
 	post, _ := b.createPost(t, heidi.token, map[string]any{"title": "likeable"}, nil)
-	path := "/posts/" + post["id"].(string)
+	path := "/posts/" + e2eUUIDOf(post)
 	request := func(contentLength string) string {
 		return "PUT " + path + "/like HTTP/1.1\r\nHost: " + b.addr + "\r\nUser-Agent: apikit-e2e/1.0\r\nAuthorization: Bearer " + heidi.token +
 			"\r\n" + contentLength + "Connection: close\r\n\r\n"
@@ -1155,7 +1180,7 @@ func TestE2ERateLimits(t *testing.T) {
 	b := e2eStart(t, func(c *config) { c.rateLimitAnonymous = anonymous })
 	ivan := b.signUp(t, "ivan") // two anonymous requests: sign-up and login
 	post, _ := b.createPost(t, ivan.token, map[string]any{"title": "limited"}, nil)
-	path := "/posts/" + post["id"].(string)
+	path := "/posts/" + e2eUUIDOf(post)
 
 	assertQuota := func(t *testing.T, resp *e2eResp, used int) {
 		t.Helper()
@@ -1246,7 +1271,7 @@ func TestE2ESecondaryRateLimit(t *testing.T) {
 	secondary := `{"message":"You have triggered an abuse detection mechanism (a secondary rate limit) and have been temporarily blocked from content creation. Please retry your request again later.","documentation_url":"` + documentationURL + `/#abuse-rate-limits"}`
 	for _, req := range []e2eReq{
 		{method: http.MethodPost, path: "/posts", token: judy.token, body: map[string]string{"title": "the 81st"}},
-		{method: http.MethodPost, path: "/posts/" + post["id"].(string) + "/comments", token: judy.token, body: map[string]string{"body": "me too"}},
+		{method: http.MethodPost, path: "/posts/" + e2eUUIDOf(post) + "/comments", token: judy.token, body: map[string]string{"body": "me too"}},
 	} {
 		resp := b.do(t, req)
 		assert.Equal(t, http.StatusForbidden, resp.status, "%s", resp)
@@ -1255,7 +1280,7 @@ func TestE2ESecondaryRateLimit(t *testing.T) {
 		assert.NotEqual(t, "0", resp.header.Get("X-RateLimit-Remaining"), "not mistaken for the primary limit")
 	}
 	assert.Equal(t, http.StatusOK, b.do(t, e2eReq{method: http.MethodGet, path: "/user", token: judy.token}).status, "reads go on")
-	comments := b.list(t, b.do(t, e2eReq{method: http.MethodGet, path: "/posts/" + post["id"].(string) + "/comments"}), http.StatusOK)
+	comments := b.list(t, b.do(t, e2eReq{method: http.MethodGet, path: "/posts/" + e2eUUIDOf(post) + "/comments"}), http.StatusOK)
 	assert.Empty(t, comments)
 }
 
@@ -1269,7 +1294,7 @@ func TestE2EHead(t *testing.T) {
 	for range 2 {
 		b.createPost(t, kim.token, map[string]any{"title": "more"}, nil)
 	}
-	postPath := "/posts/" + post["id"].(string)
+	postPath := "/posts/" + e2eUUIDOf(post)
 	require.Equal(t, http.StatusCreated, b.do(t, e2eReq{method: http.MethodPost, path: postPath + "/comments", token: kim.token, body: map[string]string{"body": "c"}}).status)
 	resp := b.do(t, e2eReq{method: http.MethodPost, path: "/exports", token: kim.token})
 	require.Equal(t, http.StatusAccepted, resp.status)
@@ -1502,7 +1527,7 @@ func TestE2ETimeZones(t *testing.T) {
 			post, _ := b.createPost(t, u.token, map[string]any{"title": tt.name, "published_at": tt.publishedAt}, tt.header)
 			assert.Equal(t, tt.want, post["published_at"])
 			assert.Equal(t, tt.zone, post["time_zone"])
-			assert.Equal(t, post, b.object(t, b.do(t, e2eReq{method: http.MethodGet, path: "/posts/" + post["id"].(string)}), http.StatusOK), "stored as answered")
+			assert.Equal(t, post, b.object(t, b.do(t, e2eReq{method: http.MethodGet, path: "/posts/" + e2eUUIDOf(post)}), http.StatusOK), "stored as answered")
 		})
 	}
 	t.Run("a sign-up with Time-Zone records the zone", func(t *testing.T) {

@@ -78,9 +78,12 @@ func signUpAndLogIn(t *testing.T, client *github.Client, login string) string {
 	return pair.Token
 }
 
+// ghPost is what go-github's callers decode a post into: GitHub's shape,
+// a numeric id and the UUID as node_id.
 type ghPost struct {
-	ID    string `json:"id"`
-	Title string `json:"title"`
+	ID     int64  `json:"id"`
+	NodeID string `json:"node_id"`
+	Title  string `json:"title"`
 }
 
 func createPost(t *testing.T, client *github.Client, title string) (*github.Response, error) {
@@ -239,4 +242,37 @@ func TestGoGitHubRateLimitsEndpoint(t *testing.T) {
 	require.NotNil(t, limits.Search)
 	assert.Equal(t, 10, limits.Search.Limit)
 	assert.Equal(t, 200, resp.StatusCode)
+}
+
+// go-github's typed models decode the bare representation: Users.Get of
+// the authenticated user and of another, and Users.Edit.
+func TestGoGitHubTypedUsers(t *testing.T) {
+	t.Parallel()
+	srv := githubServer(t)
+	token := signUpAndLogIn(t, githubClient(t, srv, ""), "octocat")
+	signUpAndLogIn(t, githubClient(t, srv, ""), "hubot")
+	client := githubClient(t, srv, token)
+	ctx := context.Background()
+
+	me, _, err := client.Users.Get(ctx, "")
+	require.NoError(t, err)
+	assert.Equal(t, "octocat", me.GetLogin())
+	assert.Positive(t, me.GetID())
+	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-`, me.GetNodeID())
+	assert.Equal(t, srv.URL+"/users/octocat", me.GetURL())
+	assert.Equal(t, srv.URL+"/users/octocat", me.GetHTMLURL())
+	assert.Equal(t, "octocat@example.com", me.GetEmail())
+	assert.False(t, me.GetTwoFactorAuthentication())
+	assert.WithinDuration(t, time.Now(), me.GetCreatedAt().Time, time.Minute)
+
+	other, _, err := client.Users.Get(ctx, "hubot")
+	require.NoError(t, err)
+	assert.Equal(t, "hubot", other.GetLogin())
+	assert.Greater(t, other.GetID(), me.GetID(), "numbered in order of sign-up")
+	assert.Empty(t, other.GetEmail(), "another user's email is not shown")
+
+	edited, _, err := client.Users.Edit(ctx, &github.User{Email: github.Ptr("octo@example.com")})
+	require.NoError(t, err)
+	assert.Equal(t, "octo@example.com", edited.GetEmail())
+	assert.Equal(t, me.GetID(), edited.GetID(), "the same user")
 }

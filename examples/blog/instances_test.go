@@ -77,7 +77,7 @@ func TestThreeInstancesOnPostgres(t *testing.T) {
 		token := decodePair(t, body).Token
 		status, body = send(t, "POST", servers[2].URL+"/posts", token, map[string]any{"title": "Hello from three servers"})
 		require.Equal(t, http.StatusCreated, status, "%s", body)
-		id := field(t, body, "id")
+		id := field(t, body, "node_id") // the UUID, as URLs name it (-envelope=false: id is the number)
 		for _, base := range []string{servers[0].URL, servers[1].URL, servers[2].URL, proxy.URL} {
 			status, body := send(t, "GET", base+"/posts/"+id, "", nil)
 			assert.Equal(t, http.StatusOK, status, "%s: %s", base, body)

@@ -38,9 +38,9 @@ func TestE2EDeepPages(t *testing.T) {
 			author = bob
 		}
 		post, _ := b.createPost(t, author.token, map[string]any{"title": fmt.Sprint("post ", i)}, nil)
-		all = append([]string{post["id"].(string)}, all...)
+		all = append([]string{e2eUUIDOf(post)}, all...)
 		if author == ann {
-			anns = append([]string{post["id"].(string)}, anns...)
+			anns = append([]string{e2eUUIDOf(post)}, anns...)
 		}
 		if i%4 == 0 { // drafts are never listed
 			b.createPost(t, author.token, map[string]any{"title": "draft", "published": false}, nil)
@@ -49,7 +49,7 @@ func TestE2EDeepPages(t *testing.T) {
 	ids := func(list []map[string]any) []string {
 		var out []string
 		for _, p := range list {
-			out = append(out, p["id"].(string))
+			out = append(out, e2eUUIDOf(p))
 		}
 		return out
 	}
@@ -129,7 +129,7 @@ func TestE2EDeepPages(t *testing.T) {
 		var want []string
 		for i := range 8 {
 			resp := b.do(t, e2eReq{method: http.MethodPost, path: "/posts/" + all[0] + "/comments", token: bob.token, body: map[string]string{"body": fmt.Sprint("comment ", i)}})
-			want = append(want, b.object(t, resp, http.StatusCreated)["id"].(string))
+			want = append(want, e2eUUIDOf(b.object(t, resp, http.StatusCreated)))
 		}
 		seen, links := walk(t, "/posts/"+all[0]+"/comments?per_page=4", "next")
 		assert.Equal(t, want, seen)

@@ -115,6 +115,7 @@ var postgresSuite = []struct {
 	{"ZoneCacheAcrossInstances", TestZoneCacheAcrossInstances},
 	{"GoGitHubRateAndPages", TestGoGitHubRateAndPages},
 	{"GoGitHubErrors", TestGoGitHubErrors},
+	{"GoGitHubTypedUsers", TestGoGitHubTypedUsers},
 	{"TokenOfAnUnknownUserIs401", TestTokenOfAnUnknownUserIs401},
 	{"PostsPerUserCap", TestPostsPerUserCap},
 }

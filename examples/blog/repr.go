@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"html"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,14 +15,42 @@ import (
 // are ISO 8601 in UTC; relations are nested objects; *_url fields that
 // take parameters are RFC 6570 templates.
 
+// reprID is a resource's "id": its UUID in the seed's shape (the
+// envelope), its number in GitHub's (-envelope=false), whose typed
+// clients decode ids as integers; the UUID is then "node_id", GitHub's
+// opaque global id, which URLs keep using.
+type reprID struct {
+	uuid    string
+	number  int64
+	numeric bool
+}
+
+func (id reprID) MarshalJSON() ([]byte, error) {
+	if id.numeric {
+		return strconv.AppendInt(nil, id.number, 10), nil
+	}
+	return json.Marshal(id.uuid)
+}
+
+// ids is a resource's "id" and "node_id" (empty, so left out, in the
+// seed's shape, which has none).
+func (a *api) ids(uuid string, number int64) (reprID, string) {
+	if a.cfg.envelope {
+		return reprID{uuid: uuid}, ""
+	}
+	return reprID{uuid: uuid, number: number, numeric: true}, uuid
+}
+
 type userRef struct {
-	ID    string `json:"id"`
-	Login string `json:"login"`
-	URL   string `json:"url"`
+	ID     reprID `json:"id"`
+	NodeID string `json:"node_id,omitempty"`
+	Login  string `json:"login"`
+	URL    string `json:"url"`
 }
 
 type userRepr struct {
-	ID        string        `json:"id"`
+	ID        reprID        `json:"id"`
+	NodeID    string        `json:"node_id,omitempty"`
 	Login     string        `json:"login"`
 	URL       string        `json:"url"`
 	HTMLURL   string        `json:"html_url"`
@@ -39,7 +69,8 @@ type ownUserRepr struct {
 }
 
 type postSummary struct {
-	ID          string        `json:"id"`
+	ID          reprID        `json:"id"`
+	NodeID      string        `json:"node_id,omitempty"`
 	URL         string        `json:"url"`
 	HTMLURL     string        `json:"html_url"`
 	Title       string        `json:"title"`
@@ -61,7 +92,8 @@ type postDetail struct {
 }
 
 type commentRepr struct {
-	ID        string        `json:"id"`
+	ID        reprID        `json:"id"`
+	NodeID    string        `json:"node_id,omitempty"`
 	URL       string        `json:"url"`
 	PostURL   string        `json:"post_url"`
 	Body      string        `json:"body"`
@@ -71,7 +103,8 @@ type commentRepr struct {
 }
 
 type jobRepr struct {
-	ID          string        `json:"id"`
+	ID          reprID        `json:"id"`
+	NodeID      string        `json:"node_id,omitempty"`
 	URL         string        `json:"url"`
 	State       string        `json:"state"`
 	CreatedAt   timezone.Time `json:"created_at"`
@@ -91,13 +124,17 @@ func utcPtr(t *time.Time) timezone.Time {
 
 func esc(s string) string { return url.PathEscape(s) }
 
-func (a *api) userRef(base, id, login string) userRef {
-	return userRef{ID: id, Login: login, URL: base + "/users/" + esc(login)}
+func (a *api) userRef(base, id string, number int64, login string) userRef {
+	out := userRef{Login: login, URL: base + "/users/" + esc(login)}
+	out.ID, out.NodeID = a.ids(id, number)
+	return out
 }
 
 func (a *api) userRepr(base string, u *user) userRepr {
+	id, node := a.ids(u.ID, u.Number)
 	return userRepr{
-		ID:        u.ID,
+		ID:        id,
+		NodeID:    node,
 		Login:     u.Login,
 		URL:       base + "/users/" + esc(u.Login),
 		HTMLURL:   base + "/users/" + esc(u.Login),
@@ -115,8 +152,10 @@ func (a *api) ownUserRepr(base string, u *user) ownUserRepr {
 }
 
 func (a *api) postSummary(base string, p *post) postSummary {
+	id, node := a.ids(p.ID, p.Number)
 	return postSummary{
-		ID:          p.ID,
+		ID:          id,
+		NodeID:      node,
 		URL:         base + "/posts/" + p.ID,
 		HTMLURL:     base + "/posts/" + p.ID,
 		Title:       p.Title,
@@ -125,7 +164,7 @@ func (a *api) postSummary(base string, p *post) postSummary {
 		CreatedAt:   utc(p.CreatedAt),
 		UpdatedAt:   utc(p.UpdatedAt),
 		TimeZone:    p.TimeZone,
-		Author:      a.userRef(base, p.AuthorID, p.AuthorLogin),
+		Author:      a.userRef(base, p.AuthorID, p.AuthorNumber, p.AuthorLogin),
 		CommentsURL: base + "/posts/" + p.ID + "/comments{?page,per_page}",
 	}
 }
@@ -144,20 +183,24 @@ func (a *api) postDetail(base string, p *post) postDetail {
 }
 
 func (a *api) commentRepr(base string, c *comment) commentRepr {
+	id, node := a.ids(c.ID, c.Number)
 	return commentRepr{
-		ID:        c.ID,
+		ID:        id,
+		NodeID:    node,
 		URL:       base + "/posts/" + c.PostID + "/comments/" + c.ID,
 		PostURL:   base + "/posts/" + c.PostID,
 		Body:      c.Body,
-		Author:    a.userRef(base, c.AuthorID, c.AuthorLogin),
+		Author:    a.userRef(base, c.AuthorID, c.AuthorNumber, c.AuthorLogin),
 		CreatedAt: utc(c.CreatedAt),
 		UpdatedAt: utc(c.UpdatedAt),
 	}
 }
 
 func (a *api) jobRepr(base string, j *job) jobRepr {
+	id, node := a.ids(j.ID, j.Number)
 	out := jobRepr{
-		ID:          j.ID,
+		ID:          id,
+		NodeID:      node,
 		URL:         base + "/jobs/" + j.ID,
 		State:       j.State,
 		CreatedAt:   utc(j.CreatedAt),

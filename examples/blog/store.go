@@ -62,6 +62,7 @@ func uniqueViolation(err error) error {
 
 type user struct {
 	ID           string
+	Number       int64 // the numeric id of GitHub's shape
 	Login        string
 	Email        string
 	PasswordHash string
@@ -73,7 +74,9 @@ type user struct {
 
 type post struct {
 	ID            string
+	Number        int64
 	AuthorID      string
+	AuthorNumber  int64
 	AuthorLogin   string
 	Title         string
 	Body          string
@@ -88,19 +91,22 @@ type post struct {
 }
 
 type comment struct {
-	ID          string
-	PostID      string
-	AuthorID    string
-	AuthorLogin string
-	Body        string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	ID           string
+	Number       int64
+	PostID       string
+	AuthorID     string
+	AuthorNumber int64
+	AuthorLogin  string
+	Body         string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // job is a background job: an export. A succeeded export's document is
 // stored in export_chunks; the job keeps its size and ETag.
 type job struct {
 	ID          string
+	Number      int64
 	OwnerID     string
 	Kind        string
 	State       string
@@ -157,6 +163,24 @@ func newStore(ctx context.Context, db *database) (*store, error) {
 // forUpdate is the locking clause of a read whose row the transaction
 // then writes: FOR UPDATE on PostgreSQL; nothing on SQLite, where the
 // transaction already holds the database's write lock.
+// nextNumber is the next numeric id of table's rows, within tx: its
+// identity sequence on PostgreSQL, its id_sequences row on SQLite (raised
+// under the transaction's write lock). Numbers are never reused, gaps
+// left by rolled-back transactions included.
+func (s *store) nextNumber(ctx context.Context, tx *sql.Tx, table string) (int64, error) {
+	var n int64
+	var err error
+	if s.db.dialect == postgresDialect {
+		err = tx.QueryRowContext(ctx, `SELECT nextval(pg_get_serial_sequence($1, 'number'))`, table).Scan(&n)
+	} else {
+		err = tx.QueryRowContext(ctx, `UPDATE id_sequences SET last = last + 1 WHERE name = $1 RETURNING last`, table).Scan(&n)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("numbering a row of %s: %w", table, err)
+	}
+	return n, nil
+}
+
 func (s *store) forUpdate() string {
 	if s.db.dialect == postgresDialect {
 		return ` FOR UPDATE`
@@ -176,7 +200,7 @@ func (s *store) lockUser(ctx context.Context, tx *sql.Tx, id string) error {
 	return err
 }
 
-const userColumns = `id, login, email, password_hash, time_zone, created_at, updated_at`
+const userColumns = `id, number, login, email, password_hash, time_zone, created_at, updated_at`
 
 // userSelect is what scanUser reads: the columns and whether two-factor
 // authentication is on.
@@ -185,7 +209,7 @@ const userSelect = userColumns + `, EXISTS (SELECT 1 FROM two_factor WHERE two_f
 func scanUser(row interface{ Scan(...any) error }) (*user, error) {
 	var u user
 	var created, updated string
-	if err := row.Scan(&u.ID, &u.Login, &u.Email, &u.PasswordHash, &u.TimeZone, &created, &updated, &u.TwoFactor); err != nil {
+	if err := row.Scan(&u.ID, &u.Number, &u.Login, &u.Email, &u.PasswordHash, &u.TimeZone, &created, &updated, &u.TwoFactor); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, errNotFound
 		}
@@ -201,9 +225,16 @@ func (s *store) createUser(ctx context.Context, u *user) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM user_renames WHERE old_login = $1`, u.Login); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			u.ID, u.Login, u.Email, u.PasswordHash, u.TimeZone, dbTime(u.CreatedAt), dbTime(u.UpdatedAt))
-		return err
+		number, err := s.nextNumber(ctx, tx, "users")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			u.ID, number, u.Login, u.Email, u.PasswordHash, u.TimeZone, dbTime(u.CreatedAt), dbTime(u.UpdatedAt)); err != nil {
+			return err
+		}
+		u.Number = number
+		return nil
 	}))
 }
 
@@ -283,14 +314,14 @@ func (s *store) setTimeZone(ctx context.Context, id, zone string) error {
 	return err
 }
 
-const postColumns = `posts.id, posts.author_id, users.login, posts.title, posts.body, posts.published, posts.published_at,
+const postColumns = `posts.id, posts.number, posts.author_id, users.number, users.login, posts.title, posts.body, posts.published, posts.published_at,
 	posts.time_zone, posts.version, posts.created_at, posts.updated_at, posts.comments_count, posts.likes_count`
 
 func scanPost(row interface{ Scan(...any) error }) (*post, error) {
 	var p post
 	var publishedAt sql.NullString
 	var created, updated string
-	err := row.Scan(&p.ID, &p.AuthorID, &p.AuthorLogin, &p.Title, &p.Body, &p.Published, &publishedAt,
+	err := row.Scan(&p.ID, &p.Number, &p.AuthorID, &p.AuthorNumber, &p.AuthorLogin, &p.Title, &p.Body, &p.Published, &publishedAt,
 		&p.TimeZone, &p.Version, &created, &updated, &p.CommentsCount, &p.LikesCount)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errNotFound
@@ -317,10 +348,17 @@ func (s *store) createPost(ctx context.Context, p *post) error {
 		if count >= maxPostsPerUser {
 			return errTooManyPosts
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO posts (id, author_id, title, body, published, published_at, time_zone, version, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9)`,
-			p.ID, p.AuthorID, p.Title, p.Body, p.Published, optionalTime(p.PublishedAt), p.TimeZone, dbTime(p.CreatedAt), dbTime(p.UpdatedAt))
-		return err
+		number, err := s.nextNumber(ctx, tx, "posts")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO posts (id, number, author_id, title, body, published, published_at, time_zone, version, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10)`,
+			p.ID, number, p.AuthorID, p.Title, p.Body, p.Published, optionalTime(p.PublishedAt), p.TimeZone, dbTime(p.CreatedAt), dbTime(p.UpdatedAt)); err != nil {
+			return err
+		}
+		p.Number = number
+		return nil
 	})
 }
 
@@ -355,7 +393,7 @@ type listQuery struct {
 }
 
 // postSummaryColumns are what a list shows of each post.
-const postSummaryColumns = `posts.id, posts.author_id, users.login, posts.title, posts.published, posts.published_at,
+const postSummaryColumns = `posts.id, posts.number, posts.author_id, users.number, users.login, posts.title, posts.published, posts.published_at,
 	posts.time_zone, posts.created_at, posts.updated_at`
 
 // listPosts returns one page of published posts, newest first
@@ -410,7 +448,7 @@ func (s *store) listPosts(ctx context.Context, authorID string, q listQuery) ([]
 		var p post
 		var publishedAt sql.NullString
 		var created, updated string
-		if err := rows.Scan(&p.ID, &p.AuthorID, &p.AuthorLogin, &p.Title, &p.Published, &publishedAt,
+		if err := rows.Scan(&p.ID, &p.Number, &p.AuthorID, &p.AuthorNumber, &p.AuthorLogin, &p.Title, &p.Published, &publishedAt,
 			&p.TimeZone, &created, &updated, &count); err != nil {
 			return nil, false, 0, err
 		}
@@ -574,12 +612,12 @@ func (s *store) setLike(ctx context.Context, postID, userID string, like bool, n
 	})
 }
 
-const commentColumns = `comments.id, comments.post_id, comments.author_id, users.login, comments.body, comments.created_at, comments.updated_at`
+const commentColumns = `comments.id, comments.number, comments.post_id, comments.author_id, users.number, users.login, comments.body, comments.created_at, comments.updated_at`
 
 func scanComment(row interface{ Scan(...any) error }) (*comment, error) {
 	var c comment
 	var created, updated string
-	if err := row.Scan(&c.ID, &c.PostID, &c.AuthorID, &c.AuthorLogin, &c.Body, &created, &updated); err != nil {
+	if err := row.Scan(&c.ID, &c.Number, &c.PostID, &c.AuthorID, &c.AuthorNumber, &c.AuthorLogin, &c.Body, &created, &updated); err != nil {
 		return nil, err
 	}
 	c.CreatedAt, c.UpdatedAt = parseDBTime(created), parseDBTime(updated)
@@ -588,9 +626,16 @@ func scanComment(row interface{ Scan(...any) error }) (*comment, error) {
 
 func (s *store) createComment(ctx context.Context, c *comment) error {
 	return inTx(ctx, s.db, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO comments (id, post_id, author_id, body, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			c.ID, c.PostID, c.AuthorID, c.Body, dbTime(c.CreatedAt), dbTime(c.UpdatedAt))
-		return err
+		number, err := s.nextNumber(ctx, tx, "comments")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO comments (id, number, post_id, author_id, body, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			c.ID, number, c.PostID, c.AuthorID, c.Body, dbTime(c.CreatedAt), dbTime(c.UpdatedAt)); err != nil {
+			return err
+		}
+		c.Number = number
+		return nil
 	})
 }
 
@@ -637,13 +682,13 @@ func (s *store) listComments(ctx context.Context, postID string, q listQuery) ([
 // commentKey is c's position in its post's list of comments.
 func commentKey(c *comment) listKey { return listKey{At: dbTime(c.CreatedAt), ID: c.ID} }
 
-const jobColumns = `id, owner_id, kind, state, created_at, completed_at, result_bytes, result_etag, error`
+const jobColumns = `id, number, owner_id, kind, state, created_at, completed_at, result_bytes, result_etag, error`
 
 func scanJob(row interface{ Scan(...any) error }) (*job, error) {
 	var j job
 	var created string
 	var completed sql.NullString
-	if err := row.Scan(&j.ID, &j.OwnerID, &j.Kind, &j.State, &created, &completed, &j.ResultBytes, &j.ResultETag, &j.Error); err != nil {
+	if err := row.Scan(&j.ID, &j.Number, &j.OwnerID, &j.Kind, &j.State, &created, &completed, &j.ResultBytes, &j.ResultETag, &j.Error); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, errNotFound
 		}
@@ -665,19 +710,26 @@ func (s *store) createJob(ctx context.Context, j *job) error {
 			return err
 		}
 		var id, created string
-		err := tx.QueryRowContext(ctx, `SELECT id, created_at FROM jobs WHERE owner_id = $1 AND kind = $2 AND state = 'queued' ORDER BY created_at, id LIMIT 1`,
-			j.OwnerID, j.Kind).Scan(&id, &created)
+		var queued int64
+		err := tx.QueryRowContext(ctx, `SELECT id, number, created_at FROM jobs WHERE owner_id = $1 AND kind = $2 AND state = 'queued' ORDER BY created_at, id LIMIT 1`,
+			j.OwnerID, j.Kind).Scan(&id, &queued, &created)
 		switch {
 		case err == nil:
-			j.ID, j.CreatedAt, j.State = id, parseDBTime(created), "queued"
+			j.ID, j.Number, j.CreatedAt, j.State = id, queued, parseDBTime(created), "queued"
 			return nil
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO jobs (id, owner_id, kind, state, created_at) VALUES ($1, $2, $3, 'queued', $4)`,
-			j.ID, j.OwnerID, j.Kind, dbTime(j.CreatedAt))
-		j.State = "queued"
-		return err
+		number, err := s.nextNumber(ctx, tx, "jobs")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO jobs (id, number, owner_id, kind, state, created_at) VALUES ($1, $2, $3, $4, 'queued', $5)`,
+			j.ID, number, j.OwnerID, j.Kind, dbTime(j.CreatedAt)); err != nil {
+			return err
+		}
+		j.Number, j.State = number, "queued"
+		return nil
 	})
 }
 

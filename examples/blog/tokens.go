@@ -47,6 +47,7 @@ var blogScopes = []string{
 // personalToken is a row of personal_tokens.
 type personalToken struct {
 	ID         string
+	Number     int64
 	UserID     string
 	Hash       string
 	LastEight  string
@@ -87,13 +88,13 @@ func randIndex(n int) int {
 	}
 }
 
-const personalTokenColumns = `id, user_id, token_hash, last_eight, scopes, note, created_at, last_used_at`
+const personalTokenColumns = `id, number, user_id, token_hash, last_eight, scopes, note, created_at, last_used_at`
 
 func scanPersonalToken(row interface{ Scan(...any) error }) (*personalToken, error) {
 	var t personalToken
 	var scopes, created string
 	var used sql.NullString
-	if err := row.Scan(&t.ID, &t.UserID, &t.Hash, &t.LastEight, &scopes, &t.Note, &created, &used); err != nil {
+	if err := row.Scan(&t.ID, &t.Number, &t.UserID, &t.Hash, &t.LastEight, &scopes, &t.Note, &created, &used); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, errNotFound
 		}
@@ -121,9 +122,16 @@ func (s *store) createPersonalToken(ctx context.Context, t *personalToken) error
 		if n >= maxTokensPerUser {
 			return errTooManyTokens
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO personal_tokens (`+personalTokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)`,
-			t.ID, t.UserID, t.Hash, t.LastEight, strings.Join(t.Scopes, " "), t.Note, dbTime(t.CreatedAt))
-		return err
+		number, err := s.nextNumber(ctx, tx, "personal_tokens")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO personal_tokens (`+personalTokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL)`,
+			t.ID, number, t.UserID, t.Hash, t.LastEight, strings.Join(t.Scopes, " "), t.Note, dbTime(t.CreatedAt)); err != nil {
+			return err
+		}
+		t.Number = number
+		return nil
 	})
 }
 
@@ -195,7 +203,8 @@ func (a *api) checkToken(ctx context.Context, token string) (auth.TokenGrant, er
 // shows it, in the shape of GitHub's authorizations: the token itself
 // only in the answer to its creation.
 type authorizationRepr struct {
-	ID             string     `json:"id"`
+	ID             reprID     `json:"id"`
+	NodeID         string     `json:"node_id,omitempty"`
 	URL            string     `json:"url"`
 	Token          *string    `json:"token"`
 	TokenLastEight string     `json:"token_last_eight"`
@@ -210,9 +219,10 @@ type authorizationRepr struct {
 func (a *api) authorizationRepr(base string, t *personalToken, token *string) authorizationRepr {
 	created := t.CreatedAt.UTC().Format(time.RFC3339)
 	r := authorizationRepr{
-		ID: t.ID, URL: base + "/authorizations/" + t.ID, Token: token, TokenLastEight: t.LastEight,
+		URL: base + "/authorizations/" + t.ID, Token: token, TokenLastEight: t.LastEight,
 		Scopes: t.Scopes, Note: t.Note, CreatedAt: created, UpdatedAt: created,
 	}
+	r.ID, r.NodeID = a.ids(t.ID, t.Number)
 	if t.LastUsedAt != nil {
 		used := t.LastUsedAt.UTC().Format(time.RFC3339)
 		r.LastUsed = &used
