@@ -275,7 +275,7 @@ type scaleTarget struct {
 
 // scaleItem is what the benchmark reads of a post in a list.
 type scaleItem struct {
-	ID    string `json:"id"`
+	ID    string `json:"node_id"` // the UUID (-envelope=false: id is the number)
 	Title string `json:"title"`
 }
 
@@ -285,10 +285,10 @@ func scaleTargets(b *testing.B, client *http.Client, base string, set scaleSet) 
 	// A post in the middle of the table.
 	middle := set.posts / 2
 	var detail struct {
-		ID     string `json:"id"`
+		ID     string `json:"node_id"`
 		Body   string `json:"body"`
 		Author struct {
-			ID string `json:"id"`
+			ID string `json:"node_id"`
 		} `json:"author"`
 	}
 	if _, err := scaleGetJSON(client, base+"/posts/"+set.postID(middle), &detail); err != nil {

@@ -311,7 +311,7 @@ func setUp(client *http.Client, base string) (fixture, error) {
 	}
 	f.token = login.Token
 	var created struct {
-		ID string `json:"id"`
+		ID string `json:"node_id"` // the UUID, which URLs name (-envelope=false: id is the number)
 	}
 	// The post's representation repeats the body as body_html, among
 	// URLs and dates: about 1 KiB in all.

@@ -219,3 +219,6 @@ func TestTLSFlagsRefused(t *testing.T) {
 		})
 	}
 }
+
+// tlsConfig trusts pool's certificates.
+func tlsConfig(pool *x509.CertPool) *tls.Config { return &tls.Config{RootCAs: pool} }
