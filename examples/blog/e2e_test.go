@@ -204,7 +204,11 @@ func e2eCheckEvery(t *testing.T, req e2eReq, resp *e2eResp) {
 		_, err := strconv.ParseInt(h.Get(name), 10, 64)
 		assert.NoError(t, err, "%s of %s %s", name, req.method, req.path)
 	}
-	assert.Equal(t, "core", h.Get("X-RateLimit-Resource"), "X-RateLimit-Resource of %s %s", req.method, req.path)
+	resource := "core"
+	if strings.HasPrefix(req.path, "/search/") {
+		resource = "search"
+	}
+	assert.Equal(t, resource, h.Get("X-RateLimit-Resource"), "X-RateLimit-Resource of %s %s", req.method, req.path)
 }
 
 // data checks that resp is a success with status and returns the resource
@@ -411,8 +415,8 @@ func e2eExpand(template string, vars map[string]string) string {
 		out.WriteString(template[:start])
 		expr := template[start+1 : end]
 		template = template[end+1:]
-		if names, ok := strings.CutPrefix(expr, "?"); ok {
-			sep := "?"
+		if expr[0] == '?' || expr[0] == '&' { // RFC 6570 form-style query and its continuation
+			sep, names := expr[:1], expr[1:]
 			for name := range strings.SplitSeq(names, ",") {
 				if v, ok := vars[name]; ok {
 					out.WriteString(sep + name + "=" + url.QueryEscape(v))
@@ -476,8 +480,8 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 				require.True(t, ok, "%s is a string", k)
 				root[k] = s
 			}
-			assert.ElementsMatch(t, []string{"name", "version", "url", "documentation_url", "current_user_url", "user_url", "user_posts_url", "sign_up_url", "login_url", "refresh_tokens_url", "authorizations_url", "two_factor_url", "posts_url", "post_url", "post_like_url", "post_comments_url", "exports_url", "job_url", "rate_limit_url"}, e2eKeys(obj))
-			vars := map[string]string{"username": "alice", "id": "42", "job_id": "7", "page": "2", "per_page": "5"}
+			assert.ElementsMatch(t, []string{"name", "version", "url", "documentation_url", "current_user_url", "user_url", "user_posts_url", "sign_up_url", "login_url", "refresh_tokens_url", "authorizations_url", "two_factor_url", "post_search_url", "posts_url", "post_url", "post_like_url", "post_comments_url", "exports_url", "job_url", "rate_limit_url"}, e2eKeys(obj))
+			vars := map[string]string{"username": "alice", "id": "42", "job_id": "7", "page": "2", "per_page": "5", "query": "gophers"}
 			for name, want := range map[string]string{
 				"url":                "/",
 				"current_user_url":   "/user",
@@ -487,6 +491,7 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 				"login_url":          "/login",
 				"authorizations_url": "/authorizations",
 				"two_factor_url":     "/user/two_factor",
+				"post_search_url":    "/search/posts?q=gophers&page=2&per_page=5",
 				"refresh_tokens_url": "/authorizations/refresh-tokens",
 				"posts_url":          "/posts?page=2&per_page=5",
 				"post_url":           "/posts/42",

@@ -97,6 +97,8 @@ var postgresSuite = []struct {
 	{"E2EDeepPages", TestE2EDeepPages},
 	{"E2EPersonalTokens", TestE2EPersonalTokens},
 	{"E2ETwoFactor", TestE2ETwoFactor},
+	{"E2ESearch", TestE2ESearch},
+	{"E2ESearchRateLimit", TestE2ESearchRateLimit},
 	{"E2ETwoFactorLockout", TestE2ETwoFactorLockout},
 	{"E2ETwoFactorSetupFailures", TestE2ETwoFactorSetupFailures},
 	{"OTPCodeUsedOnce", TestOTPCodeUsedOnce},

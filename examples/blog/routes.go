@@ -55,6 +55,7 @@ func (a *api) routes() http.Handler {
 		{"/posts/{id}/like", map[string]http.Handler{"PUT": scoped(a.like, "posts:write"), "DELETE": scoped(a.unlike, "posts:write")}},
 		{"/posts/{id}/comments", map[string]http.Handler{"GET": http.HandlerFunc(a.listComments), "POST": scoped(a.createComment, "posts:write")}},
 		{"/posts/{id}/comments/{comment_id}", map[string]http.Handler{"GET": http.HandlerFunc(a.getComment)}},
+		{"/search/posts", map[string]http.Handler{"GET": http.HandlerFunc(a.searchPosts)}},
 		{"/graphql", map[string]http.Handler{"GET": http.HandlerFunc(a.graphqlNotServed), "POST": http.HandlerFunc(a.graphqlNotServed)}},
 		{"/exports", map[string]http.Handler{"POST": scoped(a.createExport, "exports")}},
 		{"/jobs/{job_id}", map[string]http.Handler{"GET": scoped(a.getJob, "exports")}},
@@ -149,6 +150,7 @@ type rootDocument struct {
 	RefreshTokensURL  string `json:"refresh_tokens_url"`
 	AuthorizationsURL string `json:"authorizations_url"`
 	TwoFactorURL      string `json:"two_factor_url"`
+	PostSearchURL     string `json:"post_search_url"`
 	PostsURL          string `json:"posts_url"`
 	PostURL           string `json:"post_url"`
 	PostLikeURL       string `json:"post_like_url"`
@@ -173,6 +175,7 @@ func (a *api) root(w http.ResponseWriter, r *http.Request) {
 		RefreshTokensURL:  base + "/authorizations/refresh-tokens",
 		AuthorizationsURL: base + "/authorizations",
 		TwoFactorURL:      base + "/user/two_factor",
+		PostSearchURL:     base + "/search/posts?q={query}{&page,per_page,sort,order}",
 		PostsURL:          base + "/posts{?page,per_page}",
 		PostURL:           base + "/posts/{id}",
 		PostLikeURL:       base + "/posts/{id}/like",

@@ -286,6 +286,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		},
 		RateLimit: ratelimit.Config{
 			Resources:      []ratelimit.Resource{{Name: "core", Limit: cfg.rateLimit, AnonymousLimit: cfg.rateLimitAnonymous}},
+			Resource:       rateResource, // search has its own quota, GitHub's 30 (10 anonymous) a minute
 			Store:          quotas,
 			Instances:      cfg.instances,
 			Exempt:         isHealthCheck,

@@ -251,8 +251,11 @@ func (s *Server) initdb() error {
 	}
 	// trust: any local connection as any user, without a password.
 	// --no-sync: nothing is flushed to disk, as the server's fsync=off.
+	// Collation C (byte order), character classes of C.UTF-8, so that
+	// lower() and full text fold letters beyond ASCII, as a production
+	// database's UTF-8 locale does.
 	cmd := s.serverCommand(s.pg.initdb, "-D", s.dir, "-A", "trust", "-U", "postgres",
-		"-E", "UTF8", "--locale=C", "--no-sync")
+		"-E", "UTF8", "--locale=C", "--lc-ctype=C.UTF-8", "--no-sync")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("%s -D %s: %v:\n%s", s.pg.initdb, s.dir, err, out)
 	}
