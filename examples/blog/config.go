@@ -30,6 +30,7 @@ type config struct {
 	rateLimitAnonymous int
 	loginMaxFailures   int
 	secondaryRetry     time.Duration
+	pollInterval       time.Duration
 	envelope           bool
 	redisURL           string
 	redisDegraded      bool
@@ -62,7 +63,7 @@ type config struct {
 // parseConfig reads args, falling back to getenv("BLOG_<NAME>") for every
 // flag not given; a flag wins over its variable.
 func parseConfig(args []string, getenv func(string) string, output io.Writer) (config, error) {
-	cfg := config{addr: "127.0.0.1:8080", db: "blog.db", envelope: true, rateLimit: 5000, rateLimitAnonymous: 60, loginMaxFailures: 10, secondaryRetry: ratelimit.DefaultSecondaryRetryAfter, instances: 1, jobLease: jobLease}
+	cfg := config{addr: "127.0.0.1:8080", db: "blog.db", envelope: true, rateLimit: 5000, rateLimitAnonymous: 60, loginMaxFailures: 10, secondaryRetry: ratelimit.DefaultSecondaryRetryAfter, pollInterval: defaultPollInterval, instances: 1, jobLease: jobLease}
 	fs := flag.NewFlagSet("blog", flag.ContinueOnError)
 	fs.SetOutput(output)
 	fs.StringVar(&cfg.addr, "addr", cfg.addr, "address to listen on")
@@ -77,6 +78,7 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 	fs.StringVar(&cfg.pathPrefix, "path-prefix", cfg.pathPrefix, "serve the API under this path (/api/v3, where GitHub Enterprise's clients look); default: -base-url's path")
 	fs.StringVar(&cfg.tlsCert, "tls-cert", cfg.tlsCert, "a PEM certificate (chain) file: serve HTTPS, with HTTP/2, instead of plain HTTP (which speaks HTTP/1.1 and h2c); needs -tls-key")
 	fs.StringVar(&cfg.tlsKey, "tls-key", cfg.tlsKey, "the PEM private key file of -tls-cert")
+	fs.DurationVar(&cfg.pollInterval, "poll-interval", cfg.pollInterval, "the X-Poll-Interval of the event lists (whole seconds), doubled while the server is busy")
 	fs.IntVar(&cfg.loginMaxFailures, "login-max-failures", cfg.loginMaxFailures, "failed logins per account or IP within 15 minutes before a lockout")
 	fs.DurationVar(&cfg.jobLease, "job-lease", cfg.jobLease, "how long an export job stays its server's without a renewal (renewed every third of it while it runs);\n"+
 		"a job whose server died is run again by another once its lease has passed")
@@ -159,6 +161,9 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (c
 	}
 	if cfg.secondaryRetry < time.Second || cfg.secondaryRetry > time.Hour {
 		problems = append(problems, errors.New("-secondary-retry-after: must be from 1s to 1h"))
+	}
+	if cfg.pollInterval < time.Second || cfg.pollInterval%time.Second != 0 {
+		problems = append(problems, errors.New("-poll-interval: must be whole seconds, at least 1s"))
 	}
 	if cfg.loginMaxFailures < 1 {
 		problems = append(problems, errors.New("-login-max-failures: must be at least 1"))
@@ -322,7 +327,7 @@ func (c config) String() string {
 	}
 	return "addr=" + c.addr + " db=" + strconv.Quote(redactedDB(c.db)) + " base-url=" + strconv.Quote(c.baseURL) + " path-prefix=" + strconv.Quote(c.pathPrefix) + " tls=" + strconv.FormatBool(c.tlsCert != "") +
 		" envelope=" + strconv.FormatBool(c.envelope) + " rate-limit=" + strconv.Itoa(c.rateLimit) +
-		" rate-limit-anonymous=" + strconv.Itoa(c.rateLimitAnonymous) + " login-max-failures=" + strconv.Itoa(c.loginMaxFailures) + " secondary-retry-after=" + c.secondaryRetry.String() +
+		" rate-limit-anonymous=" + strconv.Itoa(c.rateLimitAnonymous) + " login-max-failures=" + strconv.Itoa(c.loginMaxFailures) + " secondary-retry-after=" + c.secondaryRetry.String() + " poll-interval=" + c.pollInterval.String() +
 		" redis=" + redis + " instances=" + strconv.Itoa(c.instances) + " trusted-proxies=" + strconv.Quote(c.trustedProxies) + " proxy-header=" + c.proxyHeader.String() +
 		" proxy-proto=" + strconv.FormatBool(c.proxyProto) + " hosts=" + strconv.Quote(c.hosts)
 }

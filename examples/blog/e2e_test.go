@@ -480,7 +480,7 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 				require.True(t, ok, "%s is a string", k)
 				root[k] = s
 			}
-			assert.ElementsMatch(t, []string{"name", "version", "url", "documentation_url", "current_user_url", "user_url", "user_posts_url", "sign_up_url", "login_url", "refresh_tokens_url", "authorizations_url", "two_factor_url", "post_search_url", "posts_url", "post_url", "post_like_url", "post_comments_url", "exports_url", "job_url", "rate_limit_url"}, e2eKeys(obj))
+			assert.ElementsMatch(t, []string{"name", "version", "url", "documentation_url", "current_user_url", "user_url", "user_posts_url", "sign_up_url", "login_url", "refresh_tokens_url", "authorizations_url", "two_factor_url", "post_search_url", "events_url", "user_events_url", "posts_url", "post_url", "post_like_url", "post_comments_url", "exports_url", "job_url", "rate_limit_url"}, e2eKeys(obj))
 			vars := map[string]string{"username": "alice", "id": "42", "job_id": "7", "page": "2", "per_page": "5", "query": "gophers"}
 			for name, want := range map[string]string{
 				"url":                "/",
@@ -492,6 +492,8 @@ func e2eBlogFlow(t *testing.T, b *e2eBlog) {
 				"authorizations_url": "/authorizations",
 				"two_factor_url":     "/user/two_factor",
 				"post_search_url":    "/search/posts?q=gophers&page=2&per_page=5",
+				"events_url":         "/events?page=2&per_page=5",
+				"user_events_url":    "/users/alice/events?page=2&per_page=5",
 				"refresh_tokens_url": "/authorizations/refresh-tokens",
 				"posts_url":          "/posts?page=2&per_page=5",
 				"post_url":           "/posts/42",

@@ -98,6 +98,7 @@ var postgresSuite = []struct {
 	{"E2EPersonalTokens", TestE2EPersonalTokens},
 	{"E2ETwoFactor", TestE2ETwoFactor},
 	{"E2ESearch", TestE2ESearch},
+	{"E2EEvents", TestE2EEvents},
 	{"E2ESearchRateLimit", TestE2ESearchRateLimit},
 	{"E2ETwoFactorLockout", TestE2ETwoFactorLockout},
 	{"E2ETwoFactorSetupFailures", TestE2ETwoFactorSetupFailures},

@@ -45,6 +45,8 @@ func (a *api) routes() http.Handler {
 		{"/users", map[string]http.Handler{"POST": http.HandlerFunc(a.signUp)}},
 		{"/users/{username}", map[string]http.Handler{"GET": http.HandlerFunc(a.getUserByLogin)}},
 		{"/users/{username}/posts", map[string]http.Handler{"GET": http.HandlerFunc(a.listUserPosts)}},
+		{"/users/{username}/events", map[string]http.Handler{"GET": http.HandlerFunc(a.listUserEvents)}},
+		{"/events", map[string]http.Handler{"GET": http.HandlerFunc(a.listEvents)}},
 		{"/posts", map[string]http.Handler{
 			"GET": http.HandlerFunc(a.listPosts), "POST": scoped(a.createPost, "posts:write"), "DELETE": scoped(a.deletePosts, "posts:write"),
 		}},
@@ -151,6 +153,8 @@ type rootDocument struct {
 	AuthorizationsURL string `json:"authorizations_url"`
 	TwoFactorURL      string `json:"two_factor_url"`
 	PostSearchURL     string `json:"post_search_url"`
+	EventsURL         string `json:"events_url"`
+	UserEventsURL     string `json:"user_events_url"`
 	PostsURL          string `json:"posts_url"`
 	PostURL           string `json:"post_url"`
 	PostLikeURL       string `json:"post_like_url"`
@@ -176,6 +180,8 @@ func (a *api) root(w http.ResponseWriter, r *http.Request) {
 		AuthorizationsURL: base + "/authorizations",
 		TwoFactorURL:      base + "/user/two_factor",
 		PostSearchURL:     base + "/search/posts?q={query}{&page,per_page,sort,order}",
+		EventsURL:         base + "/events{?page,per_page}",
+		UserEventsURL:     base + "/users/{username}/events{?page,per_page}",
 		PostsURL:          base + "/posts{?page,per_page}",
 		PostURL:           base + "/posts/{id}",
 		PostLikeURL:       base + "/posts/{id}/like",

@@ -154,6 +154,7 @@ type api struct {
 	bcryptCost int
 	jobs       chan struct{} // wakes the export worker
 	otp        *totp.TOTP    // two-factor codes: RFC 6238's defaults
+	inFlight   atomic.Int64  // requests the API is answering, for X-Poll-Interval
 
 	dummyHash      []byte       // bcrypt at bcryptCost, compared for logins that name no account
 	bcryptCompares atomic.Int64 // bcrypt comparisons made, for the tests of constant-cost refusals
@@ -329,7 +330,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	// deployment keeps it from the internet at its proxy.
 	root := http.NewServeMux()
 	root.Handle("GET /metrics", a.metrics.handler())
-	api := kit.Handler(a.routes())
+	api := a.counted(kit.Handler(a.routes()))
 	if p := cfg.pathPrefix; p == "" {
 		root.Handle("/", api)
 	} else {
@@ -348,6 +349,15 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 }
 
 func isHealthCheck(r *http.Request) bool { return r.URL.Path == "/healthz" }
+
+// counted serves h, counting the requests in flight (api.inFlight).
+func (a *api) counted(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.inFlight.Add(1)
+		defer a.inFlight.Add(-1)
+		h.ServeHTTP(w, r)
+	})
+}
 
 // stripPrefix serves h with prefix taken off the request's path ("/" for
 // the prefix itself), as the API's routes are written without it.
