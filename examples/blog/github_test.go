@@ -5,12 +5,15 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-github/v89/github"
+	"github.com/gregjones/httpcache"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
@@ -276,3 +279,79 @@ func TestGoGitHubTypedUsers(t *testing.T) {
 	assert.Equal(t, "octo@example.com", edited.GetEmail())
 	assert.Equal(t, me.GetID(), edited.GetID(), "the same user")
 }
+
+// go-github through gregjones/httpcache, as go-github's README suggests:
+// a fresh answer is served from the cache without a request, a stale one
+// is revalidated with If-None-Match, and the 304 spends no quota.
+func TestGoGitHubHTTPCache(t *testing.T) {
+	t.Parallel()
+	srv := githubServer(t)
+	token := signUpAndLogIn(t, githubClient(t, srv, ""), "octocat")
+	var seen []string // what reached the server: status and If-None-Match
+	var mu sync.Mutex
+	recording := roundTripper(func(r *http.Request) (*http.Response, error) {
+		resp, err := srv.Client().Transport.RoundTrip(r)
+		if err == nil {
+			mu.Lock()
+			seen = append(seen, strconv.Itoa(resp.StatusCode)+" "+r.Header.Get("If-None-Match"))
+			mu.Unlock()
+		}
+		return resp, err
+	})
+	cached := &http.Client{Transport: &httpcache.Transport{Transport: recording, Cache: httpcache.NewMemoryCache(), MarkCachedResponses: true}}
+	base := srv.URL + "/"
+	client, err := github.NewClient(github.WithHTTPClient(cached), github.WithAuthToken(token), github.WithURLs(&base, &base))
+	require.NoError(t, err)
+	ctx := context.Background()
+
+	req, err := client.NewRequest(ctx, "POST", "posts", map[string]any{"title": "Cached"})
+	require.NoError(t, err)
+	var post ghPost
+	_, err = client.Do(req, &post)
+	require.NoError(t, err)
+
+	get := func(header ...string) (*github.Response, ghPost) {
+		t.Helper()
+		req, err := client.NewRequest(ctx, "GET", "posts/"+post.NodeID, nil)
+		require.NoError(t, err)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		var p ghPost
+		resp, err := client.Do(req, &p)
+		require.NoError(t, err)
+		return resp, p
+	}
+	used := func() int {
+		limits, _, err := client.RateLimit.Get(ctx)
+		require.NoError(t, err)
+		return limits.GetCore().Limit - limits.GetCore().Remaining
+	}
+
+	resp, p := get()
+	assert.Equal(t, "Cached", p.Title)
+	assert.Empty(t, resp.Header.Get(httpcache.XFromCache))
+	etag := resp.Header.Get("ETag")
+	require.NotEmpty(t, etag)
+	before := used()
+
+	mu.Lock()
+	seen = nil
+	mu.Unlock()
+	resp, p = get()
+	assert.Equal(t, "1", resp.Header.Get(httpcache.XFromCache), "fresh (max-age=60): from the cache")
+	assert.Equal(t, post.ID, p.ID)
+	// min-fresh=120 (RFC 9111 §5.2.1.3) makes the 60-second copy stale
+	// for this request: the cache revalidates it.
+	resp, p = get("Cache-Control", "min-fresh=120")
+	assert.Equal(t, "1", resp.Header.Get(httpcache.XFromCache), "revalidated: the cached body")
+	assert.Equal(t, "Cached", p.Title)
+	mu.Lock()
+	assert.Equal(t, []string{"304 " + etag}, seen, "one request reached the server, a conditional one, answered 304")
+	mu.Unlock()
+	assert.Equal(t, before, used(), "neither the cached answer nor the 304 spent quota")
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
