@@ -49,6 +49,10 @@ type config struct {
 	// otpNow is the clock two-factor codes are checked by (nil:
 	// time.Now), so that a test's codes do not cross a step.
 	otpNow func() time.Time
+	// createsPerMinute is the secondary limit's minute bucket (0: the
+	// library's 80), lowered by the tests that trip it with a client's
+	// own back-off.
+	createsPerMinute int
 	// quotaMaxKeys is the in-memory quota store's MaxKeys (0: its
 	// default), set by the tests that fill it.
 	quotaMaxKeys int

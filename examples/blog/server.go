@@ -294,6 +294,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 			CreatesContent: createsContent,
 			// Zero in the tests' configs: the library's default, 60 s.
 			SecondaryRetryAfter: cfg.secondaryRetry,
+			CreatesPerMinute:    cfg.createsPerMinute,
 			Now:                 cfg.rateLimitNow,
 			Render:              a.render,
 		},

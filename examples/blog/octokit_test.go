@@ -1,0 +1,78 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// octokitDir holds Octokit, installed by .ci/run (npm ci --prefix
+// examples/blog/testdata/octokit).
+var octokitDir = filepath.Join("testdata", "octokit")
+
+// requireOctokit skips, or under CI=true fails, without node or the
+// installed packages.
+func requireOctokit(t *testing.T) string {
+	t.Helper()
+	node := requireTool(t, "node", "apt-get install nodejs npm")
+	if _, err := os.Stat(filepath.Join(octokitDir, "node_modules", "@octokit", "plugin-throttling")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("Octokit not installed: .ci/run runs npm ci --prefix examples/blog/testdata/octokit")
+		}
+		t.Skip("Octokit not installed: npm ci --prefix examples/blog/testdata/octokit to run this test")
+	}
+	return node
+}
+
+// Octokit's throttling plugin across a secondary limit: it waits about
+// the Retry-After the answer names (2 s here: -secondary-retry-after),
+// then retries once, and the write goes through.
+func TestOctokitSecondaryLimit(t *testing.T) {
+	t.Parallel()
+	node := requireOctokit(t)
+	srv := githubServer(t, func(c *config) { c.secondaryRetry = 2 * time.Second; c.createsPerMinute = 60 })
+	client := srv.Client()
+	token := blogUser(t, client, srv.URL, "octocat")
+	// The minute bucket spent (60 writes at once, a token back every
+	// second): the next write is refused with Retry-After: 2.
+	for i := range 60 {
+		status, _, body := sendJSON(t, client, http.MethodPost, srv.URL+"/posts", token, map[string]string{"title": "Post " + strconv.Itoa(i)})
+		require.Equal(t, http.StatusCreated, status, "write %d: %s", i+1, body)
+	}
+	status, header, _ := sendJSON(t, client, http.MethodPost, srv.URL+"/posts", token, map[string]string{"title": "refused"})
+	require.Equal(t, http.StatusForbidden, status)
+	require.Equal(t, "2", header.Get("Retry-After"))
+
+	cmd := exec.Command(node, "throttle.mjs", srv.URL, token)
+	cmd.Dir = octokitDir
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, "%s", stderr.String())
+	var got struct {
+		Status    int    `json:"status"`
+		Error     string `json:"error"`
+		ElapsedMs int64  `json:"elapsedMs"`
+		Secondary []struct {
+			RetryAfter int `json:"retryAfter"`
+			RetryCount int `json:"retryCount"`
+		} `json:"secondary"`
+		Primary []any `json:"primary"`
+	}
+	require.NoError(t, json.Unmarshal(out, &got), "%s", out)
+	assert.Equal(t, http.StatusCreated, got.Status, "the retry went through: %s", got.Error)
+	require.Len(t, got.Secondary, 1, "one secondary limit, retried once")
+	assert.Equal(t, 2, got.Secondary[0].RetryAfter, "read from Retry-After")
+	assert.Empty(t, got.Primary, "not taken for the primary limit")
+	assert.GreaterOrEqual(t, got.ElapsedMs, int64(2000), "waited the Retry-After")
+	assert.Less(t, got.ElapsedMs, int64(10000))
+}
