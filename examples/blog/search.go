@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"net/http"
 	"strconv"
 	"strings"
@@ -153,18 +152,13 @@ func (s *store) searchPosts(ctx context.Context, q searchQuery) ([]*post, []floa
 	var posts []*post
 	var scores []float64
 	for rows.Next() {
-		var p post
-		var publishedAt sql.NullString
-		var created, updated string
-		var sc float64
-		if err := rows.Scan(&p.ID, &p.Number, &p.AuthorID, &p.AuthorNumber, &p.AuthorLogin, &p.Title, &p.Published, &publishedAt,
-			&p.TimeZone, &created, &updated, &sc); err != nil {
+		var score float64
+		p, err := scanPostSummary(rows, &score)
+		if err != nil {
 			return nil, nil, 0, err
 		}
-		p.PublishedAt = nullTime(publishedAt)
-		p.CreatedAt, p.UpdatedAt = parseDBTime(created), parseDBTime(updated)
-		posts = append(posts, &p)
-		scores = append(scores, sc)
+		posts = append(posts, p)
+		scores = append(scores, score)
 	}
 	return posts, scores, total, rows.Err()
 }

@@ -396,6 +396,21 @@ type listQuery struct {
 const postSummaryColumns = `posts.id, posts.number, posts.author_id, users.number, users.login, posts.title, posts.published, posts.published_at,
 	posts.time_zone, posts.created_at, posts.updated_at`
 
+// scanPostSummary reads postSummaryColumns, and into extra the column
+// the query selects after them.
+func scanPostSummary(row interface{ Scan(...any) error }, extra any) (*post, error) {
+	var p post
+	var publishedAt sql.NullString
+	var created, updated string
+	if err := row.Scan(&p.ID, &p.Number, &p.AuthorID, &p.AuthorNumber, &p.AuthorLogin, &p.Title, &p.Published, &publishedAt,
+		&p.TimeZone, &created, &updated, extra); err != nil {
+		return nil, err
+	}
+	p.PublishedAt = nullTime(publishedAt)
+	p.CreatedAt, p.UpdatedAt = parseDBTime(created), parseDBTime(updated)
+	return &p, nil
+}
+
 // listPosts returns one page of published posts, newest first
 // (published_at, then id, descending), of one author or of all, whether
 // more follow it (for q.Before: whether more precede it), and how many
@@ -445,16 +460,11 @@ func (s *store) listPosts(ctx context.Context, authorID string, q listQuery) ([]
 	posts := make([]*post, 0, q.Limit+1)
 	count := -1
 	for rows.Next() {
-		var p post
-		var publishedAt sql.NullString
-		var created, updated string
-		if err := rows.Scan(&p.ID, &p.Number, &p.AuthorID, &p.AuthorNumber, &p.AuthorLogin, &p.Title, &p.Published, &publishedAt,
-			&p.TimeZone, &created, &updated, &count); err != nil {
+		p, err := scanPostSummary(rows, &count)
+		if err != nil {
 			return nil, false, 0, err
 		}
-		p.PublishedAt = nullTime(publishedAt)
-		p.CreatedAt, p.UpdatedAt = parseDBTime(created), parseDBTime(updated)
-		posts = append(posts, &p)
+		posts = append(posts, p)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, false, 0, err
