@@ -12,10 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"math"
-	"math/big"
 	"net"
 	"net/http"
 	"net/url"
@@ -111,6 +109,10 @@ type Issuer struct {
 	keys         atomic.Pointer[keySet]
 	mu           sync.Mutex // held by the one discovery under way
 	lastDiscover time.Time  // the last discovery attempt
+
+	// headers are the header segments of tokens it verified, and the
+	// keys they resolved to (issuer_header.go).
+	headers *headerCache
 }
 
 // NewIssuer validates cfg and returns its Issuer. Nothing is fetched
@@ -130,6 +132,7 @@ func newIssuer(cfg IssuerConfig, now func() time.Time) (*Issuer, error) {
 		refreshInterval: cfg.RefreshInterval,
 		client:          cfg.Client,
 		now:             now,
+		headers:         newHeaderCache(),
 	}
 	if i.now == nil {
 		i.now = time.Now
@@ -286,7 +289,7 @@ func (i *Issuer) discover(ctx context.Context) (string, error) {
 // externalToken is a token of another issuer, decoded but not verified.
 type externalToken struct {
 	raw       string
-	alg, kid  string
+	header    string // its base64url, decoded (or found in the issuer's header cache) when verified
 	claims    externalClaims
 	signed    string // header.payload, what the signature covers
 	signature string // its base64url, decoded when it is checked
@@ -329,12 +332,19 @@ func (s *scopeList) UnmarshalJSON(data []byte) error {
 // s that converting it to a []byte would allocate; the result is valid
 // until sc is used again.
 func (sc *scratch) decode(s string) ([]byte, error) {
-	n := strictBase64.DecodedLen(len(s))
-	sc.buf = slices.Grow(sc.buf[:0], len(s)+n)[:len(s)+n]
+	want := strictBase64.DecodedLen(len(s))
+	sc.buf = slices.Grow(sc.buf[:0], len(s)+want)[:len(s)+want]
 	copy(sc.buf, s)
 	n, err := strictBase64.Decode(sc.buf[len(s):], sc.buf[:len(s)])
+	if err == nil && n != want {
+		// encoding/base64 skips CR and LF, even when strict: one token
+		// has one spelling, so a segment is refused with them.
+		err = errLineBreak
+	}
 	return sc.buf[len(s) : len(s)+n], err
 }
+
+var errLineBreak = errors.New("a line break in base64url")
 
 // maxHeaderJSON bounds a token's decoded header, maxSignatureBytes its
 // signature (an RSA signature of 8192 bits is 1 KiB): far more than any
@@ -349,62 +359,48 @@ const (
 // altered in those bits is not taken for the original.
 var strictBase64 = base64.RawURLEncoding.Strict()
 
-// parseExternal decodes a compact JWS of another issuer, refusing what no
-// verification could accept: more or fewer than three segments, bad
-// base64url or JSON, a "crit" header (no extension is understood), an
-// unencoded payload (b64: false).
+// parseExternal decodes the claims of a compact JWS of another issuer,
+// refusing what no verification could accept: more or fewer than three
+// segments, bad base64url or JSON. Its header is decoded when the token
+// is verified, by the issuer its claims name.
 func parseExternal(token string, maxBytes int) (*externalToken, error) {
+	t := new(externalToken)
+	if err := t.parse(token, maxBytes); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// parse decodes token into t, as parseExternal documents.
+func (t *externalToken) parse(token string, maxBytes int) error {
 	if len(token) > maxBytes {
-		return nil, fmt.Errorf("%w: the token is longer than %d bytes", jwt.ErrTokenMalformed, maxBytes)
+		return fmt.Errorf("%w: the token is longer than %d bytes", jwt.ErrTokenMalformed, maxBytes)
 	}
 	headerPart, rest, ok1 := strings.Cut(token, ".")
 	payloadPart, sigPart, ok2 := strings.Cut(rest, ".")
 	if !ok1 || !ok2 || strings.Contains(sigPart, ".") || headerPart == "" || payloadPart == "" || sigPart == "" {
-		return nil, fmt.Errorf("%w: not a compact JWS", jwt.ErrTokenMalformed)
+		return fmt.Errorf("%w: not a compact JWS", jwt.ErrTokenMalformed)
 	}
-	if strictBase64.DecodedLen(len(headerPart)) > maxHeaderJSON {
-		return nil, fmt.Errorf("%w: the header is longer than %d bytes", jwt.ErrTokenMalformed, maxHeaderJSON)
+	if strictBase64.DecodedLen(len(sigPart)) > maxSignatureBytes {
+		return fmt.Errorf("%w: the signature is longer than %d bytes", jwt.ErrTokenMalformed, maxSignatureBytes)
 	}
-	// The header and the claims are decoded into a pooled buffer, then
-	// copied once into the strings the fields slice.
+	t.raw, t.header, t.signature = token, headerPart, sigPart
+	t.signed = token[:len(headerPart)+1+len(payloadPart)]
+	// The claims are decoded into a pooled buffer, then copied once into
+	// the string the fields slice.
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
-	headerJSON, err := sc.decode(headerPart)
-	if err != nil {
-		return nil, fmt.Errorf("%w: header: %w", jwt.ErrTokenMalformed, err)
-	}
-	t := &externalToken{raw: token, signed: token[:len(headerPart)+1+len(payloadPart)]}
-	if !decodeExternalHeader(string(headerJSON), t) {
-		var h externalHeader
-		if err := json.Unmarshal(headerJSON, &h); err != nil {
-			return nil, fmt.Errorf("%w: header: %w", jwt.ErrTokenMalformed, err)
-		}
-		if h.Crit != nil || (h.B64 != nil && !*h.B64) {
-			return nil, fmt.Errorf("%w: the header asks for an extension (crit, b64) this service does not implement", jwt.ErrTokenUnverifiable)
-		}
-		t.alg, t.kid = h.Alg, ""
-		if h.Kid != nil {
-			if *h.Kid == "" {
-				return nil, fmt.Errorf("%w: kid is empty", jwt.ErrTokenMalformed)
-			}
-			t.kid = *h.Kid
-		}
-	}
 	payload, err := sc.decode(payloadPart)
 	if err != nil {
-		return nil, fmt.Errorf("%w: claims: %w", jwt.ErrTokenMalformed, err)
+		return fmt.Errorf("%w: claims: %w", jwt.ErrTokenMalformed, err)
 	}
 	if !decodeExternalClaims(string(payload), &t.claims) {
 		t.claims = externalClaims{}
 		if err := json.Unmarshal(payload, &t.claims); err != nil {
-			return nil, fmt.Errorf("%w: claims: %w", jwt.ErrTokenMalformed, err)
+			return fmt.Errorf("%w: claims: %w", jwt.ErrTokenMalformed, err)
 		}
 	}
-	if strictBase64.DecodedLen(len(sigPart)) > maxSignatureBytes {
-		return nil, fmt.Errorf("%w: the signature is longer than %d bytes", jwt.ErrTokenMalformed, maxSignatureBytes)
-	}
-	t.signature = sigPart
-	return t, nil
+	return nil
 }
 
 // Verify checks token, an access token of this issuer, and returns its
@@ -416,7 +412,9 @@ func parseExternal(token string, maxBytes int) (*externalToken, error) {
 // claim of this package's own tokens (token_type, jti, sid) is needed.
 // Every error wraps ErrInvalidToken.
 func (i *Issuer) Verify(ctx context.Context, token string) (Identity, error) {
-	t, err := parseExternal(token, i.maxBytes)
+	t := externalTokens.Get().(*externalToken)
+	defer t.release()
+	err := t.parse(token, i.maxBytes)
 	if err == nil {
 		err = i.verify(ctx, t)
 	}
@@ -426,24 +424,26 @@ func (i *Issuer) Verify(ctx context.Context, token string) (Identity, error) {
 	return t.identity(), nil
 }
 
+// externalTokens are the decoded tokens of Verify, which needs none once
+// it returned: the Identity holds the strings of the claims (sliced
+// from their own copy) and a slice of scopes of its own, never t.
+var externalTokens = sync.Pool{New: func() any { return new(externalToken) }}
+
+// release empties t, so that the pool holds no token, and pools it.
+func (t *externalToken) release() {
+	*t = externalToken{}
+	externalTokens.Put(t)
+}
+
 // verify checks a decoded token, as Verify documents.
 func (i *Issuer) verify(ctx context.Context, t *externalToken) error {
 	if t.claims.Issuer != i.issuer {
 		return fmt.Errorf("%w: %q", jwt.ErrTokenInvalidIssuer, t.claims.Issuer)
 	}
-	if !contains(i.algs, t.alg) {
-		return fmt.Errorf("%w: algorithm %q is not accepted from %s", jwt.ErrTokenSignatureInvalid, t.alg, i.issuer)
-	}
-	keys, err := i.keySet(ctx)
+	now := i.now()
+	header, cached, err := i.resolveHeader(ctx, t.header, now)
 	if err != nil {
-		return fmt.Errorf("%w: %w", jwt.ErrTokenUnverifiable, err)
-	}
-	key, err := keys.get(ctx, t.kid)
-	if err != nil {
-		return fmt.Errorf("%w: %w", jwt.ErrTokenUnverifiable, err)
-	}
-	if !key.allows(t.alg) {
-		return fmt.Errorf("%w: algorithm %s does not match key %q (%s)", jwt.ErrTokenSignatureInvalid, t.alg, t.kid, strings.Join(key.algs, ", "))
+		return err
 	}
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
@@ -451,10 +451,9 @@ func (i *Issuer) verify(ctx context.Context, t *externalToken) error {
 	if err != nil {
 		return fmt.Errorf("%w: signature: %w", jwt.ErrTokenMalformed, err)
 	}
-	if err := verifySignature(t.alg, key.key, t.signed, sig); err != nil {
+	if err := verifySignature(header.alg, header.key.key, t.signed, sig); err != nil {
 		return fmt.Errorf("%w: %w", jwt.ErrTokenSignatureInvalid, err)
 	}
-	now := i.now()
 	c := &t.claims
 	switch {
 	case c.ExpiresAt == nil:
@@ -470,7 +469,46 @@ func (i *Issuer) verify(ctx context.Context, t *externalToken) error {
 	case c.Subject == "":
 		return fmt.Errorf("%w: sub", jwt.ErrTokenRequiredClaimMissing)
 	}
+	if !cached {
+		i.headers.put(header)
+	}
 	return nil
+}
+
+// resolveHeader returns the algorithm and the key a token's header
+// segment names: from the header cache when a token with the same
+// segment verified with a key of the current, fresh key set (cached),
+// else decoded and checked: an algorithm of Algorithms, bound to the key
+// its kid names in the key set (fetched again, at most once per
+// RefreshInterval, when it does not hold that kid).
+func (i *Issuer) resolveHeader(ctx context.Context, segment string, now time.Time) (header resolvedHeader, cached bool, err error) {
+	if keys := i.keys.Load(); keys != nil {
+		if m := keys.fresh(now); m != nil {
+			if h, ok := i.headers.get(segment, m); ok {
+				return *h, true, nil
+			}
+		}
+	}
+	header.segment = segment
+	header.alg, header.kid, err = decodeHeader(segment)
+	if err != nil {
+		return header, false, err
+	}
+	if !contains(i.algs, header.alg) {
+		return header, false, fmt.Errorf("%w: algorithm %q is not accepted from %s", jwt.ErrTokenSignatureInvalid, header.alg, i.issuer)
+	}
+	keys, err := i.keySet(ctx)
+	if err != nil {
+		return header, false, fmt.Errorf("%w: %w", jwt.ErrTokenUnverifiable, err)
+	}
+	header.key, header.keys, err = keys.get(ctx, header.kid, now)
+	if err != nil {
+		return header, false, fmt.Errorf("%w: %w", jwt.ErrTokenUnverifiable, err)
+	}
+	if !header.key.allows(header.alg) {
+		return header, false, fmt.Errorf("%w: algorithm %s does not match key %q (%s)", jwt.ErrTokenSignatureInvalid, header.alg, header.kid, strings.Join(header.key.algs, ", "))
+	}
+	return header, false, nil
 }
 
 // before reports whether t is before the NumericDate date (seconds since
@@ -517,16 +555,6 @@ func (t *externalToken) identity() Identity {
 // with R and S of the curve's size each, Ed25519 (named "EdDSA" or, by
 // RFC 9864, "Ed25519").
 func verifySignature(alg string, key crypto.PublicKey, signed string, sig []byte) error {
-	var h hash.Hash
-	var id crypto.Hash
-	switch alg[len(alg)-3:] {
-	case "256":
-		h, id = sha256.New(), crypto.SHA256
-	case "384":
-		h, id = sha512.New384(), crypto.SHA384
-	case "512":
-		h, id = sha512.New(), crypto.SHA512
-	}
 	if alg == "EdDSA" || alg == "Ed25519" {
 		pub, ok := key.(ed25519.PublicKey)
 		if !ok || !ed25519.Verify(pub, []byte(signed), sig) {
@@ -534,16 +562,27 @@ func verifySignature(alg string, key crypto.PublicKey, signed string, sig []byte
 		}
 		return nil
 	}
-	if h == nil {
+	// The signing input is copied into a pooled buffer rather than a
+	// new []byte (a token's header and claims, 0.5 to 2 KB, every time),
+	// and hashed into the buffer's digest array.
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	sc.buf = append(sc.buf[:0], signed...)
+	var id crypto.Hash
+	var digest []byte
+	switch alg[len(alg)-3:] {
+	case "256":
+		id, digest = crypto.SHA256, sc.sum[:sha256.Size]
+		*(*[sha256.Size]byte)(digest) = sha256.Sum256(sc.buf)
+	case "384":
+		id, digest = crypto.SHA384, sc.sum[:sha512.Size384]
+		*(*[sha512.Size384]byte)(digest) = sha512.Sum384(sc.buf)
+	case "512":
+		id, digest = crypto.SHA512, sc.sum[:sha512.Size]
+		*(*[sha512.Size]byte)(digest) = sha512.Sum512(sc.buf)
+	default:
 		return errBadSignature
 	}
-	// The signing input is copied into a pooled buffer rather than a
-	// new []byte: a token's header and claims, 0.5 to 2 KB, every time.
-	sc := scratchPool.Get().(*scratch)
-	sc.buf = append(sc.buf[:0], signed...)
-	h.Write(sc.buf)
-	digest := h.Sum(sc.sum[:0])
-	defer scratchPool.Put(sc)
 	switch alg[:2] {
 	case "RS":
 		pub, ok := key.(*rsa.PublicKey)
@@ -564,8 +603,10 @@ func verifySignature(alg string, key crypto.PublicKey, signed string, sig []byte
 		if len(sig) != 2*size {
 			return errBadSignature
 		}
-		r, s := new(big.Int).SetBytes(sig[:size]), new(big.Int).SetBytes(sig[size:])
-		if !ecdsa.Verify(pub, digest, r, s) {
+		// The signing input is hashed: its buffer takes the DER form
+		// crypto/ecdsa verifies, without a big.Int.
+		der, ok := appendSignatureDER(sc.buf[:0], sig[:size], sig[size:])
+		if !ok || !ecdsa.VerifyASN1(pub, digest, der) {
 			return errBadSignature
 		}
 	default:
@@ -575,3 +616,44 @@ func verifySignature(alg string, key crypto.PublicKey, signed string, sig []byte
 }
 
 var errBadSignature = errors.New("the signature does not verify")
+
+// appendSignatureDER appends to b the DER form of an ECDSA signature
+// (RFC 3279 §2.2.3: a SEQUENCE of the INTEGERs r and s) from the
+// unsigned big-endian R and S a JWS concatenates (RFC 7518 §3.4). It
+// reports false when R or S is zero, which no signature holds.
+func appendSignatureDER(b, r, s []byte) ([]byte, bool) {
+	r, s = trimLeadingZeros(r), trimLeadingZeros(s)
+	if len(r) == 0 || len(s) == 0 {
+		return b, false
+	}
+	b = append(b, 0x30) // SEQUENCE
+	if n := derIntegerLen(r) + derIntegerLen(s); n < 0x80 {
+		b = append(b, byte(n))
+	} else {
+		// X.690 §8.1.3.5: the long form, in one octet: P-521's R and S
+		// make at most 138.
+		b = append(b, 0x81, byte(n))
+	}
+	return appendDERInteger(appendDERInteger(b, r), s), true
+}
+
+// derIntegerLen is the length of the DER INTEGER of the unsigned v,
+// without leading zeros: tag, length (v is at most 66 octets) and v,
+// behind a zero octet when its high bit is set (X.690 §8.3.2: the value
+// is two's complement, and v is positive).
+func derIntegerLen(v []byte) int { return 2 + len(v) + int(v[0]>>7) }
+
+func appendDERInteger(b, v []byte) []byte {
+	b = append(b, 0x02, byte(derIntegerLen(v)-2)) // INTEGER
+	if v[0]&0x80 != 0 {
+		b = append(b, 0)
+	}
+	return append(b, v...)
+}
+
+func trimLeadingZeros(v []byte) []byte {
+	for len(v) > 0 && v[0] == 0 {
+		v = v[1:]
+	}
+	return v
+}

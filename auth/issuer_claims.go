@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -23,25 +24,24 @@ var externalClaimNames = []string{"iss", "sub", "jti", "exp", "nbf", "iat", "aud
 
 // decodeExternalHeader reads alg and kid from a header the fast path
 // takes; reports false for any other.
-func decodeExternalHeader(header string, t *externalToken) bool {
+func decodeExternalHeader(header string) (alg, kid string, ok bool) {
 	if !utf8.ValidString(header) {
-		return false
+		return "", "", false
 	}
 	d := claimsDecoder{s: header}
-	return d.object(func(key string) bool {
+	ok = d.object(func(key string) bool {
 		switch key {
 		case "alg":
-			return d.stringClaim(&t.alg)
+			return d.stringClaim(&alg)
 		case "kid":
-			var kid string
 			if !d.plainStringValue(&kid) || kid == "" {
 				return false // encoding/json's path refuses an empty kid, with the reason
 			}
-			t.kid = kid
 			return true
 		}
-		return !namesAny(key, externalHeaderNames) && d.skipValue(0)
+		return !mayName(key, externalHeaderNames) && d.skipValue(0)
 	})
+	return alg, kid, ok
 }
 
 // externalHeaderNames are the header parameters the fast path reads or
@@ -86,8 +86,28 @@ func decodeExternalClaims(payload string, c *externalClaims) bool {
 			return d.scopes((*[]string)(&c.Scp))
 		}
 		// encoding/json matches keys case-insensitively.
-		return !namesAny(key, externalClaimNames) && d.skipValue(0)
+		return !mayName(key, externalClaimNames) && d.skipValue(0)
 	})
+}
+
+// mayName reports whether key may name one of names (each starting
+// with a lower-case ASCII letter) case-insensitively, as encoding/json
+// matches keys (strings.EqualFold). A key whose first byte is an ASCII
+// character no name starts with, in either case, names none: most
+// claims a provider adds (namespaced URLs, org_id, azp) and "typ" are
+// told apart by one comparison. Any other key is namesAny's to decide,
+// one beginning with a non-ASCII rune included ("ſub" folds to "sub").
+func mayName(key string, names []string) bool {
+	if key == "" || key[0] >= utf8.RuneSelf {
+		return namesAny(key, names)
+	}
+	first := key[0] | 0x20 // the lower case of an ASCII letter
+	for _, name := range names {
+		if name[0] == first {
+			return namesAny(key, names)
+		}
+	}
+	return false
 }
 
 // dateClaim reads a NumericDate into *slot, pointing *dst at it; null
@@ -97,11 +117,40 @@ func (d *claimsDecoder) dateClaim(dst **float64, slot *float64) bool {
 		*dst = nil
 		return true
 	}
-	if !d.numberClaim(slot) {
+	d.space()
+	start := d.i
+	if !d.number() {
 		return false
+	}
+	if seconds, ok := wholeSeconds(d.s[start:d.i]); ok {
+		*slot = seconds
+	} else {
+		f, err := strconv.ParseFloat(d.s[start:d.i], 64)
+		if err != nil {
+			return false
+		}
+		*slot = f
 	}
 	*dst = slot
 	return true
+}
+
+// wholeSeconds converts a JSON number of at most 15 digits and nothing
+// else, the whole seconds providers write, to what strconv.ParseFloat
+// would return: below 2^53, every such integer is a float64 exactly.
+func wholeSeconds(number string) (float64, bool) {
+	if len(number) > 15 {
+		return 0, false
+	}
+	var v uint64
+	for i := range len(number) {
+		c := number[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	return float64(v), true
 }
 
 // scopes reads "scope" or "scp": a space-separated string or an array

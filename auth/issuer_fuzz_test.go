@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -94,6 +95,72 @@ func FuzzIssuerVerify(f *testing.F) {
 	f.Fuzz(func(t *testing.T, token string) {
 		if _, err := issuer.Verify(context.Background(), token); err == nil && token != valid {
 			t.Fatalf("accepted an altered token %q", token)
+		}
+	})
+}
+
+// FuzzDecodeExternalClaims: whenever the hand-written decoder of other
+// issuers' claims accepts a payload, encoding/json accepts it too and
+// reads the same claims; when it declines, encoding/json decides.
+func FuzzDecodeExternalClaims(f *testing.F) {
+	for _, input := range []string{
+		`{"iss":"https://tenant.eu.auth0.com/","sub":"auth0|42","aud":["https://api.myblog.com","https://tenant.eu.auth0.com/userinfo"],"iat":1764763200,"exp":1764849600,"scope":"openid posts:read","https://myblog.com/roles":["editor"],"org_id":"org_abc"}`,
+		`{"exp":1.5e9,"nbf":0,"iat":-1,"scp":["a","b"],"aud":"api"}`, `{"exp":123456789012345,"nbf":1234567890123456,"iat":0.5}`,
+		`{"exp":null,"aud":null,"scope":null,"scp":[]}`, `{"EXP":1}`, `{"ſub":"x"}`, `{"Kid":"x"}`, `{"exp":01}`, `{"exp":1e400}`,
+		`{"aud":["a","b","c","d","e"]}`, `{"sub":"a\u0062"}`, `{"exp":"tomorrow"}`, `{}`,
+	} {
+		f.Add(input)
+	}
+	f.Fuzz(func(t *testing.T, payload string) {
+		var fast externalClaims
+		if !decodeExternalClaims(payload, &fast) {
+			return
+		}
+		var slow externalClaims
+		if err := json.Unmarshal([]byte(payload), &slow); err != nil {
+			t.Fatalf("decodeExternalClaims accepted %q, encoding/json refused it: %v", payload, err)
+		}
+		sameDate := func(a, b *float64) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
+		if fast.Issuer != slow.Issuer || fast.Subject != slow.Subject || fast.ID != slow.ID ||
+			!slices.Equal(fast.Audience, slow.Audience) || (fast.Audience == nil) != (slow.Audience == nil) ||
+			!slices.Equal(fast.Scope, slow.Scope) || !slices.Equal(fast.Scp, slow.Scp) ||
+			!sameDate(fast.ExpiresAt, slow.ExpiresAt) || !sameDate(fast.NotBefore, slow.NotBefore) || !sameDate(fast.IssuedAt, slow.IssuedAt) {
+			t.Fatalf("%q:\n fast %+v\n json %+v", payload, fast, slow)
+		}
+	})
+}
+
+// FuzzDecodeHeader: the hand-written decoder of other issuers' headers
+// reads what encoding/json reads, and decodeHeader refuses what the
+// JSON path refuses (crit, b64, an empty kid).
+func FuzzDecodeHeader(f *testing.F) {
+	for _, input := range []string{
+		`{"alg":"RS256","typ":"JWT","kid":"k1"}`, `{"alg":"ES256"}`, `{"alg":"RS256","kid":""}`, `{"alg":"RS256","kid":null}`,
+		`{"alg":"RS256","crit":["exp"]}`, `{"alg":"RS256","b64":false}`, `{"ALG":"none","alg":"RS256"}`, `{"Kid":"x","kid":"y"}`,
+		`{"alg":"RS256","x5c":["MIIB"],"jwk":{"kty":"RSA"}}`, `{"alg":"R\u0053256"}`, `[]`,
+	} {
+		f.Add(input)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		if alg, kid, ok := decodeExternalHeader(header); ok {
+			var slow externalHeader
+			if err := json.Unmarshal([]byte(header), &slow); err != nil {
+				t.Fatalf("decodeExternalHeader accepted %q, encoding/json refused it: %v", header, err)
+			}
+			if slow.Alg != alg || slow.Kid == nil && kid != "" || slow.Kid != nil && *slow.Kid != kid || slow.Crit != nil || slow.B64 != nil {
+				t.Fatalf("%q: fast %q %q, json %+v", header, alg, kid, slow)
+			}
+		}
+		alg, kid, err := decodeHeader(base64.RawURLEncoding.EncodeToString([]byte(header)))
+		var slow externalHeader
+		if json.Unmarshal([]byte(header), &slow) != nil || slow.Crit != nil || slow.B64 != nil && !*slow.B64 || slow.Kid != nil && *slow.Kid == "" {
+			if err == nil {
+				t.Fatalf("decodeHeader accepted %q: %q %q", header, alg, kid)
+			}
+			return
+		}
+		if err != nil || alg != slow.Alg || slow.Kid != nil && kid != *slow.Kid {
+			t.Fatalf("%q: %q %q %v, json %+v", header, alg, kid, err, slow)
 		}
 	})
 }

@@ -242,25 +242,34 @@ type keySet struct {
 // hold, even after a refresh.
 var errUnknownKey = errors.New("unknown key id")
 
-// get returns the key kid names, fetching the set when it has none yet,
-// when it has expired, or (at most once per refreshInterval) when it does
-// not hold kid.
-func (s *keySet) get(ctx context.Context, kid string) (*publicKey, error) {
-	now := s.now()
-	if m := s.keys.Load(); m != nil {
-		if k, ok := m.get(kid); ok && now.UnixNano() < s.expires.Load() {
-			return k, nil
+// get returns the key kid names at now and the keys it was found in,
+// fetching the set when it has none yet, when it has expired, or (at
+// most once per refreshInterval) when it does not hold kid.
+func (s *keySet) get(ctx context.Context, kid string, now time.Time) (*publicKey, *keyMap, error) {
+	if m := s.fresh(now); m != nil {
+		if k, ok := m.get(kid); ok {
+			return k, m, nil
 		}
 	}
 	if err := s.refresh(ctx, kid); err != nil && s.keys.Load() == nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if m := s.keys.Load(); m != nil {
 		if k, ok := m.get(kid); ok {
-			return k, nil
+			return k, m, nil
 		}
 	}
-	return nil, fmt.Errorf("%w %q", errUnknownKey, kid)
+	return nil, nil, fmt.Errorf("%w %q", errUnknownKey, kid)
+}
+
+// fresh returns the keys when the set holds some that have not expired
+// at now, else nil.
+func (s *keySet) fresh(now time.Time) *keyMap {
+	m := s.keys.Load()
+	if m == nil || now.UnixNano() >= s.expires.Load() {
+		return nil
+	}
+	return m
 }
 
 // refresh fetches the set again, unless a fetch that finished while the
