@@ -308,6 +308,11 @@ func TestVerifyRefuses(t *testing.T) {
 		{"refresh token as access token", hsTokens, refresh, auth.Access, auth.ErrWrongTokenType, "wrong_type"},
 		{"access token as refresh token", hsTokens, access, auth.Refresh, auth.ErrWrongTokenType, "wrong_type"},
 		{"no token type", hsTokens, forge(t, jwt.SigningMethodHS256, secret, noType, nil), auth.Access, auth.ErrWrongTokenType, "wrong_type"},
+		// encoding/base64 skips CR and LF even in strict mode: a segment
+		// with one decodes to the original bytes, yet is another token.
+		{"a line break in the signature", hsTokens, access[:len(access)-5] + "\n" + access[len(access)-5:], auth.Access, auth.ErrInvalidToken, "malformed"},
+		{"a line break in the claims: not what was signed", hsTokens, parts[0] + "." + parts[1][:4] + "\r\n" + parts[1][4:] + "." + parts[2], auth.Access, auth.ErrInvalidToken, "signature"},
+		{"a line break in the header", hsTokens, parts[0][:4] + "\n" + parts[0][4:] + "." + parts[1] + "." + parts[2], auth.Access, auth.ErrInvalidToken, "malformed"},
 		{"not a JWT", hsTokens, "abc.def", auth.Access, auth.ErrInvalidToken, "malformed"},
 		{"empty", hsTokens, "", auth.Access, auth.ErrInvalidToken, "malformed"},
 	}

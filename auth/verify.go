@@ -172,8 +172,11 @@ func (t *Tokens) verifyFast(token string, want TokenType, c *rawClaims) error {
 	buf := append(s.buf[:0], token...)
 	input := buf[:len(signingInput)]
 	n, err := enc.Decode(buf[len(token):len(token)+sigLen], buf[len(signingInput)+1:])
-	if err != nil {
+	switch {
+	case err != nil:
 		return errFallback
+	case n != sigLen:
+		return errLineBreak // skipped by encoding/base64, even when strict
 	}
 	sig := buf[len(token) : len(token)+n]
 	decoded := buf[len(token)+sigLen : len(token)+sigLen+claimsLen]
