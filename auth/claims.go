@@ -124,17 +124,20 @@ func (d *claimsDecoder) plainString() (string, bool) {
 	if !d.consume('"') {
 		return "", false
 	}
-	start := d.i
-	for d.i < len(d.s) {
-		switch c := d.s[d.i]; {
+	// The string and index in locals: the loop runs once per byte of
+	// every claim.
+	s, start := d.s, d.i
+	for i := start; i < len(s); i++ {
+		switch c := s[i]; {
 		case c == '"':
-			d.i++
-			return d.s[start : d.i-1], true
+			d.i = i + 1
+			return s[start:i], true
 		case c == '\\' || c < 0x20:
+			d.i = i
 			return "", false
 		}
-		d.i++
 	}
+	d.i = len(s)
 	return "", false
 }
 
