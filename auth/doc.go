@@ -52,9 +52,16 @@
 // The middleware sends a Bearer token to the issuer its "iss" names; the
 // service's own tokens, recognised by their header, keep their fast path
 // and their cache. A service with no tokens of its own leaves
-// Config.Tokens zero: Login, Refresh and Logout then answer 404. Tokens of other issuers are not cached: a key the
-// issuer withdraws stops verifying its tokens as soon as the set is
-// fetched again.
+// Config.Tokens zero: Login, Refresh and Logout then answer 404. Tokens
+// of other issuers are not cached: a key the issuer withdraws stops
+// verifying its tokens as soon as the set is fetched again. What is
+// remembered is the header segment an issuer writes for every token of
+// one key, with the key it resolved to: only for tokens that verified,
+// only while the key set it was found in is the current one (any fetch
+// makes it stale), 64 of them at most; a header differing in one byte is
+// decoded and checked whole. Every segment is strict base64url: a line
+// break, which encoding/base64 would skip, is refused, so that one token
+// has one spelling.
 //
 // # Claims
 //
