@@ -126,7 +126,7 @@ const (
 	// DefaultSecondaryRetryAfter is Config.SecondaryRetryAfter's
 	// default: about GitHub's.
 	DefaultSecondaryRetryAfter = time.Minute
-	DefaultStatusPath       = "/rate_limit"
+	DefaultStatusPath          = "/rate_limit"
 	// DefaultRealm is the realm of the Basic challenge of a wrong client
 	// secret, the same as apikit's auth's default.
 	DefaultRealm = "API"
@@ -282,17 +282,17 @@ type Limiter struct {
 	buckets     []Bucket
 	// secondaryRetryAfter is the least wait a secondary refusal names.
 	secondaryRetryAfter time.Duration
-	creates     func(*http.Request) bool
-	concurrency *concurrency
-	status      int
-	ietf        bool
-	heroku      bool
-	statusPath  string
-	exempt      func(*http.Request) bool
-	store       Store
-	bucketStore BucketStore
-	combined    QuotaBucketStore // store, when it is one and keeps the buckets
-	failClosed  bool
+	creates             func(*http.Request) bool
+	concurrency         *concurrency
+	status              int
+	ietf                bool
+	heroku              bool
+	statusPath          string
+	exempt              func(*http.Request) bool
+	store               Store
+	bucketStore         BucketStore
+	combined            QuotaBucketStore // store, when it is one and keeps the buckets
+	failClosed          bool
 	// local and localBuckets are the fallback while the store fails and
 	// the Limiter fails open: each resource's local share (resource.local).
 	local        *Memory
