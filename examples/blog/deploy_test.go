@@ -58,7 +58,7 @@ func testCertificate(t *testing.T, dir string) (certFile, keyFile string, pool *
 	return certFile, keyFile, pool
 }
 
-// get sends a GET with a User-Agent through client and returns the
+// deployGet sends a GET with a User-Agent through client and returns the
 // response, its body read.
 func deployGet(t *testing.T, client *http.Client, url string) (*http.Response, string) {
 	t.Helper()
@@ -180,17 +180,12 @@ func TestHTTP2(t *testing.T) {
 	assert.Contains(t, body, `"url":"https://`+tlsAddr+`/"`, "links name https")
 
 	t.Run("curl", func(t *testing.T) {
-		if _, err := exec.LookPath("curl"); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatal("curl not found: apt-get install curl")
-			}
-			t.Skip("curl not found: apt-get install curl to run curl's HTTP/2 test")
-		}
+		curl := requireTool(t, "curl", "apt-get install curl")
 		for _, args := range [][]string{
 			{"--http2-prior-knowledge", "http://" + plainAddr + "/"},
 			{"--http2", "--cacert", certFile, "https://" + tlsAddr + "/"},
 		} {
-			out, err := exec.Command("curl", append([]string{"-sS", "-A", "curl-test", "-o", "/dev/null", "-w", "%{http_version} %{http_code}"}, args...)...).CombinedOutput()
+			out, err := exec.Command(curl, append([]string{"-sS", "-A", "curl-test", "-o", "/dev/null", "-w", "%{http_version} %{http_code}"}, args...)...).CombinedOutput()
 			require.NoError(t, err, "%s", out)
 			assert.Equal(t, "2 200", strings.TrimSpace(string(out)), "curl %v", args)
 		}
@@ -219,6 +214,3 @@ func TestTLSFlagsRefused(t *testing.T) {
 		})
 	}
 }
-
-// tlsConfig trusts pool's certificates.
-func tlsConfig(pool *x509.CertPool) *tls.Config { return &tls.Config{RootCAs: pool} }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -16,20 +17,26 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// requireTool finds a client program the test runs: under CI=true a
-// missing one fails (.ci/run installs it), elsewhere the test is skipped
+// requireInstalled goes on when what a test runs was found; else, under
+// CI=true, it fails (.ci/run installs it), and elsewhere skips the test
 // saying what to install.
+func requireInstalled(t *testing.T, found bool, what, install string) {
+	t.Helper()
+	if found {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s not found: .ci/run installs it (%s)", what, install)
+	}
+	t.Skipf("%s not found: %s to run this test", what, install)
+}
+
+// requireTool finds a program the test runs, as requireInstalled.
 func requireTool(t *testing.T, path, install string) string {
 	t.Helper()
 	found, err := exec.LookPath(path)
-	if err == nil {
-		return found
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s not found: .ci/run installs it (%s)", path, install)
-	}
-	t.Skipf("%s not found: %s to run this test", path, install)
-	return ""
+	requireInstalled(t, err == nil, path, install)
+	return found
 }
 
 // blogUser signs login up on the server at base (GitHub's shape) and
@@ -49,12 +56,7 @@ func blogUser(t *testing.T, client *http.Client, base, login string) string {
 func TestPyGithub(t *testing.T) {
 	t.Parallel()
 	python := requireTool(t, "/usr/bin/python3", "apt-get install python3-github")
-	if err := exec.Command(python, "-c", "import github").Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("PyGithub not found: .ci/run installs it (apt-get install python3-github)")
-		}
-		t.Skip("PyGithub not found: apt-get install python3-github to run this test")
-	}
+	requireInstalled(t, exec.Command(python, "-c", "import github").Run() == nil, "PyGithub", "apt-get install python3-github")
 	base := "http://" + startServer(t, "-envelope=false")
 	client := &http.Client{Timeout: 10 * time.Second}
 	token := blogUser(t, client, base, "octocat")
@@ -122,7 +124,7 @@ func TestGHCLI(t *testing.T) {
 	certFile, keyFile, pool := testCertificate(t, dir)
 	addr := startServer(t, "-envelope=false", "-path-prefix", "/api/v3", "-tls-cert", certFile, "-tls-key", keyFile)
 	base := "https://" + addr + "/api/v3"
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsConfig(pool), ForceAttemptHTTP2: true}}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}}
 	token := blogUser(t, client, base, "octocat")
 	for i := range 5 {
 		status, _, body := sendJSON(t, client, http.MethodPost, base+"/posts", token, map[string]string{"title": "Post " + strconv.Itoa(i+1)})

@@ -25,12 +25,7 @@ import (
 // 127.0.0.1:8080 is the test server's address.
 func TestREADMEWalkthrough(t *testing.T) {
 	for _, tool := range []string{"bash", "curl"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s not found: the README test needs it (apt-get install %s)", tool, tool)
-			}
-			t.Skipf("%s not found: apt-get install %s to run the README walkthrough", tool, tool)
-		}
+		requireTool(t, tool, "apt-get install "+tool)
 	}
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	require.NoError(t, err)

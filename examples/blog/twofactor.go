@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -53,17 +54,9 @@ func (s *store) startTwoFactor(ctx context.Context, id, secret string, now time.
 		return err
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return cmpErr(err, errAlreadyOn)
+		return cmp.Or(err, errAlreadyOn)
 	}
 	return nil
-}
-
-// cmpErr is err, or fallback when err is nil.
-func cmpErr(err, fallback error) error {
-	if err != nil {
-		return err
-	}
-	return fallback
 }
 
 // confirmTwoFactor turns user id's pending secret on when check accepts
@@ -132,13 +125,6 @@ func (s *store) useOTPStep(ctx context.Context, id string, step int64) (bool, er
 	return n == 1, err
 }
 
-// twoFactorOn reports whether user id has two-factor authentication on.
-func (s *store) twoFactorOn(ctx context.Context, id string) (bool, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM two_factor WHERE user_id = $1 AND confirmed_at IS NOT NULL`, id).Scan(&n)
-	return n > 0, err
-}
-
 // stopTwoFactor drops user id's secret; errNotFound when there is none.
 func (s *store) stopTwoFactor(ctx context.Context, id string) error {
 	res, err := s.db.ExecContext(ctx, `DELETE FROM two_factor WHERE user_id = $1`, id)
@@ -146,7 +132,7 @@ func (s *store) stopTwoFactor(ctx context.Context, id string) error {
 		return err
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return cmpErr(err, errNotFound)
+		return cmp.Or(err, errNotFound)
 	}
 	return nil
 }
@@ -190,16 +176,14 @@ type twoFactorRepr struct {
 
 // getTwoFactor is GET /user/two_factor: {"enabled": ...}.
 func (a *api) getTwoFactor(w http.ResponseWriter, r *http.Request) {
-	id, ok := a.ownCredentials(w, r, "Two-factor authentication is")
+	if _, ok := a.ownCredentials(w, r, "Two-factor authentication is"); !ok {
+		return
+	}
+	u, ok := a.current(w, r) // u.TwoFactor: userSelect reads it
 	if !ok {
 		return
 	}
-	on, err := a.store.twoFactorOn(r.Context(), id.Subject)
-	if err != nil {
-		a.writeStoreError(w, r, "TwoFactor", err)
-		return
-	}
-	a.render.JSON(w, r, http.StatusOK, twoFactorRepr{URL: a.baseURL(r) + "/user/two_factor", Enabled: on})
+	a.render.JSON(w, r, http.StatusOK, twoFactorRepr{URL: a.baseURL(r) + "/user/two_factor", Enabled: u.TwoFactor})
 }
 
 // startTwoFactorSetup is POST /user/two_factor: 201 with a new secret
