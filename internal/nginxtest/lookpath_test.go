@@ -1,25 +1,12 @@
 package nginxtest
 
 import (
-	"fmt"
-	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/myblog/apikit/internal/tbrecord"
 )
-
-// recorder is a testing.TB that records Fatal and Skip and ends the
-// goroutine that called them, as the testing package does.
-type recorder struct {
-	testing.TB
-	failed, skipped string
-}
-
-func (r *recorder) Helper() {}
-
-func (r *recorder) Fatal(args ...any) { r.failed = fmt.Sprint(args...); runtime.Goexit() }
-
-func (r *recorder) Skip(args ...any) { r.skipped = fmt.Sprint(args...); runtime.Goexit() }
 
 // Without nginx, a test is skipped with what to install, so that
 // internal/testall lists it; under CI=true, where .ci/run installs
@@ -39,15 +26,9 @@ func TestLookPathWithoutNginx(t *testing.T) {
 	} {
 		t.Run("CI="+tt.ci, func(t *testing.T) {
 			t.Setenv("CI", tt.ci)
-			r := &recorder{TB: t}
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				lookPath(r)
-			}()
-			<-done
-			assert.Equal(t, tt.wantFailed, r.failed)
-			assert.Equal(t, tt.wantSkip, r.skipped)
+			r := tbrecord.Run(t, func(r *tbrecord.Recorder) { lookPath(r) })
+			assert.Equal(t, tt.wantFailed, r.FailMessage)
+			assert.Equal(t, tt.wantSkip, r.SkipMessage)
 		})
 	}
 }

@@ -3,17 +3,17 @@ package oidctest
 import (
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/myblog/apikit/internal/tbrecord"
 )
 
 // claims decodes a JWT's header and payload, unverified.
@@ -92,8 +92,8 @@ func TestProvider(t *testing.T) {
 	assert.Equal(t, "ec-2", header["kid"])
 
 	p.Rotate(t, JWKS(t, ec1)) // no RSA key: the default resource cannot sign
-	r := record(t, func(r *recorder) { p.Token(r, "") })
-	assert.Contains(t, r.failed, "500 Internal Server Error")
+	r := tbrecord.Run(t, func(r *tbrecord.Recorder) { p.Token(r, "") })
+	assert.Contains(t, r.FailMessage, "500 Internal Server Error")
 	assert.Contains(t, p.Log(), "no corresponding key")
 
 	p.Stop()
@@ -106,55 +106,19 @@ func TestProvider(t *testing.T) {
 // audience or keys file fails Start or Rotate with the reason.
 func TestProviderRefuses(t *testing.T) {
 	p := Start(t, Config{Audience: "https://api.example", Scopes: "x"})
-	r := record(t, func(r *recorder) { p.TokenFor(r, "https://unknown.example", "x") })
-	assert.Contains(t, r.failed, "invalid_target")
+	r := tbrecord.Run(t, func(r *tbrecord.Recorder) { p.TokenFor(r, "https://unknown.example", "x") })
+	assert.Contains(t, r.FailMessage, "invalid_target")
 
-	r = record(t, func(r *recorder) { p.Rotate(r, []byte(`{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}`)) })
-	assert.Contains(t, r.failed, "500 Internal Server Error")
+	r = tbrecord.Run(t, func(r *tbrecord.Recorder) { p.Rotate(r, []byte(`{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}`)) })
+	assert.Contains(t, r.FailMessage, "500 Internal Server Error")
 	assert.NotEmpty(t, p.Token(t, "x"), "a failed rotation keeps the old keys")
 
-	r = record(t, func(r *recorder) { Start(r, Config{Audience: "api"}) })
-	assert.Contains(t, r.failed, `audience "api": want an absolute URI`)
-	r = record(t, func(r *recorder) { Start(r, Config{Resources: []Resource{{Audience: DefaultAudience}}}) })
-	assert.Contains(t, r.failed, "listed twice")
-	r = record(t, func(r *recorder) { Start(r, Config{Keys: []byte(`{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}`)}) })
-	assert.Contains(t, r.failed, "oidc-provider exited at start")
-}
-
-// recorder is a testing.TB that records Fatal and Skip and ends the
-// goroutine that called them, as the testing package does.
-type recorder struct {
-	testing.TB
-	failed, skipped string
-}
-
-func (r *recorder) Helper() {}
-
-func (r *recorder) Fatal(args ...any) { r.failed = fmt.Sprint(args...); runtime.Goexit() }
-
-func (r *recorder) Fatalf(format string, args ...any) {
-	r.failed = fmt.Sprintf(format, args...)
-	runtime.Goexit()
-}
-
-func (r *recorder) Skip(args ...any) { r.skipped = fmt.Sprint(args...); runtime.Goexit() }
-
-func (r *recorder) Skipf(format string, args ...any) {
-	r.skipped = fmt.Sprintf(format, args...)
-	runtime.Goexit()
-}
-
-// record runs f with a recorder on t in a goroutine of its own, so that a
-// Fatal or Skip ends only f.
-func record(t *testing.T, f func(r *recorder)) *recorder {
-	r := &recorder{TB: t}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f(r)
-	}()
-	<-done
-	return r
+	r = tbrecord.Run(t, func(r *tbrecord.Recorder) { Start(r, Config{Audience: "api"}) })
+	assert.Contains(t, r.FailMessage, `audience "api": want an absolute URI`)
+	r = tbrecord.Run(t, func(r *tbrecord.Recorder) { Start(r, Config{Resources: []Resource{{Audience: DefaultAudience}}}) })
+	assert.Contains(t, r.FailMessage, "listed twice")
+	r = tbrecord.Run(t, func(r *tbrecord.Recorder) { Start(r, Config{Keys: []byte(`{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}`)}) })
+	assert.Contains(t, r.FailMessage, "oidc-provider exited at start")
 }
 
 // Without Node.js, or without oidc-provider installed, a test is skipped
@@ -198,9 +162,9 @@ func TestLookPathMissing(t *testing.T) {
 				findScriptDir = func() (string, error) { return tt.dir, nil }
 				t.Cleanup(func() { findScriptDir = saved })
 			}
-			r := record(t, func(r *recorder) { lookPath(r) })
-			assert.Equal(t, tt.wantFailed, r.failed)
-			assert.Equal(t, tt.wantSkip, r.skipped)
+			r := tbrecord.Run(t, func(r *tbrecord.Recorder) { lookPath(r) })
+			assert.Equal(t, tt.wantFailed, r.FailMessage)
+			assert.Equal(t, tt.wantSkip, r.SkipMessage)
 		})
 	}
 }

@@ -1,18 +1,18 @@
 package pgtest
 
 import (
-	"fmt"
 	"net"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/myblog/apikit/internal/tbrecord"
 )
 
 // TestMain stops the shared server, as the package doc says to.
@@ -20,42 +20,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	StopShared()
 	os.Exit(code)
-}
-
-// recorder is a testing.TB that records Fatal and Skip and ends the
-// goroutine that called them, as the testing package does.
-type recorder struct {
-	testing.TB
-	failed, skipped string
-}
-
-func (r *recorder) Helper() {}
-
-func (r *recorder) Fatal(args ...any) { r.failed = fmt.Sprint(args...); runtime.Goexit() }
-
-func (r *recorder) Fatalf(format string, args ...any) {
-	r.failed = fmt.Sprintf(format, args...)
-	runtime.Goexit()
-}
-
-func (r *recorder) Skip(args ...any) { r.skipped = fmt.Sprint(args...); runtime.Goexit() }
-
-func (r *recorder) Skipf(format string, args ...any) {
-	r.skipped = fmt.Sprintf(format, args...)
-	runtime.Goexit()
-}
-
-// record runs f with a recorder on t in a goroutine of its own, so that a
-// Fatal or Skip ends only f.
-func record(t *testing.T, f func(r *recorder)) *recorder {
-	r := &recorder{TB: t}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f(r)
-	}()
-	<-done
-	return r
 }
 
 // name is the database that a URL from CreateDatabase names.
@@ -131,11 +95,11 @@ func TestSharedAfterStopSharedFails(t *testing.T) {
 	var sh sharedServer
 	sh.stop()
 	sh.stop() // a second stop does nothing
-	r := record(t, func(r *recorder) { sh.get(r) })
-	if r.skipped != "" {
-		t.Skip(r.skipped)
+	r := tbrecord.Run(t, func(r *tbrecord.Recorder) { sh.get(r) })
+	if r.SkipMessage != "" {
+		t.Skip(r.SkipMessage)
 	}
-	assert.Equal(t, "pgtest: Shared called after StopShared", r.failed)
+	assert.Equal(t, "pgtest: Shared called after StopShared", r.FailMessage)
 	assert.Nil(t, sh.server, "nothing started")
 }
 
@@ -176,8 +140,8 @@ func TestExecFailsWithPsqlsMessage(t *testing.T) {
 		{name: "a missing database", database: "nosuch", sql: "select 1", want: `database "nosuch" does not exist`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			r := record(t, func(r *recorder) { s.Exec(r, tt.database, tt.sql) })
-			assert.Contains(t, r.failed, tt.want)
+			r := tbrecord.Run(t, func(r *tbrecord.Recorder) { s.Exec(r, tt.database, tt.sql) })
+			assert.Contains(t, r.FailMessage, tt.want)
 		})
 	}
 	assert.Equal(t, "a", s.Exec(t, db, "select string_agg(tablename, ',') from pg_tables where schemaname = 'public'"),
@@ -297,13 +261,13 @@ func TestLookPath(t *testing.T) {
 			tt.make(t, root)
 			t.Setenv("PATH", root+"/path")
 			withDebianDirs(t, root+"/lib/*/bin")
-			r := record(t, func(r *recorder) {
+			r := tbrecord.Run(t, func(r *tbrecord.Recorder) {
 				pg := lookPath(r)
 				dir := filepath.Join(root, tt.want)
 				assert.Equal(t, &install{initdb: dir + "/initdb", postgres: dir + "/postgres", psql: dir + "/psql"}, pg)
 			})
-			assert.Empty(t, r.failed)
-			assert.Empty(t, r.skipped)
+			assert.Empty(t, r.FailMessage)
+			assert.Empty(t, r.SkipMessage)
 		})
 	}
 }
@@ -329,9 +293,9 @@ func TestLookPathWithoutPostgreSQL(t *testing.T) {
 	} {
 		t.Run("CI="+tt.ci, func(t *testing.T) {
 			t.Setenv("CI", tt.ci)
-			r := record(t, func(r *recorder) { lookPath(r) })
-			assert.Equal(t, tt.wantFailed, r.failed)
-			assert.Equal(t, tt.wantSkip, r.skipped)
+			r := tbrecord.Run(t, func(r *tbrecord.Recorder) { lookPath(r) })
+			assert.Equal(t, tt.wantFailed, r.FailMessage)
+			assert.Equal(t, tt.wantSkip, r.SkipMessage)
 		})
 	}
 }
@@ -352,18 +316,18 @@ func TestRootWithoutPostgresUser(t *testing.T) {
 	} {
 		t.Run("CI="+tt.ci, func(t *testing.T) {
 			t.Setenv("CI", tt.ci)
-			r := record(t, func(r *recorder) { credential(r) })
+			r := tbrecord.Run(t, func(r *tbrecord.Recorder) { credential(r) })
 			if tt.wantFailed != "" {
-				assert.Contains(t, r.failed, "PostgreSQL refuses to run as root and there is no apikit-pgtest-nobody user")
-				assert.Contains(t, r.failed, tt.wantFailed)
+				assert.Contains(t, r.FailMessage, "PostgreSQL refuses to run as root and there is no apikit-pgtest-nobody user")
+				assert.Contains(t, r.FailMessage, tt.wantFailed)
 			} else {
-				assert.Empty(t, r.failed)
+				assert.Empty(t, r.FailMessage)
 			}
 			if tt.wantSkip != "" {
-				assert.Contains(t, r.skipped, "PostgreSQL refuses to run as root and there is no apikit-pgtest-nobody user")
-				assert.Contains(t, r.skipped, tt.wantSkip)
+				assert.Contains(t, r.SkipMessage, "PostgreSQL refuses to run as root and there is no apikit-pgtest-nobody user")
+				assert.Contains(t, r.SkipMessage, tt.wantSkip)
 			} else {
-				assert.Empty(t, r.skipped)
+				assert.Empty(t, r.SkipMessage)
 			}
 		})
 	}
