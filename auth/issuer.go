@@ -335,13 +335,20 @@ func (sc *scratch) decode(s string) ([]byte, error) {
 	want := strictBase64.DecodedLen(len(s))
 	sc.buf = slices.Grow(sc.buf[:0], len(s)+want)[:len(s)+want]
 	copy(sc.buf, s)
-	n, err := strictBase64.Decode(sc.buf[len(s):], sc.buf[:len(s)])
-	if err == nil && n != want {
-		// encoding/base64 skips CR and LF, even when strict: one token
-		// has one spelling, so a segment is refused with them.
+	n, err := decodeSegment(sc.buf[len(s):], sc.buf[:len(s)])
+	return sc.buf[len(s) : len(s)+n], err
+}
+
+// decodeSegment decodes the base64url of a token's segment src into dst,
+// which has room for strictBase64.DecodedLen(len(src)) bytes: strictly,
+// and whole. encoding/base64 skips CR and LF even when strict; one token
+// has one spelling, so a segment with them is refused (errLineBreak).
+func decodeSegment(dst, src []byte) (int, error) {
+	n, err := strictBase64.Decode(dst, src)
+	if err == nil && n != strictBase64.DecodedLen(len(src)) {
 		err = errLineBreak
 	}
-	return sc.buf[len(s) : len(s)+n], err
+	return n, err
 }
 
 var errLineBreak = errors.New("a line break in base64url")

@@ -159,9 +159,8 @@ func (t *Tokens) verifyFast(token string, want TokenType, c *rawClaims) error {
 	}
 	signingInput := token[:len(header)+1+len(payload)]
 
-	enc := base64.RawURLEncoding.Strict()
-	sigLen := enc.DecodedLen(len(signature))
-	claimsLen := enc.DecodedLen(len(payload))
+	sigLen := strictBase64.DecodedLen(len(signature))
+	claimsLen := strictBase64.DecodedLen(len(payload))
 	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
 	// One buffer: the token's bytes, then the decoded signature, then the
@@ -171,12 +170,12 @@ func (t *Tokens) verifyFast(token string, want TokenType, c *rawClaims) error {
 	}
 	buf := append(s.buf[:0], token...)
 	input := buf[:len(signingInput)]
-	n, err := enc.Decode(buf[len(token):len(token)+sigLen], buf[len(signingInput)+1:])
+	n, err := decodeSegment(buf[len(token):len(token)+sigLen], buf[len(signingInput)+1:])
 	switch {
+	case err == errLineBreak:
+		return err
 	case err != nil:
 		return errFallback
-	case n != sigLen:
-		return errLineBreak // skipped by encoding/base64, even when strict
 	}
 	sig := buf[len(token) : len(token)+n]
 	decoded := buf[len(token)+sigLen : len(token)+sigLen+claimsLen]
@@ -194,7 +193,7 @@ func (t *Tokens) verifyFast(token string, want TokenType, c *rawClaims) error {
 		return err
 	}
 
-	n, err = enc.Decode(decoded, buf[len(header)+1:len(signingInput)])
+	n, err = strictBase64.Decode(decoded, buf[len(header)+1:len(signingInput)])
 	if err != nil {
 		return errFallback
 	}
