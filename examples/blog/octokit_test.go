@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,23 +31,35 @@ func requireOctokit(t *testing.T) string {
 }
 
 // Octokit's throttling plugin across a secondary limit: it waits about
-// the Retry-After the answer names (2 s here: -secondary-retry-after),
-// then retries once, and the write goes through.
+// the Retry-After the answer names (4 s here: -secondary-retry-after,
+// more than the 3 s a token takes to come back), then retries once, and
+// the write goes through.
 func TestOctokitSecondaryLimit(t *testing.T) {
 	t.Parallel()
 	node := requireOctokit(t)
-	srv := githubServer(t, func(c *config) { c.secondaryRetry = 2 * time.Second; c.createsPerMinute = 60 })
+	// The limiter's clock stands still while the bucket is spent, however
+	// slow the machine, then runs from there.
+	t0 := time.Now()
+	var released atomic.Int64 // when it started running, in Unix nanoseconds; 0: not yet
+	clock := func() time.Time {
+		if at := released.Load(); at != 0 {
+			return t0.Add(time.Duration(time.Now().UnixNano() - at))
+		}
+		return t0
+	}
+	srv := githubServer(t, func(c *config) { c.secondaryRetry = 4 * time.Second; c.createsPerMinute = 20; c.rateLimitNow = clock })
 	client := srv.Client()
 	token := blogUser(t, client, srv.URL, "octocat")
-	// The minute bucket spent (60 writes at once, a token back every
-	// second): the next write is refused with Retry-After: 2.
-	for i := range 60 {
+	// The minute bucket spent (20 writes, a token back every 3 s): the
+	// next write is refused with Retry-After: 4.
+	for i := range 20 {
 		status, _, body := sendJSON(t, client, http.MethodPost, srv.URL+"/posts", token, map[string]string{"title": "Post " + strconv.Itoa(i)})
 		require.Equal(t, http.StatusCreated, status, "write %d: %s", i+1, body)
 	}
 	status, header, _ := sendJSON(t, client, http.MethodPost, srv.URL+"/posts", token, map[string]string{"title": "refused"})
 	require.Equal(t, http.StatusForbidden, status)
-	require.Equal(t, "2", header.Get("Retry-After"))
+	require.Equal(t, "4", header.Get("Retry-After"))
+	released.Store(time.Now().UnixNano())
 
 	cmd := exec.Command(node, "throttle.mjs", srv.URL, token)
 	cmd.Dir = octokitDir
@@ -67,8 +80,8 @@ func TestOctokitSecondaryLimit(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out, &got), "%s", out)
 	assert.Equal(t, http.StatusCreated, got.Status, "the retry went through: %s", got.Error)
 	require.Len(t, got.Secondary, 1, "one secondary limit, retried once")
-	assert.Equal(t, 2, got.Secondary[0].RetryAfter, "read from Retry-After")
+	assert.Equal(t, 4, got.Secondary[0].RetryAfter, "read from Retry-After")
 	assert.Empty(t, got.Primary, "not taken for the primary limit")
-	assert.GreaterOrEqual(t, got.ElapsedMs, int64(2000), "waited the Retry-After")
-	assert.Less(t, got.ElapsedMs, int64(10000))
+	assert.GreaterOrEqual(t, got.ElapsedMs, int64(4000), "waited the Retry-After")
+	assert.Less(t, got.ElapsedMs, int64(15000))
 }
